@@ -1,0 +1,85 @@
+//! The app commands. Only the app's own window may call them: the one
+//! capability is bound to the window labelled "main" and to local origins.
+
+use serde::Serialize;
+use tauri::{AppHandle, Runtime, State};
+
+use crate::consent::ConsentRequest;
+use crate::controller::{self, AppState, ConsentView, Ended};
+use crate::error::Result;
+use crate::i18n::{self, Lang};
+use crate::meeting_window;
+use crate::session::Phase;
+
+/// Every command, for the build script's app manifest and the isolation test.
+pub const ALL: &[&str] = &[
+    "app_info",
+    "take_pending_invite",
+    "open_invite",
+    "give_consent",
+    "enter_lobby",
+    "retry_lobby",
+    "cancel_session",
+    "show_meeting",
+    "open_external",
+    "session_status",
+];
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub lang: Lang,
+    pub version: &'static str,
+}
+
+#[tauri::command]
+pub fn app_info() -> AppInfo {
+    AppInfo { lang: i18n::current(), version: env!("CARGO_PKG_VERSION") }
+}
+
+#[tauri::command]
+pub fn take_pending_invite(state: State<'_, AppState>) -> Option<String> {
+    controller::take_pending_invite(&state)
+}
+
+#[tauri::command]
+pub async fn open_invite(state: State<'_, AppState>, link: String) -> Result<ConsentView> {
+    controller::open_invite(&state, link).await
+}
+
+#[tauri::command]
+pub fn give_consent(state: State<'_, AppState>, request: ConsentRequest) -> Result<()> {
+    controller::give_consent(&state, request)
+}
+
+#[tauri::command]
+pub fn enter_lobby<R: Runtime>(app: AppHandle<R>) -> Result<()> {
+    controller::enter_lobby(&app)
+}
+
+#[tauri::command]
+pub fn retry_lobby(state: State<'_, AppState>) {
+    controller::retry_lobby(&state)
+}
+
+#[tauri::command]
+pub fn cancel_session<R: Runtime>(app: AppHandle<R>) -> Option<Ended> {
+    controller::cancel(&app)
+}
+
+#[tauri::command]
+pub fn show_meeting<R: Runtime>(app: AppHandle<R>) {
+    meeting_window::focus(&app)
+}
+
+#[tauri::command]
+pub fn open_external(state: State<'_, AppState>, url: String) -> Result<()> {
+    let url = controller::check_offered(&state, &url)?;
+    tauri_plugin_opener::open_url(url.as_str(), None::<&str>)
+        .map_err(|_| crate::error::Error::LinkNotOffered)
+}
+
+#[tauri::command]
+pub fn session_status(state: State<'_, AppState>) -> Phase {
+    state.phase()
+}

@@ -1,0 +1,502 @@
+//! Runs a client session inside the app: owns the state, drives the lobby
+//! poller and the meeting watcher, and ends every session the same way —
+//! close the meeting window, wipe, tell the UI what was removed.
+
+use std::sync::Mutex;
+
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use url::Url;
+
+use crate::consent::ConsentRequest;
+use crate::error::{Error, Result};
+use crate::hosts::{self, UrlRules};
+use crate::i18n::{self, Lang};
+use crate::invite;
+use crate::lobby::{self, Lobby, LobbyView, Next, Probe};
+use crate::meeting_window;
+use crate::net::Http;
+use crate::profile::{self, Document};
+use crate::provider::{bbb, Meeting, ProviderError};
+use crate::session::{MeetingTicket, Phase, Session, SessionError};
+use crate::wipe::{Paths, Removed, SessionDir};
+
+pub const MAIN_WINDOW: &str = "main";
+
+pub mod events {
+    pub const INVITE: &str = "app://invite";
+    pub const LOBBY: &str = "session://lobby";
+    pub const MEETING: &str = "session://meeting";
+    pub const ENDED: &str = "session://ended";
+    pub const EXTERNAL_LINK: &str = "session://external-link";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// The client pressed "leave".
+    Left,
+    /// The meeting is over: logoutURL, left the client, or no longer running.
+    Ended,
+    /// Sent away from the waiting room.
+    Denied,
+    /// The meeting window was closed.
+    Closed,
+    /// Stopped waiting in the lobby.
+    Cancelled,
+    /// The app is quitting.
+    Quit,
+    /// Could not go on; see `code`.
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ended {
+    pub reason: EndReason,
+    pub code: Option<&'static str>,
+    pub message: Option<String>,
+    pub removed: Removed,
+    pub browsing_data_cleared: bool,
+    pub wipe_complete: bool,
+}
+
+struct ActiveMeeting {
+    ticket: MeetingTicket,
+    dir: Option<SessionDir>,
+    stage: bbb::Stage,
+}
+
+#[derive(Default)]
+struct Inner {
+    session: Session,
+    meeting: Option<ActiveMeeting>,
+    /// Bumped whenever a session ends, so its background tasks stop.
+    generation: u64,
+    pending_invite: Option<String>,
+    /// Links the meeting asked to open, which the user may now confirm.
+    offered_links: Vec<Url>,
+}
+
+pub struct AppState {
+    pub rules: UrlRules,
+    pub http: Http,
+    pub paths: Paths,
+    inner: Mutex<Inner>,
+    retry: tokio::sync::Notify,
+}
+
+impl AppState {
+    pub fn new(rules: UrlRules, paths: Paths) -> AppState {
+        AppState { rules, http: Http::new(), paths, inner: Mutex::default(), retry: tokio::sync::Notify::new() }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic elsewhere must not stop the wipe; the data is still consistent.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.lock().session.phase()
+    }
+}
+
+// ---- invite intake ----
+
+/// A link arrived (command line, deep link, second instance). The UI picks
+/// it up with `take_pending_invite`, the same way it handles a pasted link.
+pub fn receive_link<R: Runtime>(app: &AppHandle<R>, link: String) {
+    let state = app.state::<AppState>();
+    state.lock().pending_invite = Some(link);
+    let _ = app.emit_to(MAIN_WINDOW, events::INVITE, ());
+    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+pub fn take_pending_invite(state: &AppState) -> Option<String> {
+    state.lock().pending_invite.take()
+}
+
+/// Picks the first invite-looking argument, so `sprechzimmer <link>` works.
+pub fn link_from_args<I: IntoIterator<Item = String>>(args: I) -> Option<String> {
+    args.into_iter()
+        .find(|a| a.len() >= 13 && a[..13].eq_ignore_ascii_case("sprechzimmer:"))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocView {
+    pub title: String,
+    pub text: String,
+    pub version: String,
+    pub digest: String,
+    pub url: Option<String>,
+}
+
+impl DocView {
+    fn new(d: &Document, lang: Lang) -> DocView {
+        DocView {
+            title: d.title.get(lang).to_string(),
+            text: d.text.get(lang).to_string(),
+            version: d.version.clone(),
+            digest: d.digest(),
+            url: d.url.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentView {
+    pub session_id: String,
+    pub organisation: String,
+    pub summary: invite::Summary,
+    pub display_name: Option<String>,
+    pub privacy: DocView,
+    pub terms: DocView,
+    pub withdrawal_text: String,
+    pub withdrawal_email: Option<String>,
+    pub withdrawal_url: Option<String>,
+}
+
+/// Parses the link, fetches the organisation's profile and checks that the
+/// organisation stands behind the meeting. Nothing is stored on disk.
+pub async fn open_invite(state: &AppState, link: String) -> Result<ConsentView> {
+    if matches!(state.phase(), Phase::Lobby | Phase::Meeting) {
+        return Err(SessionError::Busy.into());
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let invite = invite::parse(&link, state.rules, now)?;
+    let (http, url, rules) = (state.http.clone(), invite.profile_url.clone(), state.rules);
+    let profile = tauri::async_runtime::spawn_blocking(move || profile::fetch(&http, &url, rules))
+        .await
+        .map_err(|_| Error::Provider(ProviderError::Unexpected))??;
+    profile.check_meeting(&invite.meeting)?;
+
+    let lang = i18n::current();
+    let mut inner = state.lock();
+    let cur = inner.session.open(invite, profile)?;
+    let p = &cur.profile;
+    Ok(ConsentView {
+        session_id: cur.id.clone(),
+        organisation: p.name.get(lang).to_string(),
+        summary: cur.invite.summary(),
+        display_name: cur.invite.meeting.display_name().map(str::to_string),
+        privacy: DocView::new(&p.privacy_notice, lang),
+        terms: DocView::new(&p.client_terms, lang),
+        withdrawal_text: p.withdrawal.text.get(lang).to_string(),
+        withdrawal_email: p.withdrawal.email.clone(),
+        withdrawal_url: p.withdrawal.url.clone(),
+    })
+}
+
+pub fn give_consent(state: &AppState, req: ConsentRequest) -> Result<()> {
+    let now = time::OffsetDateTime::now_utc();
+    Ok(state.lock().session.give_consent(&req, now)?)
+}
+
+// ---- lobby ----
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LobbyEvent {
+    #[serde(flatten)]
+    view: LobbyView,
+    #[serde(with = "time::serde::rfc3339::option")]
+    scheduled_at: Option<time::OffsetDateTime>,
+}
+
+pub fn enter_lobby<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
+    let state = app.state::<AppState>();
+    let (meeting, session_id, scheduled_at, generation) = {
+        let mut inner = state.lock();
+        let meeting = inner.session.enter_lobby()?;
+        let cur = inner.session.current().expect("lobby has a session");
+        (meeting, cur.id.clone(), cur.invite.scheduled_at, inner.generation)
+    };
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        run_lobby(app, meeting, session_id, scheduled_at, generation).await;
+    });
+    Ok(())
+}
+
+pub fn retry_lobby(state: &AppState) {
+    state.retry.notify_one();
+}
+
+fn still_current(state: &AppState, generation: u64) -> bool {
+    state.lock().generation == generation
+}
+
+async fn run_lobby<R: Runtime>(
+    app: AppHandle<R>,
+    meeting: Meeting,
+    session_id: String,
+    scheduled_at: Option<time::OffsetDateTime>,
+    generation: u64,
+) {
+    let state = app.state::<AppState>();
+    let mut lobby = Lobby::new(rand::random());
+    let emit = |view: LobbyView| {
+        let _ = app.emit_to(MAIN_WINDOW, events::LOBBY, LobbyEvent { view, scheduled_at });
+    };
+    emit(LobbyView::Checking);
+    loop {
+        let probe = {
+            let (http, m) = (state.http.clone(), meeting.clone());
+            match tauri::async_runtime::spawn_blocking(move || m.is_running(&http)).await {
+                Ok(Ok(true)) => Probe::Running,
+                Ok(Ok(false)) => Probe::NotRunning,
+                Ok(Err(e)) => Probe::Failed(e),
+                Err(_) => Probe::Failed(ProviderError::Unexpected),
+            }
+        };
+        if !still_current(&state, generation) {
+            return;
+        }
+        let (next, view) = lobby.on_probe(probe);
+        emit(view);
+        match next {
+            Next::Open => {
+                if let Err(e) = open_meeting(&app, &session_id) {
+                    end_session(&app, EndReason::Failed, Some(e.code()));
+                }
+                return;
+            }
+            Next::Stop(e) => {
+                end_session(&app, EndReason::Failed, Some(e.code()));
+                return;
+            }
+            Next::CheckIn(delay) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = state.retry.notified() => lobby.reset(),
+                }
+                if !still_current(&state, generation) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+// ---- meeting ----
+
+fn open_meeting<R: Runtime>(app: &AppHandle<R>, session_id: &str) -> Result<()> {
+    let state = app.state::<AppState>();
+    let (ticket, generation) = {
+        let mut inner = state.lock();
+        // The consent gate again: the lobby may have outlived a change.
+        let ticket = inner.session.start_meeting(session_id)?;
+        (ticket, inner.generation)
+    };
+    let dir = SessionDir::create(&state.paths).map_err(|e| Error::Wipe(e.into()))?;
+    meeting_window::open(app, &ticket, &dir)?;
+    state.lock().meeting = Some(ActiveMeeting { ticket: ticket.clone(), dir: Some(dir), stage: bbb::Stage::Joining });
+    let _ = app.emit_to(MAIN_WINDOW, events::MEETING, "opening");
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move { watch_meeting(app, ticket.meeting, generation).await });
+    Ok(())
+}
+
+/// Asks now and then whether the meeting still runs, so the end is noticed
+/// even when the meeting page itself does not navigate anywhere.
+async fn watch_meeting<R: Runtime>(app: AppHandle<R>, meeting: Meeting, generation: u64) {
+    let state = app.state::<AppState>();
+    loop {
+        tokio::time::sleep(lobby::watch_interval(rand::random())).await;
+        if !still_current(&state, generation) {
+            return;
+        }
+        let (http, m) = (state.http.clone(), meeting.clone());
+        let result = tauri::async_runtime::spawn_blocking(move || m.is_running(&http)).await;
+        if !still_current(&state, generation) {
+            return;
+        }
+        let over = match result {
+            Ok(Ok(running)) => !running,
+            Ok(Err(e)) => !e.is_transient(),
+            Err(_) => false,
+        };
+        if over {
+            end_session(&app, EndReason::Ended, None);
+            return;
+        }
+    }
+}
+
+/// A main-frame page finished loading in the meeting window.
+pub fn on_meeting_page<R: Runtime>(app: &AppHandle<R>, url: &Url) {
+    let state = app.state::<AppState>();
+    let event = {
+        let mut inner = state.lock();
+        let Some(m) = inner.meeting.as_mut() else { return };
+        let Meeting::Bbb(b) = &m.ticket.meeting;
+        let ev = bbb::on_main_frame_load(m.stage, url, &b.join.url, m.ticket.logout_url.as_ref());
+        if let bbb::PageEvent::Continue(stage) = ev {
+            m.stage = stage;
+        }
+        ev
+    };
+    let app = app.clone();
+    match event {
+        bbb::PageEvent::Continue(_) => {
+            meeting_window::reveal(&app);
+            let _ = app.emit_to(MAIN_WINDOW, events::MEETING, "open");
+        }
+        bbb::PageEvent::Ended => spawn_end(app, EndReason::Ended, None),
+        bbb::PageEvent::Denied => spawn_end(app, EndReason::Denied, None),
+        bbb::PageEvent::JoinFailed => {
+            let meeting = state.lock().meeting.as_ref().map(|m| m.ticket.meeting.clone());
+            let http = state.http.clone();
+            tauri::async_runtime::spawn(async move {
+                let Some(meeting) = meeting else { return };
+                let err = tauri::async_runtime::spawn_blocking(move || meeting.explain_join_failure(&http))
+                    .await
+                    .unwrap_or(ProviderError::Unexpected);
+                let reason = if err == ProviderError::Denied { EndReason::Denied } else { EndReason::Failed };
+                end_session(&app, reason, Some(err.code()));
+            });
+        }
+    }
+}
+
+/// The meeting tried to go to `url` outside the allowed hosts.
+pub fn on_meeting_left_hosts<R: Runtime>(app: &AppHandle<R>, url: &Url) {
+    let state = app.state::<AppState>();
+    let (is_logout, stage) = {
+        let inner = state.lock();
+        let Some(m) = inner.meeting.as_ref() else { return };
+        let logout = m.ticket.logout_url.as_ref().is_some_and(|l| url.as_str().starts_with(l.as_str()));
+        (logout, m.stage)
+    };
+    if is_logout {
+        let reason = if stage == bbb::Stage::GuestWait { EndReason::Denied } else { EndReason::Ended };
+        spawn_end(app.clone(), reason, None);
+    } else {
+        offer_link(app, url.clone());
+    }
+}
+
+/// Shows a link the meeting wanted to open; the user decides in the app.
+pub fn offer_link<R: Runtime>(app: &AppHandle<R>, url: Url) {
+    if !matches!(url.scheme(), "http" | "https") {
+        return;
+    }
+    let state = app.state::<AppState>();
+    {
+        let mut inner = state.lock();
+        if inner.offered_links.contains(&url) {
+            return;
+        }
+        inner.offered_links.push(url.clone());
+    }
+    #[derive(Serialize, Clone)]
+    struct Offer {
+        url: String,
+        host: String,
+    }
+    let host = invite::host_with_port(&url);
+    let _ = app.emit_to(MAIN_WINDOW, events::EXTERNAL_LINK, Offer { url: url.to_string(), host });
+}
+
+pub fn meeting_origin_allowed(state: &AppState, url: &Url) -> bool {
+    let inner = state.lock();
+    inner.meeting.as_ref().is_some_and(|m| {
+        hosts::any_matches(&m.ticket.allowed_hosts, url)
+            && hosts::check_remote_url(url.as_str(), state.rules).is_ok()
+    })
+}
+
+// ---- ending ----
+
+fn spawn_end<R: Runtime>(app: AppHandle<R>, reason: EndReason, code: Option<&'static str>) {
+    // Never close a window from inside one of its own callbacks.
+    tauri::async_runtime::spawn(async move { end_session(&app, reason, code) });
+}
+
+/// Ends whatever runs — consent, lobby or meeting — and wipes. Safe to call
+/// twice; the second call finds nothing to do.
+pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Option<&'static str>) -> Option<Ended> {
+    let state = app.state::<AppState>();
+    let (had_session, meeting) = {
+        let mut inner = state.lock();
+        inner.generation += 1;
+        inner.offered_links.clear();
+        inner.pending_invite = None;
+        let had = inner.session.end();
+        (had, inner.meeting.take())
+    };
+    if !had_session && meeting.is_none() {
+        return None;
+    }
+    let mut removed = Removed::default();
+    let mut browsing_data_cleared = true;
+    let mut wipe_complete = true;
+    if let Some(mut m) = meeting {
+        browsing_data_cleared = meeting_window::close_and_clear(app);
+        if let Some(dir) = m.dir.take() {
+            match dir.wipe() {
+                Ok(r) => removed.add(r),
+                // Left for the sweep at the next start; say so.
+                Err(_) => wipe_complete = false,
+            }
+        }
+    }
+    let ended = Ended {
+        reason,
+        code,
+        message: code.map(|c| i18n::t(i18n::current(), &format!("error.{c}"))),
+        removed,
+        browsing_data_cleared,
+        wipe_complete,
+    };
+    log::info!("session ended: {:?} ({})", reason, code.unwrap_or("-"));
+    let _ = app.emit_to(MAIN_WINDOW, events::ENDED, ended.clone());
+    Some(ended)
+}
+
+/// The user pressed cancel or leave: what that means depends on the step.
+pub fn cancel<R: Runtime>(app: &AppHandle<R>) -> Option<Ended> {
+    let reason = match app.state::<AppState>().phase() {
+        Phase::Meeting => EndReason::Left,
+        Phase::Lobby => EndReason::Cancelled,
+        Phase::AwaitingConsent | Phase::Idle => EndReason::Cancelled,
+    };
+    end_session(app, reason, None)
+}
+
+/// Only links the app itself showed may be opened in the system browser:
+/// links in the consent texts, the withdrawal address, or links the meeting
+/// offered. Anything else is refused, whatever the UI sends.
+pub fn check_offered(state: &AppState, raw: &str) -> Result<Url> {
+    let inner = state.lock();
+    let url = Url::parse(raw).map_err(|_| Error::Link(hosts::UrlProblem::NotAUrl))?;
+    if url.scheme() == "mailto" {
+        let addr = url.path();
+        let known = inner.session.current().is_some_and(|c| {
+            let p = &c.profile;
+            p.withdrawal.email.as_deref() == Some(addr) || p.privacy_notice.text.0.values().any(|t| t.contains(addr))
+        });
+        return if known { Ok(url) } else { Err(Error::LinkNotOffered) };
+    }
+    let url = hosts::check_remote_url(raw, state.rules).map_err(Error::Link)?;
+    if inner.offered_links.contains(&url) {
+        return Ok(url);
+    }
+    let in_texts = inner.session.current().is_some_and(|c| {
+        let p = &c.profile;
+        let docs = [&p.privacy_notice, &p.client_terms];
+        docs.iter().any(|d| d.url.as_deref() == Some(raw) || d.text.0.values().any(|t| t.contains(raw)))
+            || p.withdrawal.url.as_deref() == Some(raw)
+            || p.withdrawal.text.0.values().any(|t| t.contains(raw))
+    });
+    if in_texts {
+        Ok(url)
+    } else {
+        Err(Error::LinkNotOffered)
+    }
+}

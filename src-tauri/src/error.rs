@@ -1,0 +1,102 @@
+//! The error every command returns. It reaches the UI as `{code, message}`:
+//! the code for logic and tests, the message already translated. Display
+//! texts are for logs and never carry a URL, a name or a meeting ID.
+
+use serde::{Serialize, Serializer};
+
+use crate::hosts::UrlProblem;
+use crate::i18n;
+use crate::invite::InviteError;
+use crate::profile::ProfileError;
+use crate::provider::ProviderError;
+use crate::session::SessionError;
+use crate::wipe::WipeError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Invite(#[from] InviteError),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Wipe(#[from] WipeError),
+    #[error("link not allowed: {0}")]
+    Link(UrlProblem),
+    #[error("link was not offered by the app")]
+    LinkNotOffered,
+    #[error("window: {0}")]
+    Window(#[from] tauri::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invite(e) => e.code(),
+            Error::Profile(e) => e.code(),
+            Error::Provider(e) => e.code(),
+            Error::Session(e) => e.code(),
+            Error::Wipe(e) => e.code(),
+            Error::Link(p) => p.code(),
+            Error::LinkNotOffered => "link.not_offered",
+            Error::Window(_) => "app.window",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        i18n::t(i18n::current(), &format!("error.{}", self.code()))
+    }
+}
+
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Error", 2)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("message", &self.message())?;
+        st.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_to_code_and_translated_message() {
+        let e = Error::from(SessionError::Consent(crate::consent::ConsentError::Missing));
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["code"], "consent.required");
+        let msg = v["message"].as_str().unwrap();
+        assert!(!msg.is_empty() && !msg.starts_with("error."), "untranslated: {msg}");
+    }
+
+    #[test]
+    fn every_error_code_has_a_translation_in_both_languages() {
+        use crate::i18n::{t, Lang};
+        let codes = [
+            "invite.not_an_invite", "invite.too_long", "invite.malformed", "invite.unsupported_version",
+            "invite.unknown_provider", "invite.expired", "invite.invalid", "invite.not_guest",
+            "invite.host_not_allowed", "invite.provider_not_allowed",
+            "url.invalid", "url.too_long", "url.scheme", "url.credentials", "url.insecure", "url.ip_host", "url.look_alike",
+            "profile.invalid", "profile.unsupported_version",
+            "net.unreachable", "net.tls", "net.bad_response",
+            "meeting.not_found", "meeting.ended", "meeting.denied", "meeting.full",
+            "server.bad_response", "server.unexpected",
+            "session.none", "session.busy", "session.wrong_step",
+            "consent.required", "consent.outdated", "consent.wrong_session",
+            "wipe.failed", "link.not_offered", "app.window",
+        ];
+        for lang in [Lang::De, Lang::En] {
+            for c in codes {
+                let key = format!("error.{c}");
+                assert_ne!(t(lang, &key), key, "missing {key} for {lang:?}");
+            }
+        }
+    }
+}

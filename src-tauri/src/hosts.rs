@@ -1,0 +1,329 @@
+//! Which remote URLs the app is willing to talk to at all. Every URL that
+//! comes from outside (invite, profile) passes through `check_remote_url`.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use url::{Host, Url};
+
+pub const MAX_URL_LEN: usize = 4096;
+
+/// Transport rules that depend on how the app was started.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UrlRules {
+    /// Plain http to 127.0.0.0/8, ::1 or localhost: only for the demo and tests.
+    pub allow_loopback_http: bool,
+}
+
+impl UrlRules {
+    /// `SPRECHZIMMER_ALLOW_LOOPBACK_HTTP=1` is the explicit opt-in the demo and
+    /// the tests use; nothing else turns it on.
+    pub fn from_env() -> Self {
+        UrlRules {
+            allow_loopback_http: std::env::var("SPRECHZIMMER_ALLOW_LOOPBACK_HTTP").as_deref()
+                == Ok("1"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum UrlProblem {
+    #[error("not a URL")]
+    NotAUrl,
+    #[error("URL too long")]
+    TooLong,
+    #[error("scheme not allowed")]
+    Scheme,
+    #[error("credentials in URL")]
+    Credentials,
+    #[error("plain http is not allowed")]
+    InsecureHttp,
+    #[error("IP addresses are not allowed as hosts")]
+    IpHost,
+    #[error("host looks like an imitation of another host")]
+    LookAlike,
+    #[error("URL has no host")]
+    NoHost,
+}
+
+impl UrlProblem {
+    pub fn code(self) -> &'static str {
+        match self {
+            UrlProblem::NotAUrl => "url.invalid",
+            UrlProblem::TooLong => "url.too_long",
+            UrlProblem::Scheme => "url.scheme",
+            UrlProblem::Credentials => "url.credentials",
+            UrlProblem::InsecureHttp => "url.insecure",
+            UrlProblem::IpHost => "url.ip_host",
+            UrlProblem::LookAlike => "url.look_alike",
+            UrlProblem::NoHost => "url.invalid",
+        }
+    }
+}
+
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// An https URL (or loopback http when allowed) without credentials, on a
+/// DNS name that is not a homograph, or on loopback.
+pub fn check_remote_url(raw: &str, rules: UrlRules) -> Result<Url, UrlProblem> {
+    if raw.len() > MAX_URL_LEN {
+        return Err(UrlProblem::TooLong);
+    }
+    if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(UrlProblem::NotAUrl);
+    }
+    let url = Url::parse(raw).map_err(|_| UrlProblem::NotAUrl)?;
+    match url.scheme() {
+        "https" => {}
+        "http" => {
+            if !(rules.allow_loopback_http && is_loopback(&url)) {
+                return Err(UrlProblem::InsecureHttp);
+            }
+        }
+        _ => return Err(UrlProblem::Scheme),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(UrlProblem::Credentials);
+    }
+    match url.host() {
+        None => return Err(UrlProblem::NoHost),
+        Some(Host::Ipv4(_)) | Some(Host::Ipv6(_)) => {
+            if !(rules.allow_loopback_http && is_loopback(&url)) {
+                return Err(UrlProblem::IpHost);
+            }
+        }
+        Some(Host::Domain(d)) => {
+            if d.parse::<IpAddr>().is_ok() {
+                return Err(UrlProblem::IpHost);
+            }
+            if d.eq_ignore_ascii_case("localhost") && !rules.allow_loopback_http {
+                return Err(UrlProblem::IpHost);
+            }
+            if !domain_is_plausible(d) {
+                return Err(UrlProblem::LookAlike);
+            }
+        }
+    }
+    Ok(url)
+}
+
+/// Internationalised labels are fine for German names (umlauts, ß, accents)
+/// but not for scripts whose letters imitate Latin ones (Cyrillic а, Greek ο):
+/// such a label is refused outright instead of being shown as a look-alike.
+fn domain_is_plausible(ascii_domain: &str) -> bool {
+    if ascii_domain.is_empty() || ascii_domain.len() > 253 {
+        return false;
+    }
+    for label in ascii_domain.split('.') {
+        if label.is_empty() || label.len() > 63 {
+            return false;
+        }
+        if label.len() >= 4 && label[..4].eq_ignore_ascii_case("xn--") {
+            let (unicode, result) = idna::domain_to_unicode(label);
+            if result.is_err() || !unicode.chars().all(is_latin_letter_or_ascii) {
+                return false;
+            }
+        } else if !label
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return false;
+        }
+    }
+    true
+}
+
+fn is_latin_letter_or_ascii(c: char) -> bool {
+    let latin = ('\u{00C0}'..='\u{024F}').contains(&c) && c != '\u{00D7}' && c != '\u{00F7}';
+    c.is_ascii_alphanumeric() || c == '-' || latin
+}
+
+/// A host the organisation allows: `meet.example.org` or `*.example.org`
+/// (any subdomain, not the bare domain).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct HostPattern {
+    wildcard: bool,
+    domain: String,
+}
+
+impl TryFrom<String> for HostPattern {
+    type Error = UrlProblem;
+    fn try_from(s: String) -> Result<Self, UrlProblem> {
+        HostPattern::parse(&s)
+    }
+}
+
+impl From<HostPattern> for String {
+    fn from(p: HostPattern) -> String {
+        p.to_string()
+    }
+}
+
+impl std::fmt::Display for HostPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.wildcard {
+            write!(f, "*.{}", self.domain)
+        } else {
+            f.write_str(&self.domain)
+        }
+    }
+}
+
+impl HostPattern {
+    pub fn parse(s: &str) -> Result<HostPattern, UrlProblem> {
+        let (wildcard, rest) = match s.strip_prefix("*.") {
+            Some(r) => (true, r),
+            None => (false, s),
+        };
+        // Normalise through the URL parser so "Beratung-Müller.de" matches its
+        // punycode form; ports and paths are not part of a host pattern.
+        if rest.is_empty() || rest.contains(['/', ':', '@', '?', '#', '\\', '*']) {
+            return Err(UrlProblem::NotAUrl);
+        }
+        let url = Url::parse(&format!("https://{rest}/")).map_err(|_| UrlProblem::NotAUrl)?;
+        let host = url.host_str().ok_or(UrlProblem::NoHost)?.to_string();
+        match url.host() {
+            Some(Host::Domain(d)) if d.parse::<IpAddr>().is_err() => {
+                if d != "localhost" && !domain_is_plausible(d) {
+                    return Err(UrlProblem::LookAlike);
+                }
+                if wildcard && !d.contains('.') {
+                    return Err(UrlProblem::NotAUrl); // "*.de" would allow a whole TLD
+                }
+            }
+            Some(Host::Ipv4(ip)) if ip.is_loopback() && !wildcard => {}
+            _ => return Err(UrlProblem::IpHost),
+        }
+        Ok(HostPattern { wildcard, domain: host })
+    }
+
+    pub fn matches(&self, url: &Url) -> bool {
+        let Some(host) = url.host_str() else { return false };
+        let host = host.to_ascii_lowercase();
+        if self.wildcard {
+            host.len() > self.domain.len() + 1
+                && host.ends_with(&self.domain)
+                && host.as_bytes()[host.len() - self.domain.len() - 1] == b'.'
+        } else {
+            host == self.domain
+        }
+    }
+}
+
+pub fn any_matches(patterns: &[HostPattern], url: &Url) -> bool {
+    patterns.iter().any(|p| p.matches(url))
+}
+
+/// Scheme, host and port: what a browser calls the origin.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.origin() == b.origin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STRICT: UrlRules = UrlRules { allow_loopback_http: false };
+    const DEMO: UrlRules = UrlRules { allow_loopback_http: true };
+
+    #[test]
+    fn accepts_plain_https() {
+        assert!(check_remote_url("https://beratung.example.org/profile.json", STRICT).is_ok());
+    }
+
+    #[test]
+    fn refuses_hostile_schemes() {
+        for u in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "data:text/html,<script>alert(1)</script>",
+            "ftp://example.org/x",
+            "sprechzimmer://join",
+        ] {
+            assert_eq!(check_remote_url(u, STRICT), Err(UrlProblem::Scheme), "{u}");
+        }
+    }
+
+    #[test]
+    fn refuses_credentials() {
+        assert_eq!(
+            check_remote_url("https://user:pw@example.org/", STRICT),
+            Err(UrlProblem::Credentials)
+        );
+        assert_eq!(
+            check_remote_url("https://bbb.example.org@evil.example/", STRICT),
+            Err(UrlProblem::Credentials)
+        );
+    }
+
+    #[test]
+    fn http_only_on_loopback_and_only_when_allowed() {
+        assert_eq!(
+            check_remote_url("http://example.org/", DEMO),
+            Err(UrlProblem::InsecureHttp)
+        );
+        assert_eq!(
+            check_remote_url("http://127.0.0.1:8080/", STRICT),
+            Err(UrlProblem::InsecureHttp)
+        );
+        assert!(check_remote_url("http://127.0.0.1:8080/", DEMO).is_ok());
+        assert!(check_remote_url("http://[::1]:8080/", DEMO).is_ok());
+    }
+
+    #[test]
+    fn refuses_ip_hosts() {
+        assert_eq!(check_remote_url("https://192.0.2.1/", STRICT), Err(UrlProblem::IpHost));
+        assert_eq!(check_remote_url("https://127.0.0.1/", STRICT), Err(UrlProblem::IpHost));
+        // Decimal and hex forms are normalised by the URL parser and still refused.
+        assert_eq!(check_remote_url("https://3221225985/", STRICT), Err(UrlProblem::IpHost));
+        assert_eq!(check_remote_url("https://0xC0000201/", STRICT), Err(UrlProblem::IpHost));
+    }
+
+    #[test]
+    fn refuses_look_alike_hosts_but_accepts_german_idn() {
+        // Cyrillic "а" in "exаmple".
+        assert_eq!(
+            check_remote_url("https://bbb.ex\u{0430}mple.org/", STRICT),
+            Err(UrlProblem::LookAlike)
+        );
+        assert_eq!(
+            check_remote_url("https://xn--exmple-4nf.org/", STRICT),
+            Err(UrlProblem::LookAlike)
+        );
+        assert!(check_remote_url("https://beratung-m\u{00FC}ller.de/", STRICT).is_ok());
+    }
+
+    #[test]
+    fn refuses_control_characters_and_oversized() {
+        assert_eq!(check_remote_url("https://exa\nmple.org/", STRICT), Err(UrlProblem::NotAUrl));
+        let long = format!("https://example.org/{}", "a".repeat(MAX_URL_LEN));
+        assert_eq!(check_remote_url(&long, STRICT), Err(UrlProblem::TooLong));
+    }
+
+    #[test]
+    fn host_patterns() {
+        let exact = HostPattern::parse("bbb.example.org").unwrap();
+        let wild = HostPattern::parse("*.example.org").unwrap();
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert!(exact.matches(&u("https://bbb.example.org/x")));
+        assert!(exact.matches(&u("https://BBB.example.org/x")));
+        assert!(!exact.matches(&u("https://bbb.example.org.evil.test/")));
+        assert!(wild.matches(&u("https://a.b.example.org/")));
+        assert!(!wild.matches(&u("https://example.org/")));
+        assert!(!wild.matches(&u("https://badexample.org/")));
+        assert!(HostPattern::parse("*.de").is_err());
+        assert!(HostPattern::parse("example.org/path").is_err());
+        assert!(HostPattern::parse("example.org:8443").is_err());
+        assert!(HostPattern::parse("192.0.2.1").is_err());
+        assert!(HostPattern::parse("ex\u{0430}mple.org").is_err());
+        assert!(HostPattern::parse("127.0.0.1").is_ok());
+    }
+}

@@ -1,0 +1,320 @@
+//! Invite links, format v1 (see docs/invite-format.md):
+//!
+//! `sprechzimmer://join?v=1&provider=bbb&profile=…&join=…&running=…[&at=…][&exp=…][&logout=…]`
+//!
+//! An invite carries no secret: only presigned URLs that the server checks.
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use url::Url;
+
+use crate::hosts::{self, UrlProblem, UrlRules};
+use crate::provider::{bbb::BbbInvite, Meeting, ProviderError, ProviderKind};
+
+pub const SCHEME: &str = "sprechzimmer";
+pub const MAX_LINK_LEN: usize = 8192;
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InviteError {
+    #[error("not an invite link")]
+    NotAnInvite,
+    #[error("invite link too long")]
+    TooLong,
+    #[error("invite link is malformed")]
+    Malformed,
+    #[error("invite version not supported")]
+    UnsupportedVersion,
+    #[error("invite names an unknown provider")]
+    UnknownProvider,
+    #[error("invite is missing {0}")]
+    Missing(&'static str),
+    #[error("invite field {0} is not a safe URL: {1}")]
+    BadUrl(&'static str, UrlProblem),
+    #[error("invite time is invalid")]
+    BadTime,
+    #[error("invite has expired")]
+    Expired,
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+}
+
+impl InviteError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            InviteError::NotAnInvite => "invite.not_an_invite",
+            InviteError::TooLong => "invite.too_long",
+            InviteError::Malformed | InviteError::Missing(_) | InviteError::BadTime => {
+                "invite.malformed"
+            }
+            InviteError::UnsupportedVersion => "invite.unsupported_version",
+            InviteError::UnknownProvider => "invite.unknown_provider",
+            InviteError::BadUrl(_, p) => p.code(),
+            InviteError::Expired => "invite.expired",
+            InviteError::Provider(p) => p.code(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Invite {
+    pub profile_url: Url,
+    pub meeting: Meeting,
+    pub scheduled_at: Option<OffsetDateTime>,
+    pub expires_at: Option<OffsetDateTime>,
+    /// Where the meeting sends people when it is over, if the creator set one.
+    pub logout_url: Option<Url>,
+}
+
+/// What `check-invite` prints and the UI shows before consent. No name, no
+/// meeting ID: the summary may end up in a support ticket.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub version: u32,
+    pub provider: ProviderKind,
+    pub profile_host: String,
+    pub meeting_host: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub scheduled_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+impl Invite {
+    pub fn summary(&self) -> Summary {
+        Summary {
+            version: VERSION,
+            provider: self.meeting.kind(),
+            profile_host: host_with_port(&self.profile_url),
+            meeting_host: host_with_port(self.meeting.host_url()),
+            scheduled_at: self.scheduled_at,
+            expires_at: self.expires_at,
+        }
+    }
+
+    pub fn is_expired(&self, now: OffsetDateTime) -> bool {
+        self.expires_at.is_some_and(|e| now >= e)
+    }
+}
+
+pub fn host_with_port(u: &Url) -> String {
+    match (u.host_str(), u.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => String::new(),
+    }
+}
+
+const FIELDS: &[&str] = &["v", "provider", "profile", "join", "running", "at", "exp", "logout"];
+
+/// Parses and checks an invite. `now` decides expiry, so tests stay exact.
+pub fn parse(link: &str, rules: UrlRules, now: OffsetDateTime) -> Result<Invite, InviteError> {
+    let link = link.trim();
+    if link.len() > MAX_LINK_LEN {
+        return Err(InviteError::TooLong);
+    }
+    let lower = link.to_ascii_lowercase();
+    if !lower.starts_with("sprechzimmer://join?") && !lower.starts_with("sprechzimmer://join/?") {
+        return Err(InviteError::NotAnInvite);
+    }
+    if link.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(InviteError::Malformed);
+    }
+    let url = Url::parse(link).map_err(|_| InviteError::Malformed)?;
+    if url.scheme() != SCHEME
+        || url.host_str() != Some("join")
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.port().is_some()
+        || !(url.path().is_empty() || url.path() == "/")
+        || url.fragment().is_some()
+    {
+        return Err(InviteError::Malformed);
+    }
+
+    let mut fields: std::collections::HashMap<String, String> = Default::default();
+    for (k, v) in url.query_pairs() {
+        if !FIELDS.contains(&k.as_ref()) {
+            return Err(InviteError::Malformed);
+        }
+        // One value per key: a second one would be read differently by someone.
+        if fields.insert(k.into_owned(), v.into_owned()).is_some() {
+            return Err(InviteError::Malformed);
+        }
+    }
+    let take = |k: &'static str| fields.get(k).map(String::as_str);
+    let require = |k: &'static str| take(k).ok_or(InviteError::Missing(k));
+
+    match require("v")?.parse::<u32>() {
+        Ok(VERSION) => {}
+        Ok(_) => return Err(InviteError::UnsupportedVersion),
+        Err(_) => return Err(InviteError::Malformed),
+    }
+    let url_field = |k: &'static str, raw: &str| {
+        hosts::check_remote_url(raw, rules).map_err(|p| InviteError::BadUrl(k, p))
+    };
+    let profile_url = url_field("profile", require("profile")?)?;
+    let meeting = match require("provider")? {
+        "bbb" => {
+            let join = url_field("join", require("join")?)?;
+            let running = url_field("running", require("running")?)?;
+            Meeting::Bbb(BbbInvite::new(join, running)?)
+        }
+        _ => return Err(InviteError::UnknownProvider),
+    };
+    let time_field = |k: &'static str| -> Result<Option<OffsetDateTime>, InviteError> {
+        take(k)
+            .map(|s| OffsetDateTime::parse(s, &Rfc3339).map_err(|_| InviteError::BadTime))
+            .transpose()
+    };
+    let invite = Invite {
+        profile_url,
+        meeting,
+        scheduled_at: time_field("at")?,
+        expires_at: time_field("exp")?,
+        logout_url: take("logout").map(|s| url_field("logout", s)).transpose()?,
+    };
+    if invite.is_expired(now) {
+        return Err(InviteError::Expired);
+    }
+    Ok(invite)
+}
+
+/// Builds a v1 BBB invite link (used by the demo, the tests and, later, the
+/// counsellor side).
+pub fn build_bbb_link(
+    profile: &Url,
+    join: &Url,
+    running: &Url,
+    at: Option<OffsetDateTime>,
+    logout: Option<&Url>,
+) -> String {
+    let mut u = Url::parse("sprechzimmer://join").expect("static URL");
+    {
+        let mut q = u.query_pairs_mut();
+        q.append_pair("v", &VERSION.to_string())
+            .append_pair("provider", "bbb")
+            .append_pair("profile", profile.as_str())
+            .append_pair("join", join.as_str())
+            .append_pair("running", running.as_str());
+        if let Some(at) = at {
+            q.append_pair("at", &at.format(&Rfc3339).expect("RFC 3339 formats any time"));
+        }
+        if let Some(l) = logout {
+            q.append_pair("logout", l.as_str());
+        }
+    }
+    u.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const RULES: UrlRules = UrlRules { allow_loopback_http: false };
+    const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);
+
+    fn urls(host: &str) -> (Url, Url, Url) {
+        let cs = "0".repeat(40);
+        (
+            Url::parse("https://beratung.example.org/sprechzimmer.json").unwrap(),
+            Url::parse(&format!("https://{host}/bigbluebutton/api/join?fullName=Kim+K.&meetingID=m-abcdef&guest=true&checksum={cs}")).unwrap(),
+            Url::parse(&format!("https://{host}/bigbluebutton/api/isMeetingRunning?meetingID=m-abcdef&checksum={cs}")).unwrap(),
+        )
+    }
+
+    fn link() -> String {
+        let (p, j, r) = urls("bbb.example.org");
+        build_bbb_link(&p, &j, &r, Some(datetime!(2026-11-22 11:00 UTC)), None)
+    }
+
+    #[test]
+    fn round_trip() {
+        let inv = parse(&link(), RULES, NOW).unwrap();
+        assert_eq!(inv.meeting.display_name(), Some("Kim K."));
+        assert_eq!(inv.scheduled_at, Some(datetime!(2026-11-22 11:00 UTC)));
+        let s = inv.summary();
+        assert_eq!(s.meeting_host, "bbb.example.org");
+        assert_eq!(s.profile_host, "beratung.example.org");
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(!json.contains("Kim"), "summary must not carry the name: {json}");
+        assert!(!json.contains("m-abcdef"), "summary must not carry the meeting id");
+    }
+
+    #[test]
+    fn tolerates_surrounding_whitespace() {
+        assert!(parse(&format!("  {}\n", link()), RULES, NOW).is_ok());
+    }
+
+    #[test]
+    fn malformed_links() {
+        let l = link();
+        for (bad, code) in [
+            ("", "invite.not_an_invite"),
+            ("hello", "invite.not_an_invite"),
+            ("https://bbb.example.org/b/abc-def", "invite.not_an_invite"),
+            ("sprechzimmer://other?v=1", "invite.not_an_invite"),
+            ("sprechzimmer://join?", "invite.malformed"),
+            (&l.replace("v=1", "v=2"), "invite.unsupported_version"),
+            (&l.replace("v=1", "v=one"), "invite.malformed"),
+            (&l.replace("provider=bbb", "provider=zoom"), "invite.unknown_provider"),
+            (&format!("{l}&v=1"), "invite.malformed"),
+            (&format!("{l}&extra=1"), "invite.malformed"),
+            (&format!("{l}#frag"), "invite.malformed"),
+            (&l.replace("sprechzimmer://join?", "sprechzimmer://user:pw@join?"), "invite.not_an_invite"),
+            (&l.replace("at=2026", "at=yesterday"), "invite.malformed"),
+        ] {
+            let err = parse(bad, RULES, NOW).unwrap_err();
+            assert_eq!(err.code(), code, "{bad}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn hostile_embedded_urls() {
+        let (p, j, r) = urls("bbb.example.org");
+        let cases: Vec<(String, &str)> = vec![
+            (build_bbb_link(&Url::parse("javascript:alert(1)").unwrap(), &j, &r, None, None), "url.scheme"),
+            (build_bbb_link(&Url::parse("file:///etc/passwd").unwrap(), &j, &r, None, None), "url.scheme"),
+            (build_bbb_link(&Url::parse("data:application/json,{}").unwrap(), &j, &r, None, None), "url.scheme"),
+            (build_bbb_link(&Url::parse("https://u:p@beratung.example.org/p.json").unwrap(), &j, &r, None, None), "url.credentials"),
+            (build_bbb_link(&Url::parse("http://beratung.example.org/p.json").unwrap(), &j, &r, None, None), "url.insecure"),
+            (build_bbb_link(&p, &j, &r, None, Some(&Url::parse("javascript:alert(1)").unwrap())), "url.scheme"),
+        ];
+        for (bad, code) in cases {
+            assert_eq!(parse(&bad, RULES, NOW).unwrap_err().code(), code, "{bad}");
+        }
+        // Punycode look-alike of the meeting host (Cyrillic "а").
+        let (p, j, r) = urls("bbb.ex\u{0430}mple.org");
+        assert_eq!(parse(&build_bbb_link(&p, &j, &r, None, None), RULES, NOW).unwrap_err().code(), "url.look_alike");
+        // Loopback http is refused unless explicitly allowed.
+        let (p, j, r) = urls("127.0.0.1:9999");
+        let j = Url::parse(&j.as_str().replace("https", "http")).unwrap();
+        let r = Url::parse(&r.as_str().replace("https", "http")).unwrap();
+        let l = build_bbb_link(&p, &j, &r, None, None);
+        assert_eq!(parse(&l, RULES, NOW).unwrap_err().code(), "url.insecure");
+        assert!(parse(&l, UrlRules { allow_loopback_http: true }, NOW).is_ok());
+    }
+
+    #[test]
+    fn oversized_links() {
+        let big = format!("{}&logout=https://x.example.org/{}", link(), "a".repeat(MAX_LINK_LEN));
+        assert_eq!(parse(&big, RULES, NOW).unwrap_err(), InviteError::TooLong);
+    }
+
+    #[test]
+    fn moderator_links_are_refused() {
+        let (p, j, r) = urls("bbb.example.org");
+        let j = Url::parse(&j.as_str().replace("guest=true", "guest=true&role=MODERATOR")).unwrap();
+        assert_eq!(parse(&build_bbb_link(&p, &j, &r, None, None), RULES, NOW).unwrap_err().code(), "invite.not_guest");
+    }
+
+    #[test]
+    fn expiry() {
+        let l = format!("{}&exp=2026-11-22T09:00:00Z", link());
+        assert_eq!(parse(&l, RULES, NOW).unwrap_err(), InviteError::Expired);
+        let l = format!("{}&exp=2026-11-22T12:00:00Z", link());
+        assert!(parse(&l, RULES, NOW).is_ok());
+    }
+}

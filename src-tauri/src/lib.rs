@@ -1,0 +1,203 @@
+//! Sprechzimmer: privacy-first video counselling.
+//!
+//! Window-free logic lives in its own modules (`invite`, `profile`,
+//! `consent`, `lobby`, `session`, `provider`, `wipe`); `controller`,
+//! `meeting_window` and `commands` are the thin Tauri side.
+
+pub mod cli;
+pub mod commands;
+pub mod consent;
+pub mod controller;
+pub mod error;
+pub mod hosts;
+pub mod i18n;
+pub mod invite;
+pub mod lobby;
+mod logging;
+pub mod meeting_window;
+pub mod net;
+pub mod profile;
+pub mod provider;
+pub mod session;
+pub mod wipe;
+
+use tauri::webview::{NewWindowResponse, PermissionResponse};
+use tauri::{AppHandle, Manager, RunEvent, Runtime, WebviewUrl, WebviewWindowBuilder};
+
+use controller::{AppState, EndReason, MAIN_WINDOW};
+use hosts::UrlRules;
+use wipe::Paths;
+
+/// The builder both the real app and the mock-runtime tests start from: the
+/// state and the commands, nothing that needs a desktop session.
+pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
+    tauri::Builder::<R>::new().manage(state).invoke_handler(tauri::generate_handler![
+        commands::app_info,
+        commands::take_pending_invite,
+        commands::open_invite,
+        commands::give_consent,
+        commands::enter_lobby,
+        commands::retry_lobby,
+        commands::cancel_session,
+        commands::show_meeting,
+        commands::open_external,
+        commands::session_status,
+    ])
+}
+
+/// Entry point of the binary: a subcommand, or the app.
+pub fn main_entry() {
+    logging::init();
+    let args: Vec<String> = std::env::args().collect();
+    match cli::dispatch(&args) {
+        cli::Outcome::Exit(code) => std::process::exit(code),
+        cli::Outcome::RunApp => run(args),
+    }
+}
+
+fn run(args: Vec<String>) {
+    keep_gpu_caches_off_disk();
+    let paths = match Paths::for_current_user() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("sprechzimmer: {e}");
+            std::process::exit(1);
+        }
+    };
+    let state = AppState::new(UrlRules::from_env(), paths.clone());
+    let app = builder::<tauri::Wry>(state)
+        // First, so a second start hands its link over and exits before it
+        // touches anything.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            match controller::link_from_args(argv) {
+                Some(link) => controller::receive_link(app, link),
+                None => focus_main(app),
+            }
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_opener::init())
+        .setup(move |app| {
+            startup_wipe(app, &paths);
+            create_main_window(app.handle(), &paths)?;
+            if let Some(link) = controller::link_from_args(args.into_iter().skip(1)) {
+                controller::receive_link(app.handle(), link);
+            }
+            listen_for_deep_links(app.handle());
+            Ok(())
+        })
+        .build(tauri::generate_context!("tauri.conf.json"))
+        .unwrap_or_else(|e| {
+            eprintln!("sprechzimmer: {e}");
+            std::process::exit(1);
+        });
+    app.run(|app, event| {
+        if let RunEvent::Exit = event {
+            // Quitting mid-session is a session end like any other.
+            controller::end_session(app, EndReason::Quit, None);
+        }
+    });
+}
+
+/// WebKit's GPU process would otherwise fill `~/.cache/mesa_shader_cache`
+/// with shaders compiled for the meeting page: a trace, however small.
+fn keep_gpu_caches_off_disk() {
+    if std::env::var_os("MESA_SHADER_CACHE_DIR").is_none() {
+        // Set before any thread or child process exists.
+        std::env::set_var("MESA_SHADER_CACHE_DISABLE", "true");
+        std::env::set_var("MESA_GLSL_CACHE_DISABLE", "true");
+    }
+}
+
+/// Before any window exists: remove what a crashed session left behind.
+fn startup_wipe<R: Runtime>(app: &tauri::App<R>, paths: &Paths) {
+    let lock = match wipe::AppLock::acquire(paths) {
+        Ok(l) => l,
+        Err(e) => {
+            log::warn!("app lock unavailable: {e}");
+            None
+        }
+    };
+    let report = wipe::sweep(paths, lock.is_some());
+    if !report.found.is_empty() {
+        log::info!("removed leftovers of {} earlier session folder(s)", report.found.len());
+    }
+    if !report.failed.is_empty() {
+        log::warn!("{} leftover folder(s) could not be removed", report.failed.len());
+    }
+    if let Some(lock) = lock {
+        app.manage(lock);
+    }
+}
+
+fn is_app_url(url: &url::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
+}
+
+fn create_main_window<R: Runtime>(app: &AppHandle<R>, paths: &Paths) -> tauri::Result<()> {
+    WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
+        .title("Sprechzimmer")
+        .inner_size(760.0, 820.0)
+        .min_inner_size(520.0, 600.0)
+        .data_directory(paths.ui_webview())
+        // The app's own pages only: nothing can navigate this window away.
+        .on_navigation(is_app_url)
+        .on_new_window(|_, _| NewWindowResponse::Deny)
+        .on_download(|_, _| false)
+        .on_permission_request(|_, _| PermissionResponse::Deny)
+        .build()?;
+    Ok(())
+}
+
+fn focus_main<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
+fn listen_for_deep_links<R: Runtime>(app: &AppHandle<R>) {
+    // On Linux and Windows links arrive as arguments (handled above and by
+    // the single-instance callback); macOS delivers them as events.
+    #[cfg(target_os = "macos")]
+    {
+        use tauri_plugin_deep_link::DeepLinkExt;
+        let handle = app.clone();
+        app.deep_link().on_open_url(move |event| {
+            if let Some(url) = event.urls().into_iter().next() {
+                controller::receive_link(&handle, url.to_string());
+            }
+        });
+    }
+    #[cfg(not(target_os = "macos"))]
+    let _ = app;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn build_manifest_lists_every_command() {
+        let build = include_str!("../build.rs");
+        for c in crate::commands::ALL {
+            assert!(build.contains(&format!("\"{c}\"")), "build.rs misses {c}");
+        }
+        let conf = include_str!("../../tauri.conf.json");
+        for c in crate::commands::ALL {
+            assert!(conf.contains(&format!("\"allow-{}\"", c.replace('_', "-"))), "capability misses {c}");
+        }
+    }
+
+    #[test]
+    fn main_window_stays_on_app_urls() {
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        assert!(super::is_app_url(&u("tauri://localhost/index.html")));
+        assert!(super::is_app_url(&u("http://tauri.localhost/index.html")));
+        assert!(!super::is_app_url(&u("https://bbb.example.org/")));
+        assert!(!super::is_app_url(&u("tauri://evil/")));
+        assert!(!super::is_app_url(&u("file:///etc/passwd")));
+    }
+}

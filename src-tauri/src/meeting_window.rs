@@ -1,0 +1,153 @@
+//! The meeting window: an untrusted remote page in its own webview. No
+//! capability names this window, so it can call no app command; its browsing
+//! data is private to the session; it stays on the organisation's hosts;
+//! downloads are refused; camera, microphone and screen go to the meeting
+//! origin only.
+
+use tauri::webview::{DownloadEvent, NewWindowResponse, PageLoadEvent, PermissionKind, PermissionResponse};
+use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use url::Url;
+
+use crate::controller::{self, AppState, EndReason};
+use crate::hosts;
+use crate::i18n;
+use crate::session::MeetingTicket;
+use crate::wipe::SessionDir;
+
+pub const LABEL: &str = "meeting";
+
+/// What the navigation guard decides for one URL.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Nav {
+    Allow,
+    /// An http(s) URL outside the organisation's hosts.
+    Outside,
+    Block,
+}
+
+pub fn classify(url: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRules) -> Nav {
+    match url.scheme() {
+        // Frames the meeting page creates for itself.
+        "about" if matches!(url.as_str(), "about:blank" | "about:srcdoc") => Nav::Allow,
+        "http" | "https" => {
+            if hosts::any_matches(allowed, url) && hosts::check_remote_url(url.as_str(), rules).is_ok() {
+                Nav::Allow
+            } else {
+                Nav::Outside
+            }
+        }
+        _ => Nav::Block,
+    }
+}
+
+pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &SessionDir) -> tauri::Result<()> {
+    if let Some(old) = app.get_webview_window(LABEL) {
+        let _ = old.destroy();
+    }
+    let state = app.state::<AppState>();
+    let rules = state.rules;
+    let allowed = ticket.allowed_hosts.clone();
+
+    let nav_app = app.clone();
+    let load_app = app.clone();
+    let window_app = app.clone();
+    let newwin_app = app.clone();
+    let perm_app = app.clone();
+
+    let window = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(ticket.meeting.entry_url().clone()))
+        .title(i18n::t(i18n::current(), "meeting.window_title"))
+        .inner_size(1100.0, 760.0)
+        .min_inner_size(640.0, 480.0)
+        // Shown once the meeting client loads, so a raw XML error never is.
+        .visible(false)
+        // Ephemeral on Linux and macOS; on Windows InPrivate still needs a
+        // folder, which lives in the session folder and is wiped with it.
+        .incognito(true)
+        .data_directory(dir.webview_dir())
+        .on_navigation(move |url| match classify(url, &allowed, rules) {
+            Nav::Allow => true,
+            Nav::Outside => {
+                controller::on_meeting_left_hosts(&nav_app, url);
+                false
+            }
+            Nav::Block => false,
+        })
+        .on_page_load(move |_w, payload| {
+            if payload.event() == PageLoadEvent::Finished {
+                controller::on_meeting_page(&load_app, payload.url());
+            }
+        })
+        .on_new_window(move |url, _features| {
+            controller::offer_link(&newwin_app, url);
+            NewWindowResponse::Deny
+        })
+        .on_download(|_webview, event| !matches!(event, DownloadEvent::Requested { .. }))
+        .on_permission_request(move |webview, kind| {
+            let media = matches!(kind, PermissionKind::Camera | PermissionKind::Microphone | PermissionKind::DisplayCapture);
+            let origin_ok = webview
+                .url()
+                .is_ok_and(|u| controller::meeting_origin_allowed(&perm_app.state::<AppState>(), &u));
+            if media && origin_ok {
+                PermissionResponse::Allow
+            } else {
+                PermissionResponse::Deny
+            }
+        })
+        .build()?;
+
+    window.on_window_event(move |event| {
+        if let WindowEvent::CloseRequested { .. } = event {
+            let app = window_app.clone();
+            tauri::async_runtime::spawn(async move {
+                controller::end_session(&app, EndReason::Closed, None);
+            });
+        }
+    });
+    Ok(())
+}
+
+pub fn reveal<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window(LABEL) {
+        if !w.is_visible().unwrap_or(true) {
+            let _ = w.show();
+            let _ = w.set_focus();
+        }
+    }
+}
+
+pub fn focus<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window(LABEL) {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
+/// Clears the meeting webview's browsing data, then destroys the window.
+/// Returns whether the clear call succeeded (or there was no window left).
+pub fn close_and_clear<R: Runtime>(app: &AppHandle<R>) -> bool {
+    let Some(w) = app.get_webview_window(LABEL) else { return true };
+    let cleared = w.clear_all_browsing_data().is_ok();
+    let _ = w.destroy();
+    cleared
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn navigation_guard() {
+        let allowed = vec![hosts::HostPattern::parse("bbb.example.org").unwrap()];
+        let rules = hosts::UrlRules::default();
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert_eq!(classify(&u("https://bbb.example.org/html5client/join"), &allowed, rules), Nav::Allow);
+        assert_eq!(classify(&u("about:blank"), &allowed, rules), Nav::Allow);
+        assert_eq!(classify(&u("https://evil.example/"), &allowed, rules), Nav::Outside);
+        assert_eq!(classify(&u("http://bbb.example.org/"), &allowed, rules), Nav::Outside);
+        assert_eq!(classify(&u("https://user:pw@bbb.example.org/"), &allowed, rules), Nav::Outside);
+        for bad in ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,x", "tauri://localhost/", "sprechzimmer://join?v=1"] {
+            assert_eq!(classify(&u(bad), &allowed, rules), Nav::Block, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! The organisation profile (docs/organisation-profile.md): who runs the
+//! counselling, the texts a client consents to, and which meeting hosts the
+//! organisation stands behind.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::hosts::{self, HostPattern, UrlRules};
+use crate::i18n::Lang;
+use crate::net::{Http, NetError};
+use crate::provider::{Meeting, ProviderKind};
+
+pub const SCHEMA_VERSION: u32 = 1;
+pub const MAX_PROFILE_BYTES: u64 = 1024 * 1024;
+const MAX_TEXT_CHARS: usize = 200_000;
+const MAX_SHORT_CHARS: usize = 300;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    #[error(transparent)]
+    Net(#[from] NetError),
+    #[error("profile redirected")]
+    Redirected,
+    #[error("profile is not valid JSON of the expected shape")]
+    Malformed,
+    #[error("profile schema version not supported")]
+    UnsupportedVersion,
+    #[error("profile field {0} is invalid")]
+    Invalid(&'static str),
+    #[error("the organisation does not allow this meeting host")]
+    HostNotAllowed,
+    #[error("the organisation does not offer this meeting service")]
+    ProviderNotAllowed,
+}
+
+impl ProfileError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProfileError::Net(n) => n.code(),
+            ProfileError::Redirected | ProfileError::Malformed | ProfileError::Invalid(_) => {
+                "profile.invalid"
+            }
+            ProfileError::UnsupportedVersion => "profile.unsupported_version",
+            ProfileError::HostNotAllowed => "invite.host_not_allowed",
+            ProfileError::ProviderNotAllowed => "invite.provider_not_allowed",
+        }
+    }
+}
+
+/// Text in several languages, keyed by language code; German is the fallback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Localized(pub BTreeMap<String, String>);
+
+impl Localized {
+    pub fn get(&self, lang: Lang) -> &str {
+        self.0
+            .get(lang.code())
+            .or_else(|| self.0.get("de"))
+            .or_else(|| self.0.values().next())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    fn validate(&self, field: &'static str, max_chars: usize) -> Result<(), ProfileError> {
+        let has_base = self.0.contains_key("de") || self.0.contains_key("en");
+        let sane = self.0.iter().all(|(k, v)| {
+            k.len() == 2
+                && k.bytes().all(|b| b.is_ascii_lowercase())
+                && !v.trim().is_empty()
+                && v.chars().count() <= max_chars
+                && !v.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        });
+        if has_base && sane {
+            Ok(())
+        } else {
+            Err(ProfileError::Invalid(field))
+        }
+    }
+}
+
+/// A text a person consents to. Its digest, not its version label, is what a
+/// consent binds to: any change to any language asks for consent again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    pub version: String,
+    pub title: Localized,
+    pub text: Localized,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Document {
+    pub fn digest(&self) -> String {
+        let canonical = serde_json::to_vec(self).expect("documents serialise");
+        hex::encode(Sha256::digest(canonical))
+    }
+
+    fn validate(&self, field: &'static str, rules: UrlRules) -> Result<(), ProfileError> {
+        if self.version.trim().is_empty() || self.version.len() > 64 {
+            return Err(ProfileError::Invalid(field));
+        }
+        self.title.validate(field, MAX_SHORT_CHARS)?;
+        self.text.validate(field, MAX_TEXT_CHARS)?;
+        if let Some(u) = &self.url {
+            hosts::check_remote_url(u, rules).map_err(|_| ProfileError::Invalid(field))?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Withdrawal {
+    pub text: Localized,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgProfile {
+    pub schema: u32,
+    pub id: String,
+    pub name: Localized,
+    pub privacy_notice: Document,
+    pub client_terms: Document,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counsellor_terms: Option<Document>,
+    pub withdrawal: Withdrawal,
+    pub meeting_hosts: Vec<HostPattern>,
+    pub providers: Vec<ProviderKind>,
+}
+
+impl OrgProfile {
+    /// Parses and validates a profile document. Unknown top-level fields are
+    /// ignored so later schema additions do not lock out older apps.
+    pub fn from_json(body: &str, rules: UrlRules) -> Result<OrgProfile, ProfileError> {
+        let value: serde_json::Value =
+            serde_json::from_str(body).map_err(|_| ProfileError::Malformed)?;
+        match value.get("schema").and_then(|v| v.as_u64()) {
+            Some(v) if v == SCHEMA_VERSION as u64 => {}
+            Some(_) => return Err(ProfileError::UnsupportedVersion),
+            None => return Err(ProfileError::Malformed),
+        }
+        let p: OrgProfile = serde_json::from_value(value).map_err(|_| ProfileError::Malformed)?;
+        p.validate(rules)?;
+        Ok(p)
+    }
+
+    fn validate(&self, rules: UrlRules) -> Result<(), ProfileError> {
+        let id_ok = !self.id.is_empty()
+            && self.id.len() <= 64
+            && self.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+        if !id_ok {
+            return Err(ProfileError::Invalid("id"));
+        }
+        self.name.validate("name", MAX_SHORT_CHARS)?;
+        self.privacy_notice.validate("privacy_notice", rules)?;
+        self.client_terms.validate("client_terms", rules)?;
+        if let Some(t) = &self.counsellor_terms {
+            t.validate("counsellor_terms", rules)?;
+        }
+        self.withdrawal.text.validate("withdrawal", MAX_TEXT_CHARS)?;
+        if let Some(e) = &self.withdrawal.email {
+            if !is_plausible_email(e) {
+                return Err(ProfileError::Invalid("withdrawal"));
+            }
+        }
+        if let Some(u) = &self.withdrawal.url {
+            hosts::check_remote_url(u, rules).map_err(|_| ProfileError::Invalid("withdrawal"))?;
+        }
+        if self.meeting_hosts.is_empty() || self.meeting_hosts.len() > 64 {
+            return Err(ProfileError::Invalid("meeting_hosts"));
+        }
+        if self.providers.is_empty() {
+            return Err(ProfileError::Invalid("providers"));
+        }
+        Ok(())
+    }
+
+    /// The organisation stands behind this meeting: right service, right host.
+    pub fn check_meeting(&self, meeting: &Meeting) -> Result<(), ProfileError> {
+        if !self.providers.contains(&meeting.kind()) {
+            return Err(ProfileError::ProviderNotAllowed);
+        }
+        if !hosts::any_matches(&self.meeting_hosts, meeting.host_url()) {
+            return Err(ProfileError::HostNotAllowed);
+        }
+        Ok(())
+    }
+
+    pub fn allows_host(&self, url: &Url) -> bool {
+        hosts::any_matches(&self.meeting_hosts, url)
+    }
+}
+
+fn is_plausible_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else { return false };
+    !local.is_empty()
+        && e.len() <= 254
+        && domain.contains('.')
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"',;:()[]\\".contains(c))
+}
+
+/// Fetches the profile. Redirects are refused: the invite names the one URL
+/// the organisation publishes, and a redirect could lead anywhere.
+pub fn fetch(http: &Http, url: &Url, rules: UrlRules) -> Result<OrgProfile, ProfileError> {
+    let f = http.get(url, "application/json", MAX_PROFILE_BYTES)?;
+    match f.status {
+        200 => OrgProfile::from_json(&f.body, rules),
+        300..=399 => Err(ProfileError::Redirected),
+        s => Err(ProfileError::Net(NetError::Status(s))),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const RULES: UrlRules = UrlRules { allow_loopback_http: false };
+
+    pub fn sample() -> serde_json::Value {
+        json!({
+            "schema": 1,
+            "id": "beratung-example",
+            "name": {"de": "Beratungsstelle Beispiel", "en": "Example Counselling"},
+            "privacy_notice": {
+                "version": "2026-01",
+                "title": {"de": "Datenschutzerklärung", "en": "Privacy notice"},
+                "text": {"de": "Wir verarbeiten …", "en": "We process …"},
+                "url": "https://beratung.example.org/datenschutz"
+            },
+            "client_terms": {
+                "version": "2026-01",
+                "title": {"de": "AGB für KlientInnen"},
+                "text": {"de": "Die Beratung …"}
+            },
+            "withdrawal": {"text": {"de": "Sie können widerrufen …"}, "email": "datenschutz@example.org"},
+            "meeting_hosts": ["bbb.example.org", "*.bbb.example.org"],
+            "providers": ["bbb"],
+            "future_field": {"ignored": true}
+        })
+    }
+
+    #[test]
+    fn parses_a_valid_profile() {
+        let p = OrgProfile::from_json(&sample().to_string(), RULES).unwrap();
+        assert_eq!(p.name.get(Lang::En), "Example Counselling");
+        assert_eq!(p.client_terms.title.get(Lang::En), "AGB für KlientInnen", "falls back to German");
+        assert!(p.allows_host(&Url::parse("https://node1.bbb.example.org/").unwrap()));
+        assert!(!p.allows_host(&Url::parse("https://bbb.example.org.evil.test/").unwrap()));
+    }
+
+    #[test]
+    fn digest_changes_with_any_text() {
+        let p = OrgProfile::from_json(&sample().to_string(), RULES).unwrap();
+        let mut v = sample();
+        v["privacy_notice"]["text"]["en"] = json!("We process more …");
+        let q = OrgProfile::from_json(&v.to_string(), RULES).unwrap();
+        assert_ne!(p.privacy_notice.digest(), q.privacy_notice.digest());
+        assert_eq!(p.client_terms.digest(), q.client_terms.digest());
+    }
+
+    #[test]
+    fn hostile_and_broken_profiles() {
+        let mutate = |f: &dyn Fn(&mut serde_json::Value)| {
+            let mut v = sample();
+            f(&mut v);
+            OrgProfile::from_json(&v.to_string(), RULES).map(|_| ()).unwrap_err().code()
+        };
+        assert_eq!(OrgProfile::from_json("not json", RULES).unwrap_err().code(), "profile.invalid");
+        assert_eq!(OrgProfile::from_json("[]", RULES).unwrap_err().code(), "profile.invalid");
+        assert_eq!(OrgProfile::from_json(&"[".repeat(10_000), RULES).unwrap_err().code(), "profile.invalid");
+        assert_eq!(mutate(&|v| v["schema"] = json!(2)), "profile.unsupported_version");
+        assert_eq!(mutate(&|v| v["meeting_hosts"] = json!([])), "profile.invalid");
+        assert_eq!(mutate(&|v| v["meeting_hosts"] = json!(["*.de"])), "profile.invalid");
+        assert_eq!(mutate(&|v| v["meeting_hosts"] = json!(["https://bbb.example.org/"])), "profile.invalid");
+        assert_eq!(mutate(&|v| v["meeting_hosts"] = json!(["bbb.ex\u{0430}mple.org"])), "profile.invalid");
+        assert_eq!(mutate(&|v| v["providers"] = json!(["zoom"])), "profile.invalid");
+        assert_eq!(mutate(&|v| v["privacy_notice"]["text"] = json!({})), "profile.invalid");
+        assert_eq!(mutate(&|v| v["privacy_notice"]["text"] = json!({"de": "   "})), "profile.invalid");
+        assert_eq!(mutate(&|v| v["privacy_notice"]["url"] = json!("javascript:alert(1)")), "profile.invalid");
+        assert_eq!(mutate(&|v| v["privacy_notice"]["script"] = json!("x")), "profile.invalid");
+        assert_eq!(mutate(&|v| v["withdrawal"]["email"] = json!("not an address")), "profile.invalid");
+        assert_eq!(mutate(&|v| v["id"] = json!("../../etc")), "profile.invalid");
+        assert_eq!(mutate(&|v| v["name"] = json!({"de": "x\u{0007}"})), "profile.invalid");
+        assert_eq!(mutate(&|v| v["name"] = json!({"de": "x".repeat(1000)})), "profile.invalid");
+    }
+}

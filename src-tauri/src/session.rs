@@ -1,0 +1,275 @@
+//! The client's session as a state machine: invite → consent → lobby →
+//! meeting → ended. Every step re-checks the consent, so no path to a
+//! meeting skips it, whatever order the UI calls things in.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use url::Url;
+use zeroize::Zeroize;
+
+use crate::consent::{self, Consent, ConsentError, ConsentRequest};
+use crate::invite::Invite;
+use crate::profile::OrgProfile;
+use crate::provider::Meeting;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Idle,
+    AwaitingConsent,
+    Lobby,
+    Meeting,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("no invite is open")]
+    NoSession,
+    #[error("a session is already running")]
+    Busy,
+    #[error("not possible in this step of the session")]
+    WrongStep,
+    #[error(transparent)]
+    Consent(#[from] ConsentError),
+}
+
+impl SessionError {
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionError::NoSession => "session.none",
+            SessionError::Busy => "session.busy",
+            SessionError::WrongStep => "session.wrong_step",
+            SessionError::Consent(c) => c.code(),
+        }
+    }
+}
+
+pub struct Current {
+    pub id: String,
+    pub invite: Invite,
+    pub profile: OrgProfile,
+    consent: Option<Consent>,
+}
+
+impl Current {
+    fn require_consent(&self) -> Result<&Consent, SessionError> {
+        let c = self.consent.as_ref().ok_or(ConsentError::Missing)?;
+        consent::still_valid(c, &self.id, &self.profile)?;
+        Ok(c)
+    }
+}
+
+/// What the meeting window needs, handed out only past the consent gate.
+#[derive(Debug, Clone)]
+pub struct MeetingTicket {
+    pub session_id: String,
+    pub meeting: Meeting,
+    pub logout_url: Option<Url>,
+    pub allowed_hosts: Vec<crate::hosts::HostPattern>,
+}
+
+pub struct Session {
+    phase: Phase,
+    current: Option<Current>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session { phase: Phase::Idle, current: None }
+    }
+}
+
+impl Session {
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    pub fn current(&self) -> Option<&Current> {
+        self.current.as_ref()
+    }
+
+    /// Opens an invite for consent. Replaces an invite still waiting for
+    /// consent; refuses while a lobby or meeting runs.
+    pub fn open(&mut self, invite: Invite, profile: OrgProfile) -> Result<&Current, SessionError> {
+        if matches!(self.phase, Phase::Lobby | Phase::Meeting) {
+            return Err(SessionError::Busy);
+        }
+        self.end();
+        self.current = Some(Current {
+            id: hex::encode(rand::random::<[u8; 16]>()),
+            invite,
+            profile,
+            consent: None,
+        });
+        self.phase = Phase::AwaitingConsent;
+        Ok(self.current.as_ref().expect("just set"))
+    }
+
+    pub fn give_consent(&mut self, req: &ConsentRequest, now: OffsetDateTime) -> Result<(), SessionError> {
+        if self.phase != Phase::AwaitingConsent {
+            return Err(SessionError::WrongStep);
+        }
+        let cur = self.current.as_mut().ok_or(SessionError::NoSession)?;
+        cur.consent = Some(consent::grant(req, &cur.id, &cur.profile, now)?);
+        Ok(())
+    }
+
+    /// Consent → lobby. Returns what the lobby polls.
+    pub fn enter_lobby(&mut self) -> Result<Meeting, SessionError> {
+        let cur = self.current.as_ref().ok_or(SessionError::NoSession)?;
+        cur.require_consent()?;
+        if self.phase != Phase::AwaitingConsent {
+            return Err(SessionError::WrongStep);
+        }
+        self.phase = Phase::Lobby;
+        Ok(cur.invite.meeting.clone())
+    }
+
+    /// Lobby → meeting, for the session the lobby was started for.
+    pub fn start_meeting(&mut self, session_id: &str) -> Result<MeetingTicket, SessionError> {
+        let cur = self.current.as_ref().ok_or(SessionError::NoSession)?;
+        cur.require_consent()?;
+        if self.phase != Phase::Lobby || cur.id != session_id {
+            return Err(SessionError::WrongStep);
+        }
+        self.phase = Phase::Meeting;
+        Ok(MeetingTicket {
+            session_id: cur.id.clone(),
+            meeting: cur.invite.meeting.clone(),
+            logout_url: cur.invite.logout_url.clone(),
+            allowed_hosts: cur.profile.meeting_hosts.clone(),
+        })
+    }
+
+    /// Back to idle, forgetting invite, consent and name. Returns whether
+    /// there was anything to forget.
+    pub fn end(&mut self) -> bool {
+        self.phase = Phase::Idle;
+        match self.current.take() {
+            Some(cur) => {
+                scrub(cur);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Overwrites the copies of the link and the name that the session owns
+/// before their memory is released.
+fn scrub(cur: Current) {
+    let Current { mut id, invite, profile, consent } = cur;
+    id.zeroize();
+    drop((profile, consent));
+    let Invite { profile_url, meeting, logout_url, .. } = invite;
+    let mut urls: Vec<Url> = vec![profile_url];
+    urls.extend(logout_url);
+    match meeting {
+        Meeting::Bbb(mut b) => {
+            b.display_name.zeroize();
+            b.join.meeting_id.zeroize();
+            b.running.meeting_id.zeroize();
+            urls.push(b.join.url);
+            urls.push(b.running.url);
+        }
+    }
+    for u in urls {
+        String::from(u).zeroize();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hosts::UrlRules;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);
+
+    fn profile() -> OrgProfile {
+        OrgProfile::from_json(&crate::profile::tests::sample().to_string(), UrlRules::default()).unwrap()
+    }
+
+    fn invite() -> Invite {
+        let cs = "0".repeat(40);
+        let p = Url::parse("https://beratung.example.org/p.json").unwrap();
+        let j = Url::parse(&format!("https://bbb.example.org/bigbluebutton/api/join?fullName=Kim&meetingID=m-1234&guest=true&checksum={cs}")).unwrap();
+        let r = Url::parse(&format!("https://bbb.example.org/bigbluebutton/api/isMeetingRunning?meetingID=m-1234&checksum={cs}")).unwrap();
+        crate::invite::parse(&crate::invite::build_bbb_link(&p, &j, &r, None, None), UrlRules::default(), NOW).unwrap()
+    }
+
+    fn req(s: &Session, privacy: bool, terms: bool) -> ConsentRequest {
+        let cur = s.current().unwrap();
+        ConsentRequest {
+            session_id: cur.id.clone(),
+            privacy_accepted: privacy,
+            terms_accepted: terms,
+            privacy_digest: cur.profile.privacy_notice.digest(),
+            terms_digest: cur.profile.client_terms.digest(),
+        }
+    }
+
+    #[test]
+    fn happy_path() {
+        let mut s = Session::default();
+        s.open(invite(), profile()).unwrap();
+        let r = req(&s, true, true);
+        s.give_consent(&r, NOW).unwrap();
+        s.enter_lobby().unwrap();
+        let id = s.current().unwrap().id.clone();
+        let t = s.start_meeting(&id).unwrap();
+        assert_eq!(t.session_id, id);
+        assert_eq!(s.phase(), Phase::Meeting);
+        assert!(s.end());
+        assert_eq!(s.phase(), Phase::Idle);
+        assert!(s.current().is_none());
+    }
+
+    #[test]
+    fn no_lobby_and_no_meeting_without_consent() {
+        let mut s = Session::default();
+        assert_eq!(s.enter_lobby().unwrap_err(), SessionError::NoSession);
+        s.open(invite(), profile()).unwrap();
+        assert_eq!(s.enter_lobby().unwrap_err().code(), "consent.required");
+        let id = s.current().unwrap().id.clone();
+        assert_eq!(s.start_meeting(&id).unwrap_err().code(), "consent.required");
+        let r = req(&s, true, false);
+        assert_eq!(s.give_consent(&r, NOW).unwrap_err().code(), "consent.required");
+        assert_eq!(s.enter_lobby().unwrap_err().code(), "consent.required");
+        assert_eq!(s.phase(), Phase::AwaitingConsent);
+    }
+
+    #[test]
+    fn meeting_only_from_the_lobby() {
+        let mut s = Session::default();
+        s.open(invite(), profile()).unwrap();
+        let r = req(&s, true, true);
+        s.give_consent(&r, NOW).unwrap();
+        let id = s.current().unwrap().id.clone();
+        assert_eq!(s.start_meeting(&id).unwrap_err(), SessionError::WrongStep);
+        s.enter_lobby().unwrap();
+        assert_eq!(s.start_meeting("another").unwrap_err(), SessionError::WrongStep);
+    }
+
+    #[test]
+    fn a_new_invite_needs_a_new_consent() {
+        let mut s = Session::default();
+        s.open(invite(), profile()).unwrap();
+        let r = req(&s, true, true);
+        s.give_consent(&r, NOW).unwrap();
+        s.open(invite(), profile()).unwrap();
+        assert_eq!(s.enter_lobby().unwrap_err().code(), "consent.required");
+        // The old request names the old session.
+        assert_eq!(s.give_consent(&r, NOW).unwrap_err().code(), "consent.wrong_session");
+    }
+
+    #[test]
+    fn busy_while_in_lobby() {
+        let mut s = Session::default();
+        s.open(invite(), profile()).unwrap();
+        let r = req(&s, true, true);
+        s.give_consent(&r, NOW).unwrap();
+        s.enter_lobby().unwrap();
+        assert_eq!(s.open(invite(), profile()).err(), Some(SessionError::Busy));
+    }
+}

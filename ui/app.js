@@ -1,0 +1,282 @@
+// The client flow on screen. All decisions (consent, lobby, meeting, wipe)
+// are made in Rust; this module shows state and forwards what the user does.
+import * as i18n from './i18n.js';
+import { render, appendLinked } from './richtext.js';
+
+const { invoke } = window.__TAURI__.core;
+const { listen } = window.__TAURI__.event;
+const { t } = i18n;
+const $ = (id) => document.getElementById(id);
+
+let consentView = null;
+let countdownTimer = null;
+let scheduledAt = null;
+
+function show(name) {
+  for (const s of document.querySelectorAll('main > section')) s.hidden = s.id !== `screen-${name}`;
+  document.body.dataset.screen = name;
+  const heading = document.querySelector(`#screen-${name} h1`);
+  if (heading) heading.setAttribute('tabindex', '-1');
+}
+
+function toast(message) {
+  const el = $('toast');
+  el.textContent = message;
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { el.hidden = true; }, 6000);
+}
+
+function messageOf(err) {
+  return (err && err.message) || String(err);
+}
+
+function showError(err) {
+  $('error-message').textContent = messageOf(err);
+  $('error-message').dataset.code = (err && err.code) || '';
+  show('error');
+}
+
+async function openExternal(url) {
+  try {
+    await invoke('open_external', { url });
+  } catch (e) {
+    toast(messageOf(e));
+  }
+}
+
+// ---- invite ----
+
+async function pickUpInvite() {
+  const link = await invoke('take_pending_invite');
+  if (link) await openInvite(link);
+}
+
+async function openInvite(link) {
+  show('loading');
+  try {
+    consentView = await invoke('open_invite', { link });
+    renderConsent(consentView);
+    show('consent');
+  } catch (e) {
+    if (e && e.code === 'session.busy') {
+      toast(messageOf(e));
+      show(document.body.dataset.previous || 'meeting');
+      return;
+    }
+    showError(e);
+  }
+}
+
+// ---- consent ----
+
+function renderConsent(v) {
+  $('consent-org').textContent = v.organisation;
+  $('consent-host').textContent = t('consent.host', { host: v.summary.meeting_host });
+  $('consent-name').textContent = v.displayName ? t('consent.name', { name: v.displayName }) : '';
+  $('consent-time').textContent = v.summary.scheduled_at
+    ? t('consent.scheduled', { time: i18n.formatTime(v.summary.scheduled_at) })
+    : '';
+  for (const [key, doc] of [['privacy', v.privacy], ['terms', v.terms]]) {
+    $(`${key}-title`).textContent = doc.title;
+    $(`${key}-version`).textContent = t('consent.version', { version: doc.version });
+    render($(`${key}-text`), doc.text, openExternal);
+    $(`${key}-text`).scrollTop = 0;
+    $(`${key}-check`).checked = false;
+  }
+  render($('withdrawal-text'), v.withdrawalText, openExternal);
+  const contact = $('withdrawal-contact');
+  contact.replaceChildren();
+  if (v.withdrawalEmail) appendLinked(contact, t('consent.withdrawal_email', { email: v.withdrawalEmail }), openExternal);
+  updateConsentButton();
+}
+
+function updateConsentButton() {
+  const both = $('privacy-check').checked && $('terms-check').checked;
+  $('consent-continue').disabled = !both;
+  $('consent-hint').hidden = both;
+}
+
+async function continueToLobby() {
+  const v = consentView;
+  if (!v) return;
+  $('consent-continue').disabled = true;
+  try {
+    await invoke('give_consent', {
+      request: {
+        sessionId: v.sessionId,
+        privacyAccepted: $('privacy-check').checked,
+        termsAccepted: $('terms-check').checked,
+        privacyDigest: v.privacy.digest,
+        termsDigest: v.terms.digest,
+      },
+    });
+    scheduledAt = v.summary.scheduled_at;
+    renderLobby({ state: 'checking' });
+    show('lobby');
+    await invoke('enter_lobby');
+  } catch (e) {
+    if (e && (e.code === 'consent.outdated' || e.code === 'consent.wrong_session')) {
+      toast(messageOf(e));
+      updateConsentButton();
+      return;
+    }
+    showError(e);
+  } finally {
+    consentView = v;
+  }
+}
+
+// ---- lobby ----
+
+function formatCountdown(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const pad = (n) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${pad(m)}:${pad(sec)}` : `${m}:${pad(sec)}`;
+}
+
+function renderSchedule() {
+  const el = $('lobby-schedule');
+  if (!scheduledAt) {
+    el.textContent = '';
+    return;
+  }
+  const left = new Date(scheduledAt).getTime() - Date.now();
+  el.textContent = left > 0
+    ? `${t('lobby.starts_at', { time: i18n.formatTime(scheduledAt, false) })} ${t('lobby.starts_in', { countdown: formatCountdown(left) })}`
+    : t('lobby.starts_at', { time: i18n.formatTime(scheduledAt, false) });
+}
+
+function renderLobby(view) {
+  const status = $('lobby-status');
+  const hint = $('lobby-hint');
+  status.dataset.state = view.state;
+  $('lobby-retry').hidden = view.state !== 'unreachable';
+  switch (view.state) {
+    case 'checking':
+      status.textContent = t('lobby.checking');
+      hint.textContent = '';
+      break;
+    case 'waiting':
+      status.textContent = t('lobby.waiting');
+      hint.textContent = `${t('lobby.waiting_hint')} ${t('lobby.next_check', { secs: view.next_check_secs })}`;
+      break;
+    case 'unreachable':
+      status.textContent = t('lobby.unreachable');
+      hint.textContent = `${t(`error.${view.code}`)} ${t('lobby.next_check', { secs: view.next_check_secs })}`;
+      break;
+    case 'opening':
+      status.textContent = t('lobby.opening');
+      hint.textContent = '';
+      break;
+    case 'failed':
+      status.textContent = t(`error.${view.code}`);
+      hint.textContent = '';
+      break;
+  }
+  renderSchedule();
+  clearInterval(countdownTimer);
+  if (scheduledAt) countdownTimer = setInterval(renderSchedule, 1000);
+}
+
+// ---- meeting and end ----
+
+function onMeeting() {
+  clearInterval(countdownTimer);
+  $('external-offer').hidden = true;
+  show('meeting');
+  document.body.dataset.previous = 'meeting';
+}
+
+let offeredUrl = null;
+function onExternalLink({ url, host }) {
+  offeredUrl = url;
+  $('external-url').textContent = `${host} — ${url}`;
+  $('external-offer').hidden = false;
+}
+
+function onEnded(e) {
+  clearInterval(countdownTimer);
+  consentView = null;
+  scheduledAt = null;
+  document.body.dataset.previous = 'start';
+  $('ended-reason').textContent = t(`ended.reason.${e.reason}`);
+  $('ended-reason').dataset.reason = e.reason;
+  $('ended-detail').textContent = e.message || '';
+  $('ended-detail').dataset.code = e.code || '';
+  const list = $('ended-list');
+  list.replaceChildren();
+  const item = (text) => {
+    const li = document.createElement('li');
+    li.textContent = text;
+    list.append(li);
+  };
+  if (e.browsingDataCleared) item(t('ended.removed.browsing'));
+  const kb = (e.removed.bytes / 1024).toLocaleString(i18n.language(), { maximumFractionDigits: 1 });
+  item(t('ended.removed.files', { files: e.removed.files, size: `${kb} KB` }));
+  item(t('ended.removed.memory'));
+  $('ended-problem').hidden = e.wipeComplete;
+  show('ended');
+}
+
+async function cancel() {
+  try {
+    const ended = await invoke('cancel_session');
+    if (!ended) backToStart();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+function backToStart() {
+  $('invite-input').value = '';
+  consentView = null;
+  show('start');
+}
+
+// ---- wiring ----
+
+async function main() {
+  const info = await invoke('app_info');
+  await i18n.load(info.lang);
+  i18n.apply();
+
+  $('start-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const link = $('invite-input').value.trim();
+    if (link) openInvite(link);
+  });
+  $('privacy-check').addEventListener('change', updateConsentButton);
+  $('terms-check').addEventListener('change', updateConsentButton);
+  $('consent-continue').addEventListener('click', continueToLobby);
+  $('consent-cancel').addEventListener('click', async () => {
+    await cancel();
+    backToStart();
+  });
+  $('lobby-cancel').addEventListener('click', cancel);
+  $('lobby-retry').addEventListener('click', () => invoke('retry_lobby'));
+  $('meeting-leave').addEventListener('click', cancel);
+  $('meeting-show').addEventListener('click', () => invoke('show_meeting'));
+  $('external-open').addEventListener('click', () => {
+    if (offeredUrl) openExternal(offeredUrl);
+    $('external-offer').hidden = true;
+  });
+  $('external-ignore').addEventListener('click', () => { $('external-offer').hidden = true; });
+  $('ended-done').addEventListener('click', backToStart);
+  $('error-back').addEventListener('click', backToStart);
+
+  await listen('app://invite', pickUpInvite);
+  await listen('session://lobby', (ev) => renderLobby(ev.payload));
+  await listen('session://meeting', onMeeting);
+  await listen('session://ended', (ev) => onEnded(ev.payload));
+  await listen('session://external-link', (ev) => onExternalLink(ev.payload));
+
+  show('start');
+  document.body.dataset.ready = 'true';
+  await pickUpInvite();
+}
+
+main().catch(showError);
