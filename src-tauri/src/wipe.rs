@@ -166,6 +166,9 @@ impl SessionDir {
         let mut removed = remove_tree(&self.path)?;
         // The lock file is bookkeeping, not session data.
         removed.files = removed.files.saturating_sub(1);
+        if let Some(parent) = self.path.parent() {
+            remove_if_empty(parent);
+        }
         Ok(removed)
     }
 }
@@ -216,7 +219,13 @@ pub fn sweep(paths: &Paths, ui_too: bool) -> SweepReport {
     if ui_too {
         take(paths.ui_webview(), &mut report);
     }
+    remove_if_empty(&paths.sessions());
     report
+}
+
+/// Not even an empty folder should hint that a session took place.
+fn remove_if_empty(dir: &Path) {
+    let _ = fs::remove_dir(dir); // fails, as it should, when not empty
 }
 
 fn is_live_session(dir: &Path) -> bool {
@@ -252,6 +261,7 @@ mod tests {
         assert_eq!(removed.files, 2);
         assert_eq!(removed.bytes, 30);
         assert!(!dir.exists());
+        assert!(!p.sessions().exists(), "no empty sessions folder either");
     }
 
     #[test]
@@ -279,7 +289,7 @@ mod tests {
         let report = sweep(&p, true);
         assert_eq!(report.live_sessions, 0);
         assert!(report.is_clean());
-        assert_eq!(fs::read_dir(p.sessions()).unwrap().count(), 0);
+        assert!(!p.sessions().exists());
     }
 
     #[test]

@@ -1,0 +1,240 @@
+"""Test fixtures: the simulated BBB server, a throwaway home directory, and
+the real app driven through tauri-driver + WebKitWebDriver."""
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import uuid
+
+from webdriver import Session
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "sim"))
+import bbb_sim  # noqa: E402
+
+APP = os.environ.get("SPRECHZIMMER_BIN", os.path.join(ROOT, "target", "debug", "sprechzimmer"))
+ARTIFACTS = os.environ.get("E2E_ARTIFACTS", os.path.join(ROOT, "target", "e2e"))
+
+
+def wait_port(port, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k):
+        return None
+
+
+class Sim:
+    """The simulated BigBlueButton server, plus the counsellor's side of it."""
+
+    def __init__(self, workdir, *extra):
+        self.ready = os.path.join(workdir, "sim-ready.json")
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "tests", "sim", "bbb_sim.py"), "--ready-file", self.ready,
+             "--deny-delay", "1", *extra],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "sim.log"), "w"))
+        deadline = time.monotonic() + 20
+        while not os.path.exists(self.ready):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("simulated BBB server did not start")
+            time.sleep(0.05)
+        info = json.load(open(self.ready))
+        self.base, self.secret = info["base"], info["secret"]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+    def get(self, url):
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.read().decode()
+
+    def api(self, call, params, algo="sha256"):
+        return self.get(bbb_sim.signed(self.base, call, params, self.secret, algo))
+
+    def create(self, meeting_id=None, **extra):
+        meeting_id = meeting_id or "t-" + uuid.uuid4().hex
+        params = {"name": "Beratung", "meetingID": meeting_id, "guestPolicy": "ASK_MODERATOR", "record": "false",
+                  "logoutURL": f"{self.base}/ended", **extra}
+        xml = self.api("create", params)
+        assert "<returncode>SUCCESS</returncode>" in xml, xml
+        create_time = xml.split("<createTime>")[1].split("</createTime>")[0]
+        return meeting_id, create_time
+
+    def moderator_enters(self, meeting_id):
+        """What the counsellor's client does: join as moderator, then load the client."""
+        opener = urllib.request.build_opener(NoRedirect)
+        url = bbb_sim.signed(self.base, "join", {"fullName": "Beraterin", "meetingID": meeting_id, "role": "MODERATOR"},
+                             self.secret)
+        try:
+            opener.open(url)
+            raise AssertionError("join did not redirect")
+        except urllib.error.HTTPError as e:
+            loc = e.headers["Location"]
+        token = urllib.parse.parse_qs(urllib.parse.urlsplit(loc).query)["sessionToken"][0]
+        self.get(f"{self.base}/bigbluebutton/api/enter?sessionToken={token}")
+
+    def end(self, meeting_id):
+        xml = self.api("end", {"meetingID": meeting_id})
+        assert "sentEndMeetingRequest" in xml, xml
+
+    def invite(self, meeting_id, name="Kim Klientin", **kw):
+        return bbb_sim.client_invite(self.base, meeting_id, name, self.secret, **kw)
+
+    def state(self):
+        return json.loads(self.get(f"{self.base}/sim/state"))
+
+    def control(self, path):
+        return json.loads(self.get(f"{self.base}/sim/{path}"))
+
+    def guests(self, meeting_id):
+        return [u for u in self.state()["meetings"][meeting_id]["users"] if u["guest"]]
+
+    def calls(self, name):
+        return [e for e in self.state()["log"] if e["path"] == f"/bigbluebutton/api/{name}"]
+
+
+class TestHome:
+    """A home directory of its own for each test, so the disk can be compared."""
+
+    def __init__(self, workdir):
+        self.path = os.path.join(workdir, "home")
+        self.runtime = os.path.join(workdir, "runtime")
+        os.makedirs(self.path)
+        os.makedirs(self.runtime, mode=0o700)
+
+    def env(self):
+        env = dict(os.environ)
+        env.update({
+            "HOME": self.path,
+            "XDG_CACHE_HOME": os.path.join(self.path, ".cache"),
+            "XDG_DATA_HOME": os.path.join(self.path, ".local", "share"),
+            "XDG_CONFIG_HOME": os.path.join(self.path, ".config"),
+            "XDG_STATE_HOME": os.path.join(self.path, ".local", "state"),
+            "XDG_RUNTIME_DIR": self.runtime,
+            "SPRECHZIMMER_ALLOW_LOOPBACK_HTTP": "1",
+            "TAURI_WEBVIEW_AUTOMATION": "true",
+        })
+        env.setdefault("LANG", "de_DE.UTF-8")
+        return env
+
+    def app_dir(self):
+        return os.path.join(self.path, ".cache", "de.sprechzimmer.desktop")
+
+    def sessions(self):
+        d = os.path.join(self.app_dir(), "sessions")
+        return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+    def snapshot(self):
+        """Every path under the home, with a content hash for files."""
+        snap = {}
+        for dirpath, dirnames, filenames in os.walk(self.path):
+            for d in dirnames:
+                snap[os.path.relpath(os.path.join(dirpath, d), self.path) + "/"] = "dir"
+            for f in filenames:
+                p = os.path.join(dirpath, f)
+                rel = os.path.relpath(p, self.path)
+                try:
+                    with open(p, "rb") as fh:
+                        snap[rel] = hashlib.sha256(fh.read()).hexdigest()
+                except OSError:
+                    snap[rel] = "unreadable"
+        return snap
+
+    def grep(self, needles):
+        """Files under the home that contain any of the needles."""
+        hits = []
+        needles = [n.encode() for n in needles if n]
+        for dirpath, _, filenames in os.walk(self.path):
+            for f in filenames:
+                p = os.path.join(dirpath, f)
+                try:
+                    data = open(p, "rb").read()
+                except OSError:
+                    continue
+                for n in needles:
+                    if n in data:
+                        hits.append((os.path.relpath(p, self.path), n.decode()))
+        return hits
+
+
+def app_pids():
+    out = subprocess.run(["pgrep", "-f", f"^{APP}"], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+class App:
+    """The real app, started by tauri-driver in the test home."""
+
+    def __init__(self, home, args=(), workdir=None):
+        self.home = home
+        self.port = free_port()
+        self.native_port = free_port()
+        log = open(os.path.join(workdir or home.path, "driver.log"), "a")
+        self.driver = subprocess.Popen(
+            ["tauri-driver", "--port", str(self.port), "--native-port", str(self.native_port)],
+            env=home.env(), stdout=log, stderr=log, start_new_session=True)
+        wait_port(self.port)
+        self.wd = Session(f"http://127.0.0.1:{self.port}",
+                          {"tauri:options": {"application": APP, "args": list(args)}})
+        self.wd.wait_for("return document.body.dataset.ready === 'true'", what="app UI ready")
+
+    def kill9(self):
+        for pid in app_pids():
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while app_pids() and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def close(self):
+        self.wd.quit()
+        try:
+            os.killpg(self.driver.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        self.driver.wait(20)
+        deadline = time.monotonic() + 20
+        while app_pids() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for pid in app_pids():
+            os.kill(pid, signal.SIGKILL)
+
+
+def workdir(name):
+    d = tempfile.mkdtemp(prefix=f"sz-e2e-{name}-")
+    return d
+
+
+def save_artifacts(name, workdir, app=None):
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    if app is not None:
+        try:
+            app.wd.screenshot(os.path.join(ARTIFACTS, f"{name}.png"))
+        except Exception:
+            pass
+    for f in ("sim.log", "driver.log"):
+        p = os.path.join(workdir, f)
+        if os.path.exists(p):
+            shutil.copy(p, os.path.join(ARTIFACTS, f"{name}-{f}"))

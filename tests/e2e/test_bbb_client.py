@@ -1,0 +1,271 @@
+"""End to end: a client joins a BigBlueButton session in the real app window.
+
+The meeting window runs in its own (incognito) WebKit context, which WebDriver
+cannot drive; the meeting side is observed through the simulated server's
+state and through what the app's main window shows.
+"""
+
+import os
+import shutil
+import time
+import unittest
+
+from harness import App, Sim, TestHome, save_artifacts, workdir
+
+def new_paths(before, after):
+    return sorted(p for p in after if p not in before)
+
+
+class ClientCase(unittest.TestCase):
+    sim_args = ("--auto-confirm-end",)
+
+    def setUp(self):
+        self.dir = workdir(self._testMethodName)
+        self.home = TestHome(self.dir)
+        self.sim = Sim(self.dir, *self.sim_args)
+        self.app = None
+
+    def tearDown(self):
+        # Screenshot and logs of every test end up in target/e2e for a look.
+        save_artifacts(self._testMethodName, self.dir, self.app)
+        if self.app:
+            self.app.close()
+        self.sim.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # ---- helpers ----
+
+    def start(self, *args):
+        self.app = App(self.home, args, workdir=self.dir)
+        return self.app.wd
+
+    def running_meeting(self):
+        mid, create_time = self.sim.create()
+        self.sim.moderator_enters(mid)
+        return mid, create_time
+
+    def consent(self, wd):
+        wd.wait_screen("consent")
+        wd.click("#privacy-check")
+        wd.click("#terms-check")
+        wd.click("#consent-continue")
+
+    def wait_guest(self, mid, status="WAIT"):
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            guests = self.sim.guests(mid)
+            if any(g["status"] == status for g in guests):
+                return guests
+            time.sleep(0.2)
+        self.fail(f"no guest with status {status} in {self.sim.guests(mid)}")
+
+    def wait_entered(self, mid):
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if any(g["entered"] for g in self.sim.guests(mid)):
+                return
+            time.sleep(0.2)
+        self.fail("the client never entered the meeting")
+
+    def join_and_admit(self, wd, mid):
+        self.consent(wd)
+        self.wait_guest(mid, "WAIT")
+        self.sim.control(f"meetings/{mid}/guests/admit")
+        self.wait_entered(mid)
+        wd.wait_screen("meeting")
+
+    def assert_nothing_left(self, before, needles):
+        after = self.home.snapshot()
+        self.assertEqual(new_paths(before, after), [], "the session left files behind")
+        self.assertEqual(self.home.sessions(), [], "a session folder is left")
+        self.assertEqual(self.home.grep(needles), [], "session data found on disk")
+
+    def guest_joins(self):
+        return [c for c in self.sim.calls("join") if "guest=true" in c["query"]]
+
+    def tokens(self, mid):
+        return [u["token"] for u in self.sim.state()["meetings"][mid]["users"]]
+
+    # ---- tests ----
+
+    def test_happy_path_leaves_nothing_behind(self):
+        mid, _ = self.running_meeting()
+        wd = self.start(self.sim.invite(mid, name="Kim Klientin"))
+        wd.wait_screen("consent")
+        self.assertEqual(wd.text("#consent-org"), "Demo-Beratungsstelle Sprechzimmer")
+        self.assertIn("Kim Klientin", wd.text("#consent-name"))
+        self.assertIn("Datenschutzerklärung", wd.text("#privacy-title"))
+        self.assertIn("AGB", wd.text("#terms-title"))
+        self.assertIn("datenschutz@demo-beratung.invalid", wd.text("#withdrawal-contact"))
+        before = self.home.snapshot()
+
+        self.join_and_admit(wd, mid)
+        guest = self.sim.guests(mid)[0]
+        self.assertEqual(guest["fullName"], "Kim Klientin")
+        self.assertTrue(guest["guest"])
+        self.assertEqual(guest["role"], "VIEWER")
+        self.assertEqual(len(self.home.sessions()), 1, "a running session has its folder")
+
+        # The client presses "leave" in the BBB client: it goes to the logoutURL.
+        self.sim.control(f"meetings/{mid}/users/leave")
+        wd.wait_screen("ended")
+        self.assertEqual(wd.text("#ended-heading"), "Sitzung beendet – lokale Daten entfernt")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "ended")
+        removed = wd.text("#ended-list")
+        self.assertIn("Cookies", removed)
+        self.assertIn("Arbeitsspeicher", removed)
+        self.assertEqual(wd.invoke("session_status"), {"ok": "idle"})
+        self.assert_nothing_left(before, ["Kim Klientin", "Kim+Klientin", mid] + self.tokens(mid))
+
+    def test_unticked_consent_blocks_lobby_and_meeting(self):
+        mid, _ = self.running_meeting()
+        wd = self.start(self.sim.invite(mid))
+        wd.wait_screen("consent")
+        self.assertTrue(wd.prop("#consent-continue", "disabled"))
+        wd.click("#privacy-check")
+        self.assertTrue(wd.prop("#consent-continue", "disabled"), "one box is not enough")
+        wd.click("#privacy-check")
+        wd.click("#terms-check")
+        self.assertTrue(wd.prop("#consent-continue", "disabled"))
+
+        # Whatever the UI sends, Rust decides: straight to the lobby is refused…
+        self.assertEqual(wd.invoke("enter_lobby")["err"]["code"], "consent.required")
+        # …and so is a forged consent for texts that were never shown.
+        self.assertEqual(wd.invoke("session_status"), {"ok": "awaiting_consent"})
+        res = wd.invoke("give_consent", {"request": {
+            "sessionId": "forged", "privacyAccepted": True, "termsAccepted": True,
+            "privacyDigest": "0" * 64, "termsDigest": "0" * 64}})
+        self.assertIn(res["err"]["code"], ("consent.wrong_session", "consent.outdated"))
+        self.assertEqual(wd.invoke("enter_lobby")["err"]["code"], "consent.required")
+        self.assertEqual(wd.invoke("session_status"), {"ok": "awaiting_consent"})
+        self.assertEqual(self.sim.calls("isMeetingRunning"), [], "no lobby without consent")
+        self.assertEqual(self.guest_joins(), [], "no meeting without consent")
+
+    def test_lobby_waits_until_the_counsellor_opens_the_room(self):
+        mid, _ = self.sim.create()
+        wd = self.start(self.sim.invite(mid))
+        self.consent(wd)
+        wd.wait_screen("lobby")
+        wd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'", what="waiting")
+        self.assertIn("noch nicht geöffnet", wd.text("#lobby-status"))
+        self.assertEqual(self.guest_joins(), [], "no join while the room is closed")
+        self.assertGreaterEqual(len(self.sim.calls("isMeetingRunning")), 1)
+
+        self.sim.moderator_enters(mid)
+        self.wait_guest(mid, "WAIT")
+        self.sim.control(f"meetings/{mid}/guests/admit")
+        self.wait_entered(mid)
+        wd.wait_screen("meeting")
+
+    def test_leave_from_the_app(self):
+        mid, _ = self.running_meeting()
+        wd = self.start(self.sim.invite(mid))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.join_and_admit(wd, mid)
+        wd.click("#meeting-leave")
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "left")
+        self.assert_nothing_left(before, [mid] + self.tokens(mid))
+
+    def test_counsellor_ends_the_meeting(self):
+        mid, _ = self.running_meeting()
+        wd = self.start(self.sim.invite(mid))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.join_and_admit(wd, mid)
+        self.sim.end(mid)
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "ended")
+        self.assert_nothing_left(before, [mid] + self.tokens(mid))
+
+    def test_denied_in_the_waiting_room(self):
+        mid, _ = self.running_meeting()
+        wd = self.start(self.sim.invite(mid))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.consent(wd)
+        self.wait_guest(mid, "WAIT")
+        self.sim.control(f"meetings/{mid}/guests/deny")
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "denied")
+        self.assertIn("nicht in den Raum eingelassen", wd.text("#ended-reason"))
+        self.assert_nothing_left(before, [mid] + self.tokens(mid))
+
+    def test_join_error_is_a_clear_message_not_xml(self):
+        # The room was re-created since the invite was made: BBB answers the
+        # join with mismatchCreateTimeParam XML.
+        mid, _ = self.running_meeting()
+        wd = self.start(self.sim.invite(mid, create_time="1000"))
+        self.consent(wd)
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-detail", "dataset")["code"], "invite.expired")
+        self.assertIn("abgelaufen", wd.text("#ended-detail"))
+        self.assertNotIn("<", wd.text("#ended-detail"))
+
+    def test_killed_during_meeting_next_start_removes_leftovers(self):
+        mid, _ = self.running_meeting()
+        wd = self.start(self.sim.invite(mid))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.join_and_admit(wd, mid)
+        during = self.home.sessions()
+        self.assertEqual(len(during), 1, "the running session has a folder to clean up")
+
+        self.app.kill9()
+        self.assertEqual(self.home.sessions(), during, "a crash leaves the folder behind")
+        self.app.close()
+
+        self.app = App(self.home, (), workdir=self.dir)
+        self.app.wd.wait_screen("start")
+        self.assertEqual(self.home.sessions(), [], "the next start removed the leftovers")
+        self.assert_nothing_left(before, [mid] + self.tokens(mid))
+
+    def test_bad_link_gets_a_clear_message(self):
+        wd = self.start()
+        wd.wait_screen("start")
+        wd.type("#invite-input", "sprechzimmer://join?v=1&provider=bbb&profile=javascript:alert(1)")
+        wd.click("#open-invite")
+        wd.wait_screen("error")
+        self.assertEqual(wd.prop("#error-message", "dataset")["code"], "url.scheme")
+        msg = wd.text("#error-message")
+        self.assertTrue(msg and "error." not in msg, msg)
+        wd.click("#error-back")
+        wd.wait_screen("start")
+
+    def test_pasted_invite_for_a_foreign_host_is_refused(self):
+        mid, _ = self.running_meeting()
+        link = self.sim.invite(mid).replace("127.0.0.1", "localhost")
+        wd = self.start()
+        wd.type("#invite-input", link)
+        wd.click("#open-invite")
+        wd.wait_screen("error")
+        self.assertEqual(wd.prop("#error-message", "dataset")["code"], "invite.host_not_allowed")
+
+    def test_server_down_in_the_lobby_offers_retry(self):
+        mid, _ = self.sim.create()
+        wd = self.start(self.sim.invite(mid))
+        self.consent(wd)
+        wd.wait_screen("lobby")
+        self.sim.control("down?on=1")
+        wd.wait_for("return document.getElementById('lobby-status').dataset.state === 'unreachable'",
+                    what="unreachable", timeout=120)
+        self.assertFalse(wd.prop("#lobby-retry", "hidden"))
+        self.sim.control("down?on=0")
+        self.sim.moderator_enters(mid)
+        wd.click("#lobby-retry")
+        self.wait_guest(mid, "WAIT")
+
+    def test_cancel_in_the_lobby(self):
+        mid, _ = self.sim.create()
+        wd = self.start(self.sim.invite(mid))
+        self.consent(wd)
+        wd.wait_screen("lobby")
+        wd.click("#lobby-cancel")
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "cancelled")
+        self.assertEqual(wd.invoke("session_status"), {"ok": "idle"})
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,108 @@
+"""A minimal W3C WebDriver client (stdlib only) for tauri-driver."""
+
+import http.client
+import json
+import time
+import urllib.error
+import urllib.request
+
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+
+class WebDriverError(Exception):
+    pass
+
+
+class Session:
+    def __init__(self, base, capabilities):
+        self.base = base
+        value = self._request("POST", "/session", {"capabilities": {"alwaysMatch": capabilities}})
+        self.id = value["sessionId"]
+
+    def _request(self, method, path, body=None, timeout=120):
+        data = json.dumps(body).encode() if body is not None else None
+        for attempt in range(3):
+            req = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(req, timeout=timeout) as r:
+                    return json.loads(r.read() or b"{}").get("value")
+            except urllib.error.HTTPError as e:
+                raise WebDriverError(f"{method} {path}: {e.code} {e.read()[:500]!r}") from None
+            except (ConnectionResetError, http.client.RemoteDisconnected):
+                # tauri-driver sometimes fails to forward a request to
+                # WebKitWebDriver and drops the connection without an answer;
+                # the command never reached the page, so sending it again is safe.
+                if attempt == 2:
+                    raise
+                time.sleep(0.3)
+
+    def cmd(self, method, path, body=None):
+        return self._request(method, f"/session/{self.id}{path}", body)
+
+    def quit(self):
+        try:
+            self._request("DELETE", f"/session/{self.id}", timeout=30)
+        except Exception:
+            pass
+
+    # ---- elements ----
+
+    def find(self, css):
+        v = self.cmd("POST", "/element", {"using": "css selector", "value": css})
+        return v[ELEMENT]
+
+    def click(self, css):
+        self.cmd("POST", f"/element/{self.find(css)}/click", {})
+
+    def type(self, css, text):
+        self.cmd("POST", f"/element/{self.find(css)}/value", {"text": text})
+
+    def text(self, css):
+        return self.cmd("GET", f"/element/{self.find(css)}/text")
+
+    def prop(self, css, name):
+        return self.cmd("GET", f"/element/{self.find(css)}/property/{name}")
+
+    # ---- scripts ----
+
+    def js(self, script, *args):
+        return self.cmd("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def invoke(self, command, args=None):
+        """Calls an app command the way the UI would, bypassing the UI's checks.
+        Returns {"ok": value} or {"err": {code, message}}."""
+        script = (
+            "const done = arguments[arguments.length - 1];"
+            "window.__TAURI__.core.invoke(arguments[0], arguments[1] || {})"
+            ".then(v => done({ok: v === undefined ? null : v}), e => done({err: e}));"
+        )
+        return self.cmd("POST", "/execute/async", {"script": script, "args": [command, args or {}]})
+
+    def wait_for(self, script, *args, timeout=90, what=None):
+        """Polls a JS expression until it is truthy. The timeout only guards
+        against a hang; nothing is asserted about how long it took."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                last = self.js(script, *args)
+                if last:
+                    return last
+            except WebDriverError as e:
+                last = e
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what or script!r}; last value {last!r}")
+
+    def screen(self):
+        return self.js("return document.body.dataset.screen || null")
+
+    def wait_screen(self, name, timeout=90):
+        return self.wait_for("return document.body.dataset.screen === arguments[0]", name,
+                             timeout=timeout, what=f"screen {name}")
+
+    def screenshot(self, path):
+        import base64
+        png = self.cmd("GET", "/screenshot")
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(png))
