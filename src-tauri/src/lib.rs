@@ -28,10 +28,10 @@ use controller::{AppState, EndReason, MAIN_WINDOW};
 use hosts::UrlRules;
 use wipe::Paths;
 
-/// The builder both the real app and the mock-runtime tests start from: the
-/// state and the commands, nothing that needs a desktop session.
-pub fn builder<R: Runtime>(state: AppState) -> tauri::Builder<R> {
-    tauri::Builder::<R>::new().manage(state).invoke_handler(tauri::generate_handler![
+/// What the real app and the mock-runtime tests share: the state and the
+/// commands, nothing that needs a desktop session.
+pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    base.manage(state).invoke_handler(tauri::generate_handler![
         commands::app_info,
         commands::take_pending_invite,
         commands::open_invite,
@@ -65,7 +65,7 @@ fn run(args: Vec<String>) {
         }
     };
     let state = AppState::new(UrlRules::from_env(), paths.clone());
-    let app = builder::<tauri::Wry>(state)
+    let app = with_commands(tauri::Builder::<tauri::Wry>::new(), state)
         // First, so a second start hands its link over and exits before it
         // touches anything.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {

@@ -52,6 +52,12 @@ impl Default for Http {
 
 impl Http {
     pub fn new() -> Http {
+        Http::with_timeouts(Duration::from_secs(8), Duration::from_secs(15))
+    }
+
+    /// `total` bounds the whole request, so a server that never answers
+    /// cannot hang the lobby or the consent screen.
+    pub fn with_timeouts(connect: Duration, total: Duration) -> Http {
         let tls = ureq::tls::TlsConfig::builder()
             // Organisations often run their own CA; the OS trust store knows it.
             .root_certs(ureq::tls::RootCerts::PlatformVerifier)
@@ -60,8 +66,8 @@ impl Http {
             .tls_config(tls)
             .max_redirects(0)
             .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(8)))
-            .timeout_global(Some(Duration::from_secs(15)))
+            .timeout_connect(Some(connect))
+            .timeout_global(Some(total))
             .user_agent(concat!("Sprechzimmer/", env!("CARGO_PKG_VERSION")))
             .build();
         Http { agent: config.into() }

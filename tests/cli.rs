@@ -1,0 +1,78 @@
+//! The window-free subcommands, run as the real binary.
+
+use std::process::Command;
+
+use url::Url;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sprechzimmer");
+
+fn invite(host: &str, scheme: &str) -> String {
+    let cs = "0".repeat(64);
+    let p = Url::parse(&format!("{scheme}://{host}/profile.json")).unwrap();
+    let j = Url::parse(&format!("{scheme}://{host}/bigbluebutton/api/join?fullName=Kim&meetingID=m-secret-id&guest=true&checksum={cs}")).unwrap();
+    let r = Url::parse(&format!("{scheme}://{host}/bigbluebutton/api/isMeetingRunning?meetingID=m-secret-id&checksum={cs}")).unwrap();
+    sprechzimmer_lib::invite::build_bbb_link(&p, &j, &r, None, None)
+}
+
+fn run(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
+    let mut c = Command::new(BIN);
+    c.args(args).env_remove("SPRECHZIMMER_ALLOW_LOOPBACK_HTTP").env("LANG", "en_US.UTF-8").env_remove("LC_ALL");
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn check_invite_prints_a_summary() {
+    let (code, out, err) = run(&["check-invite", &invite("bbb.example.org", "https")], &[]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["provider"], "bbb");
+    assert_eq!(v["meeting_host"], "bbb.example.org");
+    assert!(!out.contains("Kim") && !out.contains("m-secret-id"), "no personal data in the summary");
+}
+
+#[test]
+fn check_invite_refuses_with_one_clear_line() {
+    for bad in ["https://example.org", "sprechzimmer://join?v=9", "javascript:alert(1)", ""] {
+        let (code, out, err) = run(&["check-invite", bad], &[]);
+        assert_eq!(code, 2, "{bad}");
+        assert!(out.is_empty());
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        assert!(err.contains('['), "carries the code: {err}");
+    }
+    let (code, _, err) = run(&["check-invite", &invite("127.0.0.1:9", "http")], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("url.insecure"), "{err}");
+    let (code, _, _) = run(&["check-invite", &invite("127.0.0.1:9", "http")], &[("SPRECHZIMMER_ALLOW_LOOPBACK_HTTP", "1")]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn check_invite_speaks_german_by_default() {
+    let (_, _, err) = run(&["check-invite", "nonsense"], &[("LANG", "de_DE.UTF-8")]);
+    assert!(err.contains("Einladungslink"), "{err}");
+}
+
+#[test]
+fn wipe_check_removes_leftovers() {
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join("cache");
+    let envs = [("XDG_CACHE_HOME", cache.to_str().unwrap()), ("HOME", home.path().to_str().unwrap())];
+    let (code, out, _) = run(&["wipe", "--check"], &envs);
+    assert_eq!(code, 0);
+    assert!(out.contains("clean"), "{out}");
+
+    let leftover = cache.join("de.sprechzimmer.desktop/sessions/s-crashed/webview");
+    std::fs::create_dir_all(&leftover).unwrap();
+    std::fs::write(leftover.join("cookies"), "sid=secret").unwrap();
+    let (code, out, _) = run(&["wipe", "--check"], &envs);
+    assert_eq!(code, 0);
+    assert!(out.contains("removed") && out.contains("s-crashed"), "{out}");
+    assert!(!cache.join("de.sprechzimmer.desktop/sessions").exists());
+
+    let (code, _, _) = run(&["wipe"], &envs);
+    assert_eq!(code, 2, "usage error");
+}
