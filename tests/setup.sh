@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing Sprechzimmer needs on Debian 12
+# or Ubuntu 22.04+: WebKitGTK and friends, the X/D-Bus test tools, and
+# tauri-driver. Safe to run again; it installs only what is missing.
+set -euo pipefail
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+packages=(
+  # build
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev
+  libdbus-1-dev libxdo-dev pkg-config build-essential
+  # run the demo and the simulated servers
+  python3
+  # end-to-end tests: a private X server, D-Bus session, WebKit's WebDriver
+  xvfb xauth dbus-x11 webkit2gtk-driver gnome-keyring procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v cargo >/dev/null; then
+  echo "setup: Rust is missing. Install it with rustup (https://rustup.rs), Rust 1.89 or newer." >&2
+  exit 1
+fi
+if ! command -v tauri-driver >/dev/null; then
+  echo "setup: installing tauri-driver"
+  cargo install tauri-driver --locked --version '^2.1'
+fi
