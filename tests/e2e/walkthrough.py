@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Takes the screenshots of docs/walkthrough.md from the real app.
+
+Run under a private X server:  xvfb-run -a -s "-screen 0 1280x900x24" \
+    dbus-run-session -- python3 tests/e2e/walkthrough.py docs/img
+"""
+
+import datetime
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from harness import App, Sim, TestHome, workdir
+
+
+def shot(out, name, geometry=None):
+    time.sleep(0.8)  # let the compositor paint the last DOM change
+    path = os.path.join(out, f"{name}.png")
+    subprocess.run(["/usr/bin/import", "-window", "root", path], check=True)
+    if geometry:
+        subprocess.run(["/usr/bin/convert", path, "-crop", geometry, "+repage", path], check=True)
+    print("wrote", path)
+
+
+def main():
+    out = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "docs/img")
+    os.makedirs(out, exist_ok=True)
+    d = workdir("walkthrough")
+    home = TestHome(d)
+    sim = Sim(d, "--auto-confirm-end")
+    app = None
+    try:
+        mid, _ = sim.create()
+        at = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        link = sim.invite(mid, name="Kim Klientin", at=at)
+        app = App(home, (), workdir=d)
+        wd = app.wd
+        main_window = "760x820+0+0"
+        wd.wait_screen("start")
+        wd.type("#invite-input", link)
+        shot(out, "1-start", main_window)
+        wd.click("#open-invite")
+        wd.wait_screen("consent")
+        wd.click("#privacy-check")
+        wd.click("#terms-check")
+        shot(out, "2-consent", main_window)
+        wd.click("#consent-continue")
+        wd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'")
+        shot(out, "3-lobby", main_window)
+        sim.moderator_enters(mid)
+        while not any(g["status"] == "WAIT" for g in sim.guests(mid)):
+            time.sleep(0.2)
+        time.sleep(1.5)
+        shot(out, "4-waiting-room")
+        sim.control(f"meetings/{mid}/guests/admit")
+        while not any(g["entered"] for g in sim.guests(mid)):
+            time.sleep(0.2)
+        shot(out, "5-meeting")
+        wd.click("#meeting-leave")
+        wd.wait_screen("ended")
+        shot(out, "6-ended", main_window)
+    finally:
+        if app:
+            app.close()
+        sim.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
