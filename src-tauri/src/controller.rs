@@ -383,6 +383,7 @@ pub fn on_meeting_left_hosts<R: Runtime>(app: &AppHandle<R>, url: &Url) {
 
 /// Shows a link the meeting wanted to open; the user decides in the app.
 pub fn offer_link<R: Runtime>(app: &AppHandle<R>, url: Url) {
+    log::debug!("meeting asked to open a link outside the meeting");
     if !matches!(url.scheme(), "http" | "https") {
         return;
     }
@@ -401,14 +402,6 @@ pub fn offer_link<R: Runtime>(app: &AppHandle<R>, url: Url) {
     }
     let host = invite::host_with_port(&url);
     let _ = app.emit_to(MAIN_WINDOW, events::EXTERNAL_LINK, Offer { url: url.to_string(), host });
-}
-
-pub fn meeting_origin_allowed(state: &AppState, url: &Url) -> bool {
-    let inner = state.lock();
-    inner.meeting.as_ref().is_some_and(|m| {
-        hosts::any_matches(&m.ticket.allowed_hosts, url)
-            && hosts::check_remote_url(url.as_str(), state.rules).is_ok()
-    })
 }
 
 // ---- ending ----

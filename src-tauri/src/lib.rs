@@ -83,6 +83,7 @@ fn run(args: Vec<String>) {
                 controller::receive_link(app.handle(), link);
             }
             listen_for_deep_links(app.handle());
+            quit_cleanly_on_signals(app.handle());
             Ok(())
         })
         .build(tauri::generate_context!("tauri.conf.json"))
@@ -148,8 +149,48 @@ fn create_main_window<R: Runtime>(app: &AppHandle<R>, paths: &Paths) -> tauri::R
         .on_new_window(|_, _| NewWindowResponse::Deny)
         .on_download(|_, _| false)
         .on_permission_request(|_, _| PermissionResponse::Deny)
-        .build()?;
+        .build()?
+        .on_window_event({
+            let app = app.clone();
+            move |event| {
+                // The main window is the app: closing it ends the session
+                // (and wipes) even while the meeting window is still open.
+                if let tauri::WindowEvent::CloseRequested { .. } = event {
+                    controller::end_session(&app, EndReason::Quit, None);
+                    app.exit(0);
+                }
+            }
+        });
     Ok(())
+}
+
+/// Logging out or shutting down sends SIGTERM: end the session and wipe
+/// now, rather than leaving the data for the next start's sweep.
+fn quit_cleanly_on_signals<R: Runtime>(app: &AppHandle<R>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::hangup()),
+            ) else {
+                log::warn!("signal handlers unavailable");
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+                _ = hup.recv() => {}
+            }
+            controller::end_session(&app, EndReason::Quit, None);
+            app.exit(0);
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = app;
 }
 
 fn focus_main<R: Runtime>(app: &AppHandle<R>) {

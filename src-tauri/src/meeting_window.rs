@@ -40,6 +40,13 @@ pub fn classify(url: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRule
     }
 }
 
+/// Camera, microphone and screen, for a page on an allowed meeting host
+/// only; nothing else (location, notifications, clipboard) at all.
+pub fn grant(kind: PermissionKind, page: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRules) -> bool {
+    let media = matches!(kind, PermissionKind::Camera | PermissionKind::Microphone | PermissionKind::DisplayCapture);
+    media && classify(page, allowed, rules) == Nav::Allow && matches!(page.scheme(), "https" | "http")
+}
+
 pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &SessionDir) -> tauri::Result<()> {
     if let Some(old) = app.get_webview_window(LABEL) {
         let _ = old.destroy();
@@ -52,7 +59,7 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &Sessio
     let load_app = app.clone();
     let window_app = app.clone();
     let newwin_app = app.clone();
-    let perm_app = app.clone();
+    let perm_allowed = ticket.allowed_hosts.clone();
 
     let window = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(ticket.meeting.entry_url().clone()))
         .title(i18n::t(i18n::current(), "meeting.window_title"))
@@ -83,14 +90,10 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &Sessio
         })
         .on_download(|_webview, event| !matches!(event, DownloadEvent::Requested { .. }))
         .on_permission_request(move |webview, kind| {
-            let media = matches!(kind, PermissionKind::Camera | PermissionKind::Microphone | PermissionKind::DisplayCapture);
-            let origin_ok = webview
-                .url()
-                .is_ok_and(|u| controller::meeting_origin_allowed(&perm_app.state::<AppState>(), &u));
-            if media && origin_ok {
-                PermissionResponse::Allow
-            } else {
-                PermissionResponse::Deny
+            // Allow explicitly: WebKitGTK's default answer is "deny".
+            match webview.url() {
+                Ok(page) if grant(kind, &page, &perm_allowed, rules) => PermissionResponse::Allow,
+                _ => PermissionResponse::Deny,
             }
         })
         .build()?;
@@ -135,6 +138,23 @@ pub fn close_and_clear<R: Runtime>(app: &AppHandle<R>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_only_for_the_meeting_host() {
+        let allowed = vec![hosts::HostPattern::parse("bbb.example.org").unwrap()];
+        let rules = hosts::UrlRules::default();
+        let meeting = Url::parse("https://bbb.example.org/html5client/join").unwrap();
+        let other = Url::parse("https://evil.example/").unwrap();
+        let plain = Url::parse("http://bbb.example.org/html5client/join").unwrap();
+        for kind in [PermissionKind::Camera, PermissionKind::Microphone, PermissionKind::DisplayCapture] {
+            assert!(grant(kind, &meeting, &allowed, rules));
+            assert!(!grant(kind, &other, &allowed, rules));
+            assert!(!grant(kind, &plain, &allowed, rules), "not over plain http");
+        }
+        for kind in [PermissionKind::Geolocation, PermissionKind::Notifications, PermissionKind::ClipboardRead] {
+            assert!(!grant(kind, &meeting, &allowed, rules));
+        }
+    }
 
     #[test]
     fn navigation_guard() {

@@ -122,6 +122,7 @@ class TestHome:
     def __init__(self, workdir):
         self.path = os.path.join(workdir, "home")
         self.runtime = os.path.join(workdir, "runtime")
+        self.lang = "de_DE.UTF-8"
         os.makedirs(self.path)
         os.makedirs(self.runtime, mode=0o700)
 
@@ -136,8 +137,11 @@ class TestHome:
             "XDG_RUNTIME_DIR": self.runtime,
             "SPRECHZIMMER_ALLOW_LOOPBACK_HTTP": "1",
             "TAURI_WEBVIEW_AUTOMATION": "true",
+            "SPRECHZIMMER_LOG": "debug",
         })
-        env.setdefault("LANG", "de_DE.UTF-8")
+        env["LANG"] = self.lang
+        env.pop("LC_ALL", None)
+        env.pop("LC_MESSAGES", None)
         return env
 
     def app_dir(self):

@@ -10,7 +10,10 @@ import shutil
 import time
 import unittest
 
-from harness import App, Sim, TestHome, save_artifacts, workdir
+import signal
+import subprocess
+
+from harness import APP, App, Sim, TestHome, app_pids, save_artifacts, workdir
 
 def new_paths(before, after):
     return sorted(p for p in after if p not in before)
@@ -36,6 +39,8 @@ class ClientCase(unittest.TestCase):
     # ---- helpers ----
 
     def start(self, *args):
+        if getattr(self, "home_env_lang", None):
+            self.home.lang = self.home_env_lang
         self.app = App(self.home, args, workdir=self.dir)
         return self.app.wd
 
@@ -149,6 +154,7 @@ class ClientCase(unittest.TestCase):
         wd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'", what="waiting")
         self.assertIn("noch nicht geöffnet", wd.text("#lobby-status"))
         self.assertEqual(self.guest_joins(), [], "no join while the room is closed")
+        self.assertEqual(wd.text("#lobby-schedule"), "", "no appointment time in this invite")
         self.assertGreaterEqual(len(self.sim.calls("isMeetingRunning")), 1)
 
         self.sim.moderator_enters(mid)
@@ -156,6 +162,58 @@ class ClientCase(unittest.TestCase):
         self.sim.control(f"meetings/{mid}/guests/admit")
         self.wait_entered(mid)
         wd.wait_screen("meeting")
+
+    def test_lobby_counts_down_to_the_appointment(self):
+        mid, _ = self.sim.create()
+        wd = self.start(self.sim.invite(mid, at="2099-01-01T09:30:00Z"))
+        wd.wait_screen("consent")
+        self.assertIn("2099", wd.text("#consent-time"))
+        self.consent(wd)
+        wd.wait_screen("lobby")
+        wd.wait_for("return document.getElementById('lobby-schedule').textContent.includes('bis zum Termin')",
+                    what="countdown")
+
+    def test_meeting_is_held_to_the_meeting_host(self):
+        mid, _ = self.running_meeting()
+        wd = self.start(self.sim.invite(mid))
+        self.join_and_admit(wd, mid)
+        # A top-level navigation to another host is blocked and offered in the app.
+        self.sim.control(f"meetings/{mid}/users/navigate?to=https%3A%2F%2Foutside.example%2Fphish")
+        wd.wait_for("return !document.getElementById('external-offer').hidden", what="offer")
+        self.assertIn("outside.example", wd.text("#external-url"))
+        wd.click("#external-ignore")
+        # The meeting goes on: the page was not taken away from the client.
+        self.assertEqual(wd.screen(), "meeting")
+        self.assertEqual(wd.invoke("session_status"), {"ok": "meeting"})
+        # Links the app did not offer cannot be opened through it.
+        for url in ("https://not-offered.example/", "javascript:alert(1)", "file:///etc/passwd"):
+            self.assertIn("err", wd.invoke("open_external", {"url": url}), url)
+
+    def test_second_start_hands_the_link_to_the_running_app(self):
+        mid, _ = self.running_meeting()
+        wd = self.start()
+        wd.wait_screen("start")
+        second = subprocess.run([APP, self.sim.invite(mid)], env=self.home.env(), timeout=60,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.assertEqual(second.returncode, 0)
+        wd.wait_screen("consent")
+        self.assertEqual(wd.text("#consent-org"), "Demo-Beratungsstelle Sprechzimmer")
+
+    def test_logout_sigterm_during_a_meeting_leaves_nothing(self):
+        mid, _ = self.running_meeting()
+        wd = self.start(self.sim.invite(mid))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.join_and_admit(wd, mid)
+        self.assertEqual(len(self.home.sessions()), 1)
+        # What a desktop logout or shutdown does to running apps.
+        for pid in app_pids():
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 60
+        while app_pids() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(app_pids(), [], "SIGTERM quits the app")
+        self.assert_nothing_left(before, [mid] + self.tokens(mid))
 
     def test_leave_from_the_app(self):
         mid, _ = self.running_meeting()
@@ -255,6 +313,15 @@ class ClientCase(unittest.TestCase):
         self.sim.moderator_enters(mid)
         wd.click("#lobby-retry")
         self.wait_guest(mid, "WAIT")
+
+    def test_english_system_locale(self):
+        self.home_env_lang = "en_US.UTF-8"
+        mid, _ = self.running_meeting()
+        wd = self.start(self.sim.invite(mid))
+        wd.wait_screen("consent")
+        self.assertEqual(wd.js("return document.documentElement.lang"), "en")
+        self.assertEqual(wd.text("#privacy-title"), "Privacy notice")
+        self.assertEqual(wd.text("#consent-continue"), "Continue to the waiting room")
 
     def test_cancel_in_the_lobby(self):
         mid, _ = self.sim.create()

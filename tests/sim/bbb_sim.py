@@ -324,9 +324,12 @@ class Handler(BaseHTTPRequestHandler):
                 m, u = self.user(params.get("sessionToken", ""))
                 if not u:
                     return self.send(200, json.dumps({"meeting": "unknown"}), "application/json")
+                # One-shot page actions a test asked for (a link in the chat, a script).
+                navigate, popup = u.pop("navigate", None), u.pop("open", None)
                 return self.send(200, json.dumps({
                     "meeting": "ended" if m.ended else "running",
                     "removed": u["removed"], "leave": u["left"], "logoutURL": m.logout_url,
+                    "navigate": navigate, "open": popup,
                     "autoConfirm": st.auto_confirm_end}), "application/json")
             if path == "/sim/down":
                 st.down = params.get("on", "1") == "1"
@@ -340,7 +343,8 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/sim/log":
                 return self.send(200, json.dumps(st.log), "application/json")
             parts = path.strip("/").split("/")
-            # /sim/meetings/<id>/guests/admit|deny, /sim/meetings/<id>/users/leave|remove
+            # /sim/meetings/<id>/guests/admit|deny,
+            # /sim/meetings/<id>/users/leave|remove|navigate?to=…|open?to=…
             if len(parts) == 5 and parts[1] == "meetings":
                 m = st.meetings.get(urllib.parse.unquote(parts[2]))
                 if not m:
@@ -352,7 +356,10 @@ class Handler(BaseHTTPRequestHandler):
                         u["status"] = "ALLOW" if action == "admit" else "DENY"
                         n += 1
                     elif kind == "users" and u["role"] == "VIEWER" and u["entered"]:
-                        u["left" if action == "leave" else "removed"] = True
+                        if action in ("navigate", "open"):
+                            u[action] = params["to"]
+                        else:
+                            u["left" if action == "leave" else "removed"] = True
                         n += 1
                 return self.send(200, json.dumps({"affected": n}), "application/json")
         return self.send(404, "{}", "application/json")
@@ -416,6 +423,8 @@ async function poll() {
   const r = await fetch('/sim/client-state?sessionToken=' + encodeURIComponent(token));
   const s = await r.json();
   if (s.leave) return goOut();
+  if (s.navigate) { location.href = s.navigate; }
+  if (s.open) { window.open(s.open, '_blank'); }
   if (s.removed) return modal('You have been removed from the meeting', s.autoConfirm);
   if (s.meeting === 'ended') return modal('The meeting has ended', s.autoConfirm);
   setTimeout(poll, 500);
