@@ -11,19 +11,7 @@ use crate::i18n::{self, Lang};
 use crate::meeting_window;
 use crate::session::Phase;
 
-/// Every command, for the build script's app manifest and the isolation test.
-pub const ALL: &[&str] = &[
-    "app_info",
-    "take_pending_invite",
-    "open_invite",
-    "give_consent",
-    "enter_lobby",
-    "retry_lobby",
-    "cancel_session",
-    "show_meeting",
-    "open_external",
-    "session_status",
-];
+include!("command_names.rs");
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
