@@ -84,6 +84,8 @@ function renderConsent(v) {
     $(`${key}-text`).scrollTop = 0;
     $(`${key}-check`).checked = false;
   }
+  $('name-field').hidden = !v.nameEditable;
+  $('name-input').value = '';
   render($('withdrawal-text'), v.withdrawalText, openExternal);
   const contact = $('withdrawal-contact');
   contact.replaceChildren();
@@ -93,8 +95,10 @@ function renderConsent(v) {
 
 function updateConsentButton() {
   const both = $('privacy-check').checked && $('terms-check').checked;
-  $('consent-continue').disabled = !both;
-  $('consent-hint').hidden = both;
+  const named = !consentView || !consentView.nameEditable || $('name-input').value.trim() !== '';
+  $('consent-continue').disabled = !(both && named);
+  $('consent-hint').textContent = both ? t('consent.name_needed') : t('consent.both_needed');
+  $('consent-hint').hidden = both && named;
 }
 
 async function continueToLobby() {
@@ -109,6 +113,7 @@ async function continueToLobby() {
         termsAccepted: $('terms-check').checked,
         privacyDigest: v.privacy.digest,
         termsDigest: v.terms.digest,
+        displayName: v.nameEditable ? $('name-input').value : null,
       },
     });
     scheduledAt = v.summary.scheduled_at;
@@ -116,7 +121,7 @@ async function continueToLobby() {
     show('lobby');
     await invoke('enter_lobby');
   } catch (e) {
-    if (e && (e.code === 'consent.outdated' || e.code === 'consent.wrong_session')) {
+    if (e && ['consent.outdated', 'consent.wrong_session', 'consent.name_required'].includes(e.code)) {
       toast(messageOf(e));
       updateConsentButton();
       return;
@@ -184,9 +189,12 @@ function renderLobby(view) {
 
 // ---- meeting and end ----
 
-function onMeeting() {
+function onMeeting(state) {
   clearInterval(countdownTimer);
-  $('external-offer').hidden = true;
+  const status = $('meeting-status');
+  status.dataset.state = state;
+  status.textContent = t({ opening: 'meeting.opening', knocking: 'meeting.knocking', open: 'meeting.joined' }[state] || 'meeting.opening');
+  if (document.body.dataset.screen !== 'meeting') $('external-offer').hidden = true;
   show('meeting');
   document.body.dataset.previous = 'meeting';
 }
@@ -251,6 +259,7 @@ async function main() {
   });
   $('privacy-check').addEventListener('change', updateConsentButton);
   $('terms-check').addEventListener('change', updateConsentButton);
+  $('name-input').addEventListener('input', updateConsentButton);
   $('consent-continue').addEventListener('click', continueToLobby);
   $('consent-cancel').addEventListener('click', async () => {
     await cancel();
@@ -270,7 +279,7 @@ async function main() {
 
   await listen('app://invite', pickUpInvite);
   await listen('session://lobby', (ev) => renderLobby(ev.payload));
-  await listen('session://meeting', onMeeting);
+  await listen('session://meeting', (ev) => onMeeting(ev.payload));
   await listen('session://ended', (ev) => onEnded(ev.payload));
   await listen('session://external-link', (ev) => onExternalLink(ev.payload));
 

@@ -42,7 +42,11 @@ fn check_invite(args: &[String]) -> i32 {
         eprintln!("{}", USAGE.trim_end());
         return 2;
     };
-    match invite::parse(link, UrlRules::from_env(), time::OffsetDateTime::now_utc()) {
+    let rules = UrlRules::from_env();
+    let org = std::env::var("SPRECHZIMMER_PROFILE_URL")
+        .ok()
+        .and_then(|s| crate::hosts::check_remote_url(&s, rules).ok());
+    match invite::parse_any(link, rules, time::OffsetDateTime::now_utc(), org.as_ref()) {
         Ok(inv) => {
             let json = serde_json::to_string_pretty(&inv.summary()).expect("summary serialises");
             println!("{json}");

@@ -17,6 +17,9 @@ pub struct ConsentRequest {
     pub terms_accepted: bool,
     pub privacy_digest: String,
     pub terms_digest: String,
+    /// The name to appear under, where the client chooses it (Jitsi).
+    #[serde(default)]
+    pub display_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +104,7 @@ mod tests {
             terms_accepted: terms,
             privacy_digest: p.privacy_notice.digest(),
             terms_digest: p.client_terms.digest(),
+            display_name: None,
         }
     }
 

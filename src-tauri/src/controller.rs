@@ -17,7 +17,7 @@ use crate::lobby::{self, Lobby, LobbyView, Next, Probe};
 use crate::meeting_window;
 use crate::net::Http;
 use crate::profile::{self, Document};
-use crate::provider::{bbb, Meeting, ProviderError};
+use crate::provider::{bbb, jitsi, Meeting, ProviderError};
 use crate::session::{MeetingTicket, Phase, Session, SessionError};
 use crate::wipe::{Paths, Removed, SessionDir};
 
@@ -46,6 +46,8 @@ pub enum EndReason {
     Cancelled,
     /// The app is quitting.
     Quit,
+    /// Removed from the meeting by a moderator.
+    Removed,
     /// Could not go on; see `code`.
     Failed,
 }
@@ -65,6 +67,8 @@ struct ActiveMeeting {
     ticket: MeetingTicket,
     dir: Option<SessionDir>,
     stage: bbb::Stage,
+    /// Names this meeting's host page (Jitsi); other requests get nothing.
+    host_nonce: String,
 }
 
 #[derive(Default)]
@@ -82,13 +86,28 @@ pub struct AppState {
     pub rules: UrlRules,
     pub http: Http,
     pub paths: Paths,
+    /// The organisation plain room links belong to, when the app is set up
+    /// for one (`SPRECHZIMMER_PROFILE_URL`; later, managed policy).
+    pub default_profile: Option<Url>,
     inner: Mutex<Inner>,
     retry: tokio::sync::Notify,
 }
 
 impl AppState {
     pub fn new(rules: UrlRules, paths: Paths) -> AppState {
-        AppState { rules, http: Http::new(), paths, inner: Mutex::default(), retry: tokio::sync::Notify::new() }
+        AppState {
+            rules,
+            http: Http::new(),
+            paths,
+            default_profile: None,
+            inner: Mutex::default(),
+            retry: tokio::sync::Notify::new(),
+        }
+    }
+
+    pub fn with_default_profile(mut self, url: Option<Url>) -> AppState {
+        self.default_profile = url;
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -119,10 +138,12 @@ pub fn take_pending_invite(state: &AppState) -> Option<String> {
     state.lock().pending_invite.take()
 }
 
-/// Picks the first invite-looking argument, so `sprechzimmer <link>` works.
+/// Picks the first link-looking argument, so `sprechzimmer <link>` works
+/// for invites and plain room links alike.
 pub fn link_from_args<I: IntoIterator<Item = String>>(args: I) -> Option<String> {
+    let starts = |a: &str, p: &str| a.len() >= p.len() && a[..p.len()].eq_ignore_ascii_case(p);
     args.into_iter()
-        .find(|a| a.len() >= 13 && a[..13].eq_ignore_ascii_case("sprechzimmer:"))
+        .find(|a| starts(a, "sprechzimmer:") || starts(a, "https://") || starts(a, "http://"))
 }
 
 #[derive(Debug, Serialize)]
@@ -154,6 +175,8 @@ pub struct ConsentView {
     pub organisation: String,
     pub summary: invite::Summary,
     pub display_name: Option<String>,
+    /// The client chooses the name (Jitsi) instead of the invite fixing it.
+    pub name_editable: bool,
     pub privacy: DocView,
     pub terms: DocView,
     pub withdrawal_text: String,
@@ -168,7 +191,7 @@ pub async fn open_invite(state: &AppState, link: String) -> Result<ConsentView> 
         return Err(SessionError::Busy.into());
     }
     let now = time::OffsetDateTime::now_utc();
-    let invite = invite::parse(&link, state.rules, now)?;
+    let invite = invite::parse_any(&link, state.rules, now, state.default_profile.as_ref())?;
     let (http, url, rules) = (state.http.clone(), invite.profile_url.clone(), state.rules);
     let profile = tauri::async_runtime::spawn_blocking(move || profile::fetch(&http, &url, rules))
         .await
@@ -184,6 +207,7 @@ pub async fn open_invite(state: &AppState, link: String) -> Result<ConsentView> 
         organisation: p.name.get(lang).to_string(),
         summary: cur.invite.summary(),
         display_name: cur.invite.meeting.display_name().map(str::to_string),
+        name_editable: cur.invite.meeting.display_name().is_none(),
         privacy: DocView::new(&p.privacy_notice, lang),
         terms: DocView::new(&p.client_terms, lang),
         withdrawal_text: p.withdrawal.text.get(lang).to_string(),
@@ -294,12 +318,68 @@ fn open_meeting<R: Runtime>(app: &AppHandle<R>, session_id: &str) -> Result<()> 
         (ticket, inner.generation)
     };
     let dir = SessionDir::create(&state.paths).map_err(|e| Error::Wipe(e.into()))?;
-    meeting_window::open(app, &ticket, &dir)?;
-    state.lock().meeting = Some(ActiveMeeting { ticket: ticket.clone(), dir: Some(dir), stage: bbb::Stage::Joining });
+    let host_nonce = hex::encode(rand::random::<[u8; 16]>());
+    let entry = match &ticket.meeting {
+        Meeting::Bbb(b) => b.join.url.clone(),
+        Meeting::Jitsi(_) => jitsi::host_page_url(&host_nonce),
+    };
+    // Registered before the window exists: its first request needs the nonce.
+    state.lock().meeting = Some(ActiveMeeting { ticket: ticket.clone(), dir: None, stage: bbb::Stage::Joining, host_nonce });
+    meeting_window::open(app, &ticket, &dir, entry)?;
+    if let Some(m) = state.lock().meeting.as_mut() {
+        m.dir = Some(dir);
+    }
     let _ = app.emit_to(MAIN_WINDOW, events::MEETING, "opening");
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move { watch_meeting(app, ticket.meeting, generation).await });
+    if ticket.meeting.can_be_watched() {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move { watch_meeting(app, ticket.meeting, generation).await });
+    }
     Ok(())
+}
+
+/// Serves the Jitsi host page to the meeting window of the running meeting,
+/// and nothing to anyone else.
+pub fn serve_meeting_host(state: &AppState, webview_label: &str, uri: &str) -> Option<(String, String)> {
+    if webview_label != meeting_window::LABEL {
+        return None;
+    }
+    let url = Url::parse(uri).ok()?;
+    let nonce = url.query_pairs().find(|(k, _)| k == "n").map(|(_, v)| v.into_owned())?;
+    let inner = state.lock();
+    let m = inner.meeting.as_ref()?;
+    let Meeting::Jitsi(j) = &m.ticket.meeting else { return None };
+    if url.path() != "/jitsi" || nonce != m.host_nonce {
+        return None;
+    }
+    let csp_nonce = hex::encode(rand::random::<[u8; 16]>());
+    Some(jitsi::host_page(j, &m.ticket.display_name, i18n::current().code(), &csp_nonce))
+}
+
+/// The Jitsi host page reported something.
+pub fn on_jitsi_signal<R: Runtime>(app: &AppHandle<R>, signal: jitsi::Signal) {
+    let is_jitsi = app
+        .state::<AppState>()
+        .lock()
+        .meeting
+        .as_ref()
+        .is_some_and(|m| matches!(m.ticket.meeting, Meeting::Jitsi(_)));
+    if !is_jitsi {
+        return;
+    }
+    log::debug!("meeting signal {signal:?}");
+    let app = app.clone();
+    match signal {
+        jitsi::Signal::Knocking => {
+            let _ = app.emit_to(MAIN_WINDOW, events::MEETING, "knocking");
+        }
+        jitsi::Signal::Joined => {
+            let _ = app.emit_to(MAIN_WINDOW, events::MEETING, "open");
+        }
+        jitsi::Signal::Left => spawn_end(app, EndReason::Ended, None),
+        jitsi::Signal::Kicked => spawn_end(app, EndReason::Removed, None),
+        jitsi::Signal::Denied => spawn_end(app, EndReason::Denied, None),
+        jitsi::Signal::Failed => spawn_end(app, EndReason::Failed, Some("meeting.failed")),
+    }
 }
 
 /// Asks now and then whether the meeting still runs, so the end is noticed
@@ -334,7 +414,17 @@ pub fn on_meeting_page<R: Runtime>(app: &AppHandle<R>, url: &Url) {
     let event = {
         let mut inner = state.lock();
         let Some(m) = inner.meeting.as_mut() else { return };
-        let Meeting::Bbb(b) = &m.ticket.meeting;
+        let b = match &m.ticket.meeting {
+            Meeting::Bbb(b) => b,
+            Meeting::Jitsi(_) => {
+                drop(inner);
+                // Jitsi's own UI shows from the start; signals tell the rest.
+                if jitsi::is_host_url(url) {
+                    meeting_window::reveal(app);
+                }
+                return;
+            }
+        };
         let ev = bbb::on_main_frame_load(m.stage, url, &b.join.url, m.ticket.logout_url.as_ref());
         if let bbb::PageEvent::Continue(stage) = ev {
             m.stage = stage;

@@ -82,14 +82,14 @@ mod tests {
         let codes = [
             "invite.not_an_invite", "invite.too_long", "invite.malformed", "invite.unsupported_version",
             "invite.unknown_provider", "invite.expired", "invite.invalid", "invite.not_guest",
-            "invite.host_not_allowed", "invite.provider_not_allowed",
+            "invite.host_not_allowed", "invite.provider_not_allowed", "invite.no_organisation",
             "url.invalid", "url.too_long", "url.scheme", "url.credentials", "url.insecure", "url.ip_host", "url.look_alike",
             "profile.invalid", "profile.unsupported_version",
             "net.unreachable", "net.tls", "net.bad_response",
-            "meeting.not_found", "meeting.ended", "meeting.denied", "meeting.full",
+            "meeting.not_found", "meeting.ended", "meeting.denied", "meeting.full", "meeting.failed",
             "server.bad_response", "server.unexpected",
             "session.none", "session.busy", "session.wrong_step",
-            "consent.required", "consent.outdated", "consent.wrong_session",
+            "consent.required", "consent.outdated", "consent.wrong_session", "consent.name_required",
             "wipe.failed", "link.not_offered", "app.window",
         ];
         for lang in [Lang::De, Lang::En] {

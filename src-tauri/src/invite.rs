@@ -1,6 +1,10 @@
 //! Invite links, format v1 (see docs/invite-format.md):
 //!
 //! `sprechzimmer://join?v=1&provider=bbb&profile=…&join=…&running=…[&at=…][&exp=…][&logout=…]`
+//! `sprechzimmer://join?v=1&provider=jitsi&profile=…&room=…[&jwt=…][&at=…][&exp=…]`
+//!
+//! A plain Jitsi room link (`https://meet.example.org/Room`) works too when
+//! the app knows the organisation's profile.
 //!
 //! An invite carries no secret: only presigned URLs that the server checks.
 
@@ -10,7 +14,7 @@ use time::OffsetDateTime;
 use url::Url;
 
 use crate::hosts::{self, UrlProblem, UrlRules};
-use crate::provider::{bbb::BbbInvite, Meeting, ProviderError, ProviderKind};
+use crate::provider::{bbb::BbbInvite, jitsi::JitsiInvite, Meeting, ProviderError, ProviderKind};
 
 pub const SCHEME: &str = "sprechzimmer";
 pub const MAX_LINK_LEN: usize = 8192;
@@ -36,6 +40,8 @@ pub enum InviteError {
     BadTime,
     #[error("invite has expired")]
     Expired,
+    #[error("no organisation is set up for plain room links")]
+    NoOrganisation,
     #[error(transparent)]
     Provider(#[from] ProviderError),
 }
@@ -52,6 +58,7 @@ impl InviteError {
             InviteError::UnknownProvider => "invite.unknown_provider",
             InviteError::BadUrl(_, p) => p.code(),
             InviteError::Expired => "invite.expired",
+            InviteError::NoOrganisation => "invite.no_organisation",
             InviteError::Provider(p) => p.code(),
         }
     }
@@ -106,7 +113,52 @@ pub fn host_with_port(u: &Url) -> String {
     }
 }
 
-const FIELDS: &[&str] = &["v", "provider", "profile", "join", "running", "at", "exp", "logout"];
+const FIELDS: &[&str] = &["v", "provider", "profile", "join", "running", "room", "jwt", "at", "exp", "logout"];
+
+/// Any link a client may bring: an invite, or a plain Jitsi room link, which
+/// needs the organisation's profile from the app's setup (`default_profile`).
+pub fn parse_any(
+    link: &str,
+    rules: UrlRules,
+    now: OffsetDateTime,
+    default_profile: Option<&Url>,
+) -> Result<Invite, InviteError> {
+    let t = link.trim();
+    let lower = t.to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        return parse_room_link(t, rules, now, default_profile);
+    }
+    parse(link, rules, now)
+}
+
+fn parse_room_link(
+    link: &str,
+    rules: UrlRules,
+    now: OffsetDateTime,
+    default_profile: Option<&Url>,
+) -> Result<Invite, InviteError> {
+    if link.len() > MAX_LINK_LEN {
+        return Err(InviteError::TooLong);
+    }
+    let url = hosts::check_remote_url(link, rules).map_err(|p| InviteError::BadUrl("room", p))?;
+    // Hash overrides could switch the privacy settings back on: refused.
+    if url.fragment().is_some() {
+        return Err(InviteError::Malformed);
+    }
+    let mut jwt = None;
+    for (k, v) in url.query_pairs() {
+        match k.as_ref() {
+            "jwt" if jwt.is_none() => jwt = Some(v.into_owned()),
+            _ => return Err(InviteError::NotAnInvite),
+        }
+    }
+    let room = JitsiInvite::new(url, jwt, now).map_err(|e| match e {
+        ProviderError::InviteInvalid => InviteError::NotAnInvite,
+        other => InviteError::Provider(other),
+    })?;
+    let profile_url = default_profile.cloned().ok_or(InviteError::NoOrganisation)?;
+    Ok(Invite { profile_url, meeting: Meeting::Jitsi(room), scheduled_at: None, expires_at: None, logout_url: None })
+}
 
 /// Parses and checks an invite. `now` decides expiry, so tests stay exact.
 pub fn parse(link: &str, rules: UrlRules, now: OffsetDateTime) -> Result<Invite, InviteError> {
@@ -159,7 +211,17 @@ pub fn parse(link: &str, rules: UrlRules, now: OffsetDateTime) -> Result<Invite,
         "bbb" => {
             let join = url_field("join", require("join")?)?;
             let running = url_field("running", require("running")?)?;
+            if take("room").is_some() || take("jwt").is_some() {
+                return Err(InviteError::Malformed);
+            }
             Meeting::Bbb(BbbInvite::new(join, running)?)
+        }
+        "jitsi" => {
+            let room = url_field("room", require("room")?)?;
+            if take("join").is_some() || take("running").is_some() || room.query().is_some() {
+                return Err(InviteError::Malformed);
+            }
+            Meeting::Jitsi(JitsiInvite::new(room, take("jwt").map(str::to_string), now)?)
         }
         _ => return Err(InviteError::UnknownProvider),
     };
@@ -203,6 +265,25 @@ pub fn build_bbb_link(
         }
         if let Some(l) = logout {
             q.append_pair("logout", l.as_str());
+        }
+    }
+    u.to_string()
+}
+
+/// Builds a v1 Jitsi invite link.
+pub fn build_jitsi_link(profile: &Url, room: &Url, jwt: Option<&str>, at: Option<OffsetDateTime>) -> String {
+    let mut u = Url::parse("sprechzimmer://join").expect("static URL");
+    {
+        let mut q = u.query_pairs_mut();
+        q.append_pair("v", &VERSION.to_string())
+            .append_pair("provider", "jitsi")
+            .append_pair("profile", profile.as_str())
+            .append_pair("room", room.as_str());
+        if let Some(jwt) = jwt {
+            q.append_pair("jwt", jwt);
+        }
+        if let Some(at) = at {
+            q.append_pair("at", &at.format(&Rfc3339).expect("RFC 3339 formats any time"));
         }
     }
     u.to_string()
@@ -308,6 +389,42 @@ mod tests {
         let (p, j, r) = urls("bbb.example.org");
         let j = Url::parse(&j.as_str().replace("guest=true", "guest=true&role=MODERATOR")).unwrap();
         assert_eq!(parse(&build_bbb_link(&p, &j, &r, None, None), RULES, NOW).unwrap_err().code(), "invite.not_guest");
+    }
+
+    #[test]
+    fn jitsi_invites() {
+        let p = Url::parse("https://beratung.example.org/p.json").unwrap();
+        let room = Url::parse("https://meet.example.org/Beratung-8c1e").unwrap();
+        let inv = parse(&build_jitsi_link(&p, &room, None, None), RULES, NOW).unwrap();
+        assert_eq!(inv.meeting.kind(), ProviderKind::Jitsi);
+        assert_eq!(inv.meeting.display_name(), None, "the client chooses the name");
+        assert_eq!(inv.summary().meeting_host, "meet.example.org");
+        for (bad, code) in [
+            (build_jitsi_link(&p, &Url::parse("javascript:alert(1)").unwrap(), None, None), "url.scheme"),
+            (build_jitsi_link(&p, &Url::parse("https://meet.example.org/a/b").unwrap(), None, None), "invite.invalid"),
+            (build_jitsi_link(&p, &Url::parse("https://meet.example.org/R?x=1").unwrap(), None, None), "invite.malformed"),
+            (build_jitsi_link(&p, &room, Some("not-a-jwt"), None), "invite.invalid"),
+            (build_jitsi_link(&p, &Url::parse("https://meet.ex\u{0430}mple.org/R").unwrap(), None, None), "url.look_alike"),
+        ] {
+            assert_eq!(parse(&bad, RULES, NOW).unwrap_err().code(), code, "{bad}");
+        }
+    }
+
+    #[test]
+    fn plain_room_links() {
+        let org = Url::parse("https://beratung.example.org/p.json").unwrap();
+        let ok = parse_any("https://meet.example.org/Beratung-1", RULES, NOW, Some(&org)).unwrap();
+        assert_eq!(ok.profile_url, org);
+        assert!(matches!(ok.meeting, Meeting::Jitsi(_)));
+        let err = |l: &str, org: Option<&Url>| parse_any(l, RULES, NOW, org).unwrap_err().code();
+        assert_eq!(err("https://meet.example.org/Beratung-1", None), "invite.no_organisation");
+        assert_eq!(err("https://meet.example.org/R#config.disableThirdPartyRequests=false", Some(&org)), "invite.malformed");
+        assert_eq!(err("https://meet.example.org/R?utm=1", Some(&org)), "invite.not_an_invite");
+        assert_eq!(err("https://meet.example.org/", Some(&org)), "invite.not_an_invite");
+        assert_eq!(err("http://meet.example.org/R", Some(&org)), "url.insecure");
+        assert_eq!(err("https://user:pw@meet.example.org/R", Some(&org)), "url.credentials");
+        // Invites still go through the same door.
+        assert!(parse_any(&link(), RULES, NOW, None).is_ok());
     }
 
     #[test]

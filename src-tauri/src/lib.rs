@@ -31,7 +31,22 @@ use wipe::Paths;
 /// What the real app and the mock-runtime tests share: the state and the
 /// commands, nothing that needs a desktop session.
 pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
-    base.manage(state).invoke_handler(tauri::generate_handler![
+    base.manage(state)
+        .register_uri_scheme_protocol(provider::jitsi::HOST_SCHEME, |ctx, request| {
+            let state = ctx.app_handle().state::<AppState>();
+            let uri = request.uri().to_string();
+            let response = tauri::http::Response::builder().header("Cache-Control", "no-store");
+            match controller::serve_meeting_host(&state, ctx.webview_label(), &uri) {
+                Some((html, csp)) => response
+                    .status(200)
+                    .header("Content-Type", "text/html; charset=utf-8")
+                    .header("Content-Security-Policy", csp)
+                    .body(html.into_bytes()),
+                None => response.status(404).body(Vec::new()),
+            }
+            .expect("static response parts")
+        })
+        .invoke_handler(tauri::generate_handler![
         commands::app_info,
         commands::take_pending_invite,
         commands::open_invite,
@@ -64,7 +79,18 @@ fn run(args: Vec<String>) {
             std::process::exit(1);
         }
     };
-    let state = AppState::new(UrlRules::from_env(), paths.clone());
+    let rules = UrlRules::from_env();
+    let default_profile = std::env::var("SPRECHZIMMER_PROFILE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .and_then(|s| match hosts::check_remote_url(&s, rules) {
+            Ok(u) => Some(u),
+            Err(e) => {
+                log::warn!("SPRECHZIMMER_PROFILE_URL ignored: {e}");
+                None
+            }
+        });
+    let state = AppState::new(rules, paths.clone()).with_default_profile(default_profile);
     let app = with_commands(tauri::Builder::<tauri::Wry>::new(), state)
         // First, so a second start hands its link over and exits before it
         // touches anything.

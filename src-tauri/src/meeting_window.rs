@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::controller::{self, AppState, EndReason};
 use crate::hosts;
+use crate::provider::jitsi;
 use crate::i18n;
 use crate::session::MeetingTicket;
 use crate::wipe::SessionDir;
@@ -20,12 +21,21 @@ pub const LABEL: &str = "meeting";
 #[derive(Debug, PartialEq, Eq)]
 pub enum Nav {
     Allow,
+    /// The Jitsi host page reporting an event; never actually loaded.
+    Signal(jitsi::Signal),
     /// An http(s) URL outside the organisation's hosts.
     Outside,
     Block,
 }
 
 pub fn classify(url: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRules) -> Nav {
+    if jitsi::is_host_url(url) {
+        return match jitsi::parse_signal(url) {
+            Some(s) => Nav::Signal(s),
+            None if url.path() == "/jitsi" => Nav::Allow,
+            None => Nav::Block,
+        };
+    }
     match url.scheme() {
         // Frames the meeting page creates for itself.
         "about" if matches!(url.as_str(), "about:blank" | "about:srcdoc") => Nav::Allow,
@@ -47,7 +57,7 @@ pub fn grant(kind: PermissionKind, page: &Url, allowed: &[hosts::HostPattern], r
     media && classify(page, allowed, rules) == Nav::Allow && matches!(page.scheme(), "https" | "http")
 }
 
-pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &SessionDir) -> tauri::Result<()> {
+pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &SessionDir, entry: Url) -> tauri::Result<()> {
     if let Some(old) = app.get_webview_window(LABEL) {
         let _ = old.destroy();
     }
@@ -61,7 +71,7 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &Sessio
     let newwin_app = app.clone();
     let perm_allowed = ticket.allowed_hosts.clone();
 
-    let window = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(ticket.meeting.entry_url().clone()))
+    let window = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(entry))
         .title(i18n::t(i18n::current(), "meeting.window_title"))
         .inner_size(1100.0, 760.0)
         .min_inner_size(640.0, 480.0)
@@ -72,6 +82,10 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &Sessio
         .incognito(true)
         .data_directory(dir.webview_dir())
         .on_navigation(move |url| match classify(url, &allowed, rules) {
+            Nav::Signal(signal) => {
+                controller::on_jitsi_signal(&nav_app, signal);
+                false
+            }
             Nav::Allow => true,
             Nav::Outside => {
                 controller::on_meeting_left_hosts(&nav_app, url);
@@ -130,6 +144,8 @@ pub fn focus<R: Runtime>(app: &AppHandle<R>) {
 /// Returns whether the clear call succeeded (or there was no window left).
 pub fn close_and_clear<R: Runtime>(app: &AppHandle<R>) -> bool {
     let Some(w) = app.get_webview_window(LABEL) else { return true };
+    // Jitsi: hang up properly first, so the others see the client leave.
+    let _ = w.eval("window.sprechzimmerHangup && window.sprechzimmerHangup()");
     let cleared = w.clear_all_browsing_data().is_ok();
     let _ = w.destroy();
     cleared
@@ -169,5 +185,10 @@ mod tests {
         for bad in ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,x", "tauri://localhost/", "sprechzimmer://join?v=1"] {
             assert_eq!(classify(&u(bad), &allowed, rules), Nav::Block, "{bad}");
         }
+        let host = jitsi::host_base();
+        assert_eq!(classify(&u(&format!("{host}/jitsi?n=1")), &allowed, rules), Nav::Allow);
+        assert_eq!(classify(&u(&format!("{host}/signal/left")), &allowed, rules), Nav::Signal(jitsi::Signal::Left));
+        assert_eq!(classify(&u(&format!("{host}/signal/unknown")), &allowed, rules), Nav::Block);
+        assert_eq!(classify(&u(&format!("{host}/other")), &allowed, rules), Nav::Block);
     }
 }

@@ -29,6 +29,8 @@ pub enum SessionError {
     Busy,
     #[error("not possible in this step of the session")]
     WrongStep,
+    #[error("a name to appear under is needed")]
+    NameRequired,
     #[error(transparent)]
     Consent(#[from] ConsentError),
 }
@@ -39,6 +41,7 @@ impl SessionError {
             SessionError::NoSession => "session.none",
             SessionError::Busy => "session.busy",
             SessionError::WrongStep => "session.wrong_step",
+            SessionError::NameRequired => "consent.name_required",
             SessionError::Consent(c) => c.code(),
         }
     }
@@ -49,9 +52,15 @@ pub struct Current {
     pub invite: Invite,
     pub profile: OrgProfile,
     consent: Option<Consent>,
+    chosen_name: Option<String>,
 }
 
 impl Current {
+    /// The name the client appears under: fixed by the invite or chosen.
+    pub fn display_name(&self) -> Option<&str> {
+        self.invite.meeting.display_name().or(self.chosen_name.as_deref())
+    }
+
     fn require_consent(&self) -> Result<&Consent, SessionError> {
         let c = self.consent.as_ref().ok_or(ConsentError::Missing)?;
         consent::still_valid(c, &self.id, &self.profile)?;
@@ -66,6 +75,7 @@ pub struct MeetingTicket {
     pub meeting: Meeting,
     pub logout_url: Option<Url>,
     pub allowed_hosts: Vec<crate::hosts::HostPattern>,
+    pub display_name: String,
 }
 
 pub struct Session {
@@ -100,6 +110,7 @@ impl Session {
             invite,
             profile,
             consent: None,
+            chosen_name: None,
         });
         self.phase = Phase::AwaitingConsent;
         Ok(self.current.as_ref().expect("just set"))
@@ -110,7 +121,13 @@ impl Session {
             return Err(SessionError::WrongStep);
         }
         let cur = self.current.as_mut().ok_or(SessionError::NoSession)?;
-        cur.consent = Some(consent::grant(req, &cur.id, &cur.profile, now)?);
+        let chosen = match cur.invite.meeting.display_name() {
+            Some(_) => None,
+            None => Some(valid_name(req.display_name.as_deref()).ok_or(SessionError::NameRequired)?),
+        };
+        let consent = consent::grant(req, &cur.id, &cur.profile, now)?;
+        cur.chosen_name = chosen;
+        cur.consent = Some(consent);
         Ok(())
     }
 
@@ -138,6 +155,7 @@ impl Session {
             meeting: cur.invite.meeting.clone(),
             logout_url: cur.invite.logout_url.clone(),
             allowed_hosts: cur.profile.meeting_hosts.clone(),
+            display_name: cur.display_name().unwrap_or_default().to_string(),
         })
     }
 
@@ -155,11 +173,22 @@ impl Session {
     }
 }
 
+/// Names are free to choose, within reason: 1–64 characters, no control
+/// characters.
+fn valid_name(name: Option<&str>) -> Option<String> {
+    let n = name?.trim();
+    let len = n.chars().count();
+    ((1..=64).contains(&len) && !n.chars().any(char::is_control)).then(|| n.to_string())
+}
+
 /// Overwrites the copies of the link and the name that the session owns
 /// before their memory is released.
 fn scrub(cur: Current) {
-    let Current { mut id, invite, profile, consent } = cur;
+    let Current { mut id, invite, profile, consent, chosen_name } = cur;
     id.zeroize();
+    if let Some(mut n) = chosen_name {
+        n.zeroize();
+    }
     drop((profile, consent));
     let Invite { profile_url, meeting, logout_url, .. } = invite;
     let mut urls: Vec<Url> = vec![profile_url];
@@ -171,6 +200,13 @@ fn scrub(cur: Current) {
             b.running.meeting_id.zeroize();
             urls.push(b.join.url);
             urls.push(b.running.url);
+        }
+        Meeting::Jitsi(mut j) => {
+            j.room.zeroize();
+            if let Some(mut t) = j.jwt.take() {
+                t.zeroize();
+            }
+            urls.push(j.room_url);
         }
     }
     for u in urls {
@@ -206,6 +242,7 @@ mod tests {
             terms_accepted: terms,
             privacy_digest: cur.profile.privacy_notice.digest(),
             terms_digest: cur.profile.client_terms.digest(),
+            display_name: None,
         }
     }
 
@@ -261,6 +298,47 @@ mod tests {
         assert_eq!(s.enter_lobby().unwrap_err().code(), "consent.required");
         // The old request names the old session.
         assert_eq!(s.give_consent(&r, NOW).unwrap_err().code(), "consent.wrong_session");
+    }
+
+    fn jitsi_invite() -> Invite {
+        let p = Url::parse("https://beratung.example.org/p.json").unwrap();
+        let room = Url::parse("https://bbb.example.org/Beratung-1").unwrap();
+        crate::invite::parse(&crate::invite::build_jitsi_link(&p, &room, None, None), UrlRules::default(), NOW).unwrap()
+    }
+
+    fn jitsi_profile() -> OrgProfile {
+        let mut v = crate::profile::tests::sample();
+        v["providers"] = serde_json::json!(["bbb", "jitsi"]);
+        OrgProfile::from_json(&v.to_string(), UrlRules::default()).unwrap()
+    }
+
+    #[test]
+    fn jitsi_needs_a_chosen_name() {
+        let mut s = Session::default();
+        s.open(jitsi_invite(), jitsi_profile()).unwrap();
+        let mut r = req(&s, true, true);
+        assert_eq!(s.give_consent(&r, NOW).unwrap_err(), SessionError::NameRequired);
+        r.display_name = Some("   ".into());
+        assert_eq!(s.give_consent(&r, NOW).unwrap_err(), SessionError::NameRequired);
+        r.display_name = Some("x".repeat(65));
+        assert_eq!(s.give_consent(&r, NOW).unwrap_err(), SessionError::NameRequired);
+        r.display_name = Some("  Kim  ".into());
+        s.give_consent(&r, NOW).unwrap();
+        s.enter_lobby().unwrap();
+        let id = s.current().unwrap().id.clone();
+        assert_eq!(s.start_meeting(&id).unwrap().display_name, "Kim");
+    }
+
+    #[test]
+    fn bbb_keeps_the_invited_name() {
+        let mut s = Session::default();
+        s.open(invite(), profile()).unwrap();
+        let mut r = req(&s, true, true);
+        r.display_name = Some("Someone else".into());
+        s.give_consent(&r, NOW).unwrap();
+        s.enter_lobby().unwrap();
+        let id = s.current().unwrap().id.clone();
+        assert_eq!(s.start_meeting(&id).unwrap().display_name, "Kim");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! what does a page load in that window mean.
 
 pub mod bbb;
+pub mod jitsi;
 
 use serde::Serialize;
 use url::Url;
@@ -69,12 +70,14 @@ impl ProviderError {
 #[derive(Debug, Clone)]
 pub enum Meeting {
     Bbb(bbb::BbbInvite),
+    Jitsi(jitsi::JitsiInvite),
 }
 
 impl Meeting {
     pub fn kind(&self) -> ProviderKind {
         match self {
             Meeting::Bbb(_) => ProviderKind::Bbb,
+            Meeting::Jitsi(_) => ProviderKind::Jitsi,
         }
     }
 
@@ -82,31 +85,34 @@ impl Meeting {
     pub fn host_url(&self) -> &Url {
         match self {
             Meeting::Bbb(b) => b.meeting_host_url(),
+            Meeting::Jitsi(j) => &j.room_url,
         }
     }
 
-    /// The name the client appears under, when the invite fixes it.
+    /// The name the client appears under, when the invite fixes it (BBB);
+    /// `None` when the client chooses it on the consent screen (Jitsi).
     pub fn display_name(&self) -> Option<&str> {
         match self {
             Meeting::Bbb(b) => Some(&b.display_name),
+            Meeting::Jitsi(_) => None,
         }
     }
 
-    /// Where the meeting window starts.
-    pub fn entry_url(&self) -> &Url {
-        match self {
-            Meeting::Bbb(b) => &b.join.url,
-        }
-    }
-
-    /// Has the counsellor opened the room?
+    /// Has the counsellor opened the room? A Jitsi room opens when someone
+    /// joins; its own lobby is the waiting room, so the answer is yes.
     pub fn is_running(&self, http: &Http) -> Result<bool, ProviderError> {
         match self {
             Meeting::Bbb(b) => {
                 let resp = fetch_xml(http, &b.running.url)?;
                 bbb::running_from_response(&resp)
             }
+            Meeting::Jitsi(_) => Ok(true),
         }
+    }
+
+    /// Whether the app should keep asking the server if the meeting runs.
+    pub fn can_be_watched(&self) -> bool {
+        matches!(self, Meeting::Bbb(_))
     }
 
     /// Why the join failed, after the meeting window stopped on the join URL.
@@ -123,6 +129,7 @@ impl Meeting {
                 },
                 Err(e) => ProviderError::Net(e),
             },
+            Meeting::Jitsi(_) => ProviderError::Unexpected,
         }
     }
 }
