@@ -116,6 +116,42 @@ class Sim:
         return [e for e in self.state()["log"] if e["path"] == f"/bigbluebutton/api/{name}"]
 
 
+class JitsiSim:
+    """The simulated Jitsi Meet server; the test plays the moderator."""
+
+    def __init__(self, workdir):
+        import jitsi_sim
+        self._mod = jitsi_sim
+        ready = os.path.join(workdir, "jitsi-ready.json")
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "tests", "sim", "jitsi_sim.py"), "--ready-file", ready],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "sim.log"), "a"))
+        deadline = time.monotonic() + 20
+        while not os.path.exists(ready):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("simulated Jitsi server did not start")
+            time.sleep(0.05)
+        self.base = json.load(open(ready))["base"]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+    def invite(self, room, jwt=None):
+        return self._mod.client_invite(self.base, room, jwt)
+
+    def state(self):
+        with urllib.request.urlopen(f"{self.base}/sim/state", timeout=10) as r:
+            return json.loads(r.read())
+
+    def control(self, path):
+        with urllib.request.urlopen(f"{self.base}/sim/{path}", timeout=10) as r:
+            return json.loads(r.read())
+
+    def participants(self, room):
+        return list(self.state()["rooms"].get(room.lower(), {}).get("participants", {}).values())
+
+
 class TestHome:
     """A home directory of its own for each test, so the disk can be compared."""
 

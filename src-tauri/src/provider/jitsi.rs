@@ -192,6 +192,7 @@ pub struct HostConfig<'a> {
     pub jwt: Option<&'a str>,
     pub display_name: &'a str,
     pub lang: &'a str,
+    #[serde(rename = "noSSL")]
     pub no_ssl: bool,
     pub config_overwrite: serde_json::Value,
     pub interface_config_overwrite: serde_json::Value,
@@ -305,5 +306,8 @@ mod tests {
         assert!(html.contains("\"prejoinPageEnabled\":false"));
         assert!(html.contains("\"disableThirdPartyRequests\":true"));
         assert!(!html.contains("{{"), "every placeholder filled");
+        assert!(html.contains("\"noSSL\":false"), "the IFrame API's option name");
+        let local = JitsiInvite::new(room("http://127.0.0.1:8080/R1"), None, NOW).unwrap();
+        assert!(host_page(&local, "K", "de", "n").0.contains("\"noSSL\":true"));
     }
 }
