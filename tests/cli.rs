@@ -51,6 +51,25 @@ fn check_invite_refuses_with_one_clear_line() {
 }
 
 #[test]
+fn check_invite_covers_jitsi() {
+    let p = Url::parse("https://beratung.example.org/p.json").unwrap();
+    let room = Url::parse("https://meet.example.org/Beratung-42").unwrap();
+    let link = sprechzimmer_lib::invite::build_jitsi_link(&p, &room, None, None);
+    let (code, out, err) = run(&["check-invite", &link], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"provider\": \"jitsi\""), "{out}");
+    // A plain room link needs the organisation the app is set up for.
+    let (code, _, err) = run(&["check-invite", room.as_str()], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invite.no_organisation"), "{err}");
+    let (code, out, _) = run(&["check-invite", room.as_str()], &[("SPRECHZIMMER_PROFILE_URL", p.as_str())]);
+    assert_eq!(code, 0);
+    assert!(out.contains("beratung.example.org"), "{out}");
+    let (code, _, err) = run(&["check-invite", "https://meet.example.org/R#config.analytics.disabled=false"], &[("SPRECHZIMMER_PROFILE_URL", p.as_str())]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
 fn check_invite_speaks_german_by_default() {
     let (_, _, err) = run(&["check-invite", "nonsense"], &[("LANG", "de_DE.UTF-8")]);
     assert!(err.contains("Einladungslink"), "{err}");

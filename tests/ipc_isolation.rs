@@ -12,6 +12,8 @@ use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
 const MEETING: &str = "https://bbb.example.org/html5client/join?sessionToken=abc";
+/// The page of ours that hosts Jitsi's IFrame API: just as untrusted.
+const JITSI_HOST: &str = "sprechzimmer-meeting://localhost/jitsi?n=0123";
 
 fn app() -> (App<MockRuntime>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -57,6 +59,21 @@ fn every_command_is_refused_to_the_meeting_window() {
     let meeting = window(&app, "meeting", WebviewUrl::External(MEETING.parse().unwrap()));
     for cmd in commands::ALL.iter().chain(CORE) {
         assert_denied(call(&meeting, cmd, MEETING), cmd);
+    }
+}
+
+#[test]
+fn every_command_is_refused_to_the_jitsi_host_page() {
+    let (app, _d) = app();
+    let _main = window(&app, "main", WebviewUrl::App("index.html".into()));
+    let meeting = window(&app, "meeting", WebviewUrl::External(JITSI_HOST.parse().unwrap()));
+    for cmd in commands::ALL.iter().chain(CORE) {
+        assert_denied(call(&meeting, cmd, JITSI_HOST), cmd);
+    }
+    // Not even from the main window's label would that origin get through.
+    let main = window(&app, "main2", WebviewUrl::App("index.html".into()));
+    for cmd in commands::ALL {
+        assert_denied(call(&main, cmd, JITSI_HOST), cmd);
     }
 }
 

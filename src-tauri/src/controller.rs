@@ -583,3 +583,50 @@ pub fn check_offered(state: &AppState, raw: &str) -> Result<Url> {
         Err(Error::LinkNotOffered)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hosts::HostPattern;
+    use crate::provider::jitsi::JitsiInvite;
+
+    fn state_with_jitsi_meeting(nonce: &str) -> (AppState, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(UrlRules::default(), Paths { root: dir.path().to_path_buf() });
+        let room = Url::parse("https://meet.example.org/Beratung-1").unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let ticket = MeetingTicket {
+            session_id: "s".into(),
+            meeting: Meeting::Jitsi(JitsiInvite::new(room, None, now).unwrap()),
+            logout_url: None,
+            allowed_hosts: vec![HostPattern::parse("meet.example.org").unwrap()],
+            display_name: "Kim".into(),
+        };
+        state.lock().meeting =
+            Some(ActiveMeeting { ticket, dir: None, stage: bbb::Stage::Joining, host_nonce: nonce.into() });
+        (state, dir)
+    }
+
+    #[test]
+    fn host_page_only_for_the_meeting_window_and_its_nonce() {
+        let (state, _d) = state_with_jitsi_meeting("n1");
+        let url = |n: &str| format!("{}/jitsi?n={n}", jitsi::host_base());
+        let (html, csp) = serve_meeting_host(&state, meeting_window::LABEL, &url("n1")).expect("served");
+        assert!(html.contains("\"displayName\":\"Kim\""));
+        assert!(csp.contains("frame-src https://meet.example.org"));
+        assert!(serve_meeting_host(&state, MAIN_WINDOW, &url("n1")).is_none(), "not to other windows");
+        assert!(serve_meeting_host(&state, meeting_window::LABEL, &url("guess")).is_none(), "not without the nonce");
+        let other = format!("{}/other?n=n1", jitsi::host_base());
+        assert!(serve_meeting_host(&state, meeting_window::LABEL, &other).is_none());
+        state.lock().meeting = None;
+        assert!(serve_meeting_host(&state, meeting_window::LABEL, &url("n1")).is_none(), "not after the session");
+    }
+
+    #[test]
+    fn links_from_arguments() {
+        let args = |v: &[&str]| link_from_args(v.iter().map(|s| s.to_string()));
+        assert_eq!(args(&["--flag", "sprechzimmer://join?v=1"]).as_deref(), Some("sprechzimmer://join?v=1"));
+        assert_eq!(args(&["https://meet.example.org/R"]).as_deref(), Some("https://meet.example.org/R"));
+        assert_eq!(args(&["file:///etc/passwd", "--x"]), None);
+    }
+}

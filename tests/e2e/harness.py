@@ -159,6 +159,7 @@ class TestHome:
         self.path = os.path.join(workdir, "home")
         self.runtime = os.path.join(workdir, "runtime")
         self.lang = "de_DE.UTF-8"
+        self.extra_env = {}
         os.makedirs(self.path)
         os.makedirs(self.runtime, mode=0o700)
 
@@ -175,6 +176,7 @@ class TestHome:
             "TAURI_WEBVIEW_AUTOMATION": "true",
             "SPRECHZIMMER_LOG": "debug",
         })
+        env.update(self.extra_env)
         env["LANG"] = self.lang
         env.pop("LC_ALL", None)
         env.pop("LC_MESSAGES", None)

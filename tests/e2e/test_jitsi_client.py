@@ -80,6 +80,113 @@ class JitsiCase(unittest.TestCase):
         self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "ended")
         self.assert_nothing_left(before, ["Kim Pseudonym", self.room])
 
+    def joined(self, wd):
+        self.wait_participant("joined")
+        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="joined")
+
+    def test_lobby_admit(self):
+        self.sim.control(f"rooms/{self.room}/lobby?on=1")
+        wd = self.start(self.sim.invite(self.room))
+        self.consent(wd)
+        self.wait_participant("knocking")
+        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'", what="knocking")
+        self.assertIn("Wartebereich", wd.text("#meeting-status"))
+        self.sim.control(f"rooms/{self.room}/admit")
+        self.joined(wd)
+
+    def test_lobby_deny_wipes(self):
+        self.sim.control(f"rooms/{self.room}/lobby?on=1")
+        wd = self.start(self.sim.invite(self.room))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.consent(wd, name="Kim Abgewiesen")
+        self.wait_participant("knocking")
+        self.sim.control(f"rooms/{self.room}/deny")
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "denied")
+        self.assert_nothing_left(before, ["Kim Abgewiesen", self.room])
+
+    def test_removed_by_the_moderator_wipes(self):
+        wd = self.start(self.sim.invite(self.room))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.consent(wd, name="Kim Entfernt")
+        self.joined(wd)
+        self.sim.control(f"rooms/{self.room}/kick")
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "removed")
+        self.assertIn("entfernt", wd.text("#ended-reason"))
+        self.assert_nothing_left(before, ["Kim Entfernt", self.room])
+
+    def test_moderator_ends_the_conference_wipes(self):
+        wd = self.start(self.sim.invite(self.room))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.consent(wd)
+        self.joined(wd)
+        self.sim.control(f"rooms/{self.room}/end")
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "ended")
+        self.assert_nothing_left(before, ["Kim", self.room])
+
+    def test_leave_from_the_app(self):
+        wd = self.start(self.sim.invite(self.room))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.consent(wd)
+        self.joined(wd)
+        wd.click("#meeting-leave")
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "left")
+        self.assert_nothing_left(before, ["Kim", self.room])
+
+    def test_guest_token_is_passed_to_the_room(self):
+        import base64, json
+        enc = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+        token = ".".join([enc(b'{"alg":"HS256","typ":"JWT"}'),
+                          enc(json.dumps({"room": self.room, "exp": 4102444800}).encode()), enc(b"sig")])
+        wd = self.start(self.sim.invite(self.room, jwt=token))
+        self.consent(wd)
+        ps = self.wait_participant("joined")
+        self.assertEqual(ps[0]["jwt"], token)
+
+    def test_token_for_another_room_is_refused(self):
+        import base64, json
+        enc = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+        token = ".".join([enc(b'{"alg":"HS256"}'), enc(json.dumps({"room": "other"}).encode()), enc(b"sig")])
+        wd = self.start(self.sim.invite(self.room, jwt=token))
+        wd.wait_screen("error")
+        self.assertEqual(wd.prop("#error-message", "dataset")["code"], "invite.invalid")
+
+    def test_plain_room_link_goes_through_consent(self):
+        self.home.extra_env["SPRECHZIMMER_PROFILE_URL"] = f"{self.sim.base}/profile.json"
+        wd = self.start()
+        wd.type("#invite-input", f"{self.sim.base}/{self.room}")
+        wd.click("#open-invite")
+        self.consent(wd, name="Kim Link")
+        ps = self.wait_participant("joined")
+        self.assertEqual(ps[0]["name"], "Kim Link")
+
+    def test_plain_room_link_without_an_organisation_is_refused(self):
+        wd = self.start()
+        wd.type("#invite-input", f"{self.sim.base}/{self.room}")
+        wd.click("#open-invite")
+        wd.wait_screen("error")
+        self.assertEqual(wd.prop("#error-message", "dataset")["code"], "invite.no_organisation")
+
+    def test_killed_during_meeting_next_start_removes_leftovers(self):
+        wd = self.start(self.sim.invite(self.room))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.consent(wd)
+        self.joined(wd)
+        self.assertEqual(len(self.home.sessions()), 1)
+        self.app.kill9()
+        self.app.close()
+        self.app = App(self.home, (), workdir=self.dir)
+        self.app.wd.wait_screen("start")
+        self.assert_nothing_left(before, ["Kim", self.room])
+
 
 if __name__ == "__main__":
     unittest.main()
