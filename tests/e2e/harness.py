@@ -222,6 +222,17 @@ class TestHome:
         return hits
 
 
+class DiskChecks:
+    """For test cases with a `home` (TestHome): nothing of the session may
+    remain on disk."""
+
+    def assert_nothing_left(self, before, needles):
+        after = self.home.snapshot()
+        self.assertEqual(sorted(p for p in after if p not in before), [], "the session left files behind")
+        self.assertEqual(self.home.sessions(), [], "a session folder is left")
+        self.assertEqual(self.home.grep(needles), [], "session data found on disk")
+
+
 def app_pids():
     out = subprocess.run(["pgrep", "-f", f"^{APP}"], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]

@@ -13,13 +13,9 @@ import unittest
 import signal
 import subprocess
 
-from harness import APP, App, Sim, TestHome, app_pids, save_artifacts, workdir
+from harness import DiskChecks, APP, App, Sim, TestHome, app_pids, save_artifacts, workdir
 
-def new_paths(before, after):
-    return sorted(p for p in after if p not in before)
-
-
-class ClientCase(unittest.TestCase):
+class ClientCase(DiskChecks, unittest.TestCase):
     sim_args = ("--auto-confirm-end",)
 
     def setUp(self):
@@ -78,12 +74,6 @@ class ClientCase(unittest.TestCase):
         self.sim.control(f"meetings/{mid}/guests/admit")
         self.wait_entered(mid)
         wd.wait_screen("meeting")
-
-    def assert_nothing_left(self, before, needles):
-        after = self.home.snapshot()
-        self.assertEqual(new_paths(before, after), [], "the session left files behind")
-        self.assertEqual(self.home.sessions(), [], "a session folder is left")
-        self.assertEqual(self.home.grep(needles), [], "session data found on disk")
 
     def guest_joins(self):
         return [c for c in self.sim.calls("join") if "guest=true" in c["query"]]

@@ -5,17 +5,15 @@ the simulated server's IFrame API; the test observes the conference side
 through the simulator and plays the moderator through its controls.
 """
 
-import os
 import shutil
-import signal
 import time
 import unittest
 import uuid
 
-from harness import App, JitsiSim, TestHome, app_pids, save_artifacts, workdir
+from harness import DiskChecks, App, JitsiSim, TestHome, save_artifacts, workdir
 
 
-class JitsiCase(unittest.TestCase):
+class JitsiCase(DiskChecks, unittest.TestCase):
     def setUp(self):
         self.dir = workdir(self._testMethodName)
         self.home = TestHome(self.dir)
@@ -51,12 +49,6 @@ class JitsiCase(unittest.TestCase):
         self.assertTrue(wd.prop("#consent-continue", "disabled"), "a name is needed")
         wd.type("#name-input", name)
         wd.click("#consent-continue")
-
-    def assert_nothing_left(self, before, needles):
-        after = self.home.snapshot()
-        self.assertEqual(sorted(p for p in after if p not in before), [], "the session left files behind")
-        self.assertEqual(self.home.sessions(), [])
-        self.assertEqual(self.home.grep(needles), [], "session data found on disk")
 
     def test_happy_path_then_hang_up(self):
         wd = self.start(self.sim.invite(self.room))

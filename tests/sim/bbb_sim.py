@@ -24,12 +24,17 @@ import argparse
 import hashlib
 import html
 import json
+import os
 import secrets
 import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import urllib.request
+from http.server import BaseHTTPRequestHandler
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import simlib  # noqa: E402
 
 HASHES = {
     "sha1": hashlib.sha1,
@@ -535,9 +540,6 @@ def run_demo(state, base, delay):
     return invite
 
 
-import urllib.request  # noqa: E402
-
-
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *a, **k):
         return None
@@ -557,26 +559,12 @@ def main():
     args = ap.parse_args()
 
     state = State(args)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    server.state = state
-    port = server.server_address[1]
-    base = f"http://127.0.0.1:{port}"
+    server, base = simlib.start(Handler, args.port, state)
     state.profile = demo_profile(base)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     if args.demo:
         print(run_demo(state, base, args.demo_delay), flush=True)
-    if args.ready_file:
-        with open(args.ready_file + ".tmp", "w") as f:
-            json.dump({"port": port, "secret": args.secret, "base": base}, f)
-        import os
-        os.replace(args.ready_file + ".tmp", args.ready_file)
-    print(f"bbb-sim listening on {base}", file=sys.stderr, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+    simlib.announce(args.ready_file, {"port": server.server_address[1], "secret": args.secret, "base": base}, "bbb-sim")
+    simlib.wait_forever()
 
 
 if __name__ == "__main__":

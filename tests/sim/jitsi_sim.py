@@ -27,10 +27,11 @@ import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bbb_sim  # noqa: E402  (shared demo organisation texts)
+import simlib  # noqa: E402
 
 
 class State:
@@ -239,26 +240,14 @@ def main():
     ap.add_argument("--demo", action="store_true", help="print a client invite for a demo room")
     args = ap.parse_args()
     state = State()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    server.state = state
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    _, base = simlib.start(Handler, args.port, state)
     profile = bbb_sim.demo_profile(base)
     profile["providers"] = ["jitsi"]
     state.profile = profile
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     if args.demo:
         print(client_invite(base, "Beratung-" + secrets.token_hex(12)), flush=True)
-    if args.ready_file:
-        with open(args.ready_file + ".tmp", "w") as f:
-            json.dump({"base": base}, f)
-        os.replace(args.ready_file + ".tmp", args.ready_file)
-    print(f"jitsi-sim listening on {base}", file=sys.stderr, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+    simlib.announce(args.ready_file, {"base": base}, "jitsi-sim")
+    simlib.wait_forever()
 
 
 def client_invite(base, room, jwt=None):
