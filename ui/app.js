@@ -53,6 +53,7 @@ async function pickUpInvite() {
 }
 
 async function openInvite(link) {
+  const previous = document.body.dataset.screen;
   show('loading');
   try {
     consentView = await invoke('open_invite', { link });
@@ -61,7 +62,7 @@ async function openInvite(link) {
   } catch (e) {
     if (e && e.code === 'session.busy') {
       toast(messageOf(e));
-      show(document.body.dataset.previous || 'meeting');
+      show(previous);
       return;
     }
     showError(e);
@@ -196,7 +197,6 @@ function onMeeting(state) {
   status.textContent = t({ opening: 'meeting.opening', knocking: 'meeting.knocking', open: 'meeting.joined' }[state] || 'meeting.opening');
   if (document.body.dataset.screen !== 'meeting') $('external-offer').hidden = true;
   show('meeting');
-  document.body.dataset.previous = 'meeting';
 }
 
 let offeredUrl = null;
@@ -210,7 +210,6 @@ function onEnded(e) {
   clearInterval(countdownTimer);
   consentView = null;
   scheduledAt = null;
-  document.body.dataset.previous = 'start';
   $('ended-reason').textContent = t(`ended.reason.${e.reason}`);
   $('ended-reason').dataset.reason = e.reason;
   $('ended-detail').textContent = e.message || '';
@@ -262,7 +261,7 @@ async function main() {
   $('name-input').addEventListener('input', updateConsentButton);
   $('consent-continue').addEventListener('click', continueToLobby);
   $('consent-cancel').addEventListener('click', async () => {
-    await cancel();
+    await invoke('cancel_session');
     backToStart();
   });
   $('lobby-cancel').addEventListener('click', cancel);

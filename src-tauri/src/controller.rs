@@ -543,11 +543,19 @@ pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Opti
 }
 
 /// The user pressed cancel or leave: what that means depends on the step.
+/// Before the lobby nothing ran and nothing touched the disk, so the invite
+/// is just forgotten, without an "ended" screen.
 pub fn cancel<R: Runtime>(app: &AppHandle<R>) -> Option<Ended> {
-    let reason = match app.state::<AppState>().phase() {
+    let state = app.state::<AppState>();
+    let reason = match state.phase() {
         Phase::Meeting => EndReason::Left,
         Phase::Lobby => EndReason::Cancelled,
-        Phase::AwaitingConsent | Phase::Idle => EndReason::Cancelled,
+        Phase::AwaitingConsent | Phase::Idle => {
+            let mut inner = state.lock();
+            inner.generation += 1;
+            inner.session.end();
+            return None;
+        }
     };
     end_session(app, reason, None)
 }

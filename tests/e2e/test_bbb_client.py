@@ -313,6 +313,28 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertEqual(wd.text("#privacy-title"), "Privacy notice")
         self.assertEqual(wd.text("#consent-continue"), "Continue to the waiting room")
 
+    def test_cancel_on_the_consent_screen_forgets_the_invite(self):
+        mid, _ = self.running_meeting()
+        wd = self.start(self.sim.invite(mid))
+        wd.wait_screen("consent")
+        wd.click("#consent-cancel")
+        wd.wait_screen("start")
+        self.assertEqual(wd.invoke("session_status"), {"ok": "idle"})
+        self.assertEqual(wd.invoke("enter_lobby")["err"]["code"], "session.none")
+        self.assertEqual(wd.screen(), "start", "no 'ended' screen: nothing had started")
+
+    def test_a_new_link_during_the_lobby_keeps_the_lobby(self):
+        mid, _ = self.sim.create()
+        wd = self.start(self.sim.invite(mid))
+        self.consent(wd)
+        wd.wait_screen("lobby")
+        second = subprocess.run([APP, self.sim.invite(mid)], env=self.home.env(), timeout=60,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.assertEqual(second.returncode, 0)
+        wd.wait_for("return !document.getElementById('toast').hidden", what="busy notice")
+        self.assertEqual(wd.screen(), "lobby")
+        self.assertEqual(wd.invoke("session_status"), {"ok": "lobby"})
+
     def test_cancel_in_the_lobby(self):
         mid, _ = self.sim.create()
         wd = self.start(self.sim.invite(mid))
