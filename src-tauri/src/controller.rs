@@ -248,7 +248,9 @@ pub fn enter_lobby<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
 }
 
 pub fn retry_lobby(state: &AppState) {
-    state.retry.notify_one();
+    // Wakes a waiting lobby only; a press with nobody waiting is not kept
+    // for a later lobby.
+    state.retry.notify_waiters();
 }
 
 fn still_current(state: &AppState, generation: u64) -> bool {
@@ -433,9 +435,10 @@ pub fn on_meeting_page<R: Runtime>(app: &AppHandle<R>, url: &Url) {
     };
     let app = app.clone();
     match event {
-        bbb::PageEvent::Continue(_) => {
+        bbb::PageEvent::Continue(stage) => {
             meeting_window::reveal(&app);
-            let _ = app.emit_to(MAIN_WINDOW, events::MEETING, "open");
+            let shown = if stage == bbb::Stage::GuestWait { "knocking" } else { "open" };
+            let _ = app.emit_to(MAIN_WINDOW, events::MEETING, shown);
         }
         bbb::PageEvent::Ended => spawn_end(app, EndReason::Ended, None),
         bbb::PageEvent::Denied => spawn_end(app, EndReason::Denied, None),

@@ -71,9 +71,12 @@ class ClientCase(DiskChecks, unittest.TestCase):
     def join_and_admit(self, wd, mid):
         self.consent(wd)
         self.wait_guest(mid, "WAIT")
+        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'",
+                    what="waiting for admission")
         self.sim.control(f"meetings/{mid}/guests/admit")
         self.wait_entered(mid)
         wd.wait_screen("meeting")
+        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="admitted")
 
     def guest_joins(self):
         return [c for c in self.sim.calls("join") if "guest=true" in c["query"]]
