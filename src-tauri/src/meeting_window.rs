@@ -50,11 +50,19 @@ pub fn classify(url: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRule
     }
 }
 
-/// Camera, microphone and screen, for a page on an allowed meeting host
-/// only; nothing else (location, notifications, clipboard) at all.
+/// Camera, microphone and screen, for the meeting only; nothing else
+/// (location, notifications, clipboard) at all. The meeting is a page on an
+/// allowed meeting host (BigBlueButton), or our Jitsi host page, whose CSP
+/// admits frames from the meeting origin only — the request comes from that
+/// frame.
 pub fn grant(kind: PermissionKind, page: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRules) -> bool {
     let media = matches!(kind, PermissionKind::Camera | PermissionKind::Microphone | PermissionKind::DisplayCapture);
-    media && classify(page, allowed, rules) == Nav::Allow && matches!(page.scheme(), "https" | "http")
+    let meeting_page = match classify(page, allowed, rules) {
+        Nav::Allow if jitsi::is_host_url(page) => page.path() == "/jitsi",
+        Nav::Allow => matches!(page.scheme(), "https" | "http"),
+        _ => false,
+    };
+    media && meeting_page
 }
 
 pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &SessionDir, entry: Url) -> tauri::Result<()> {
@@ -170,6 +178,13 @@ mod tests {
         for kind in [PermissionKind::Geolocation, PermissionKind::Notifications, PermissionKind::ClipboardRead] {
             assert!(!grant(kind, &meeting, &allowed, rules));
         }
+        // Jitsi: the request reaches us with our host page as the top page.
+        let host = Url::parse(&format!("{}/jitsi?n=1", jitsi::host_base())).unwrap();
+        assert!(grant(PermissionKind::Microphone, &host, &allowed, rules));
+        assert!(!grant(PermissionKind::Geolocation, &host, &allowed, rules));
+        let signal = Url::parse(&format!("{}/signal/left", jitsi::host_base())).unwrap();
+        assert!(!grant(PermissionKind::Camera, &signal, &allowed, rules));
+        assert!(!grant(PermissionKind::Camera, &Url::parse("about:blank").unwrap(), &allowed, rules));
     }
 
     #[test]
