@@ -64,7 +64,7 @@ pub fn show_meeting<R: Runtime>(app: AppHandle<R>) {
 pub fn open_external(state: State<'_, AppState>, url: String) -> Result<()> {
     let url = controller::check_offered(&state, &url)?;
     tauri_plugin_opener::open_url(url.as_str(), None::<&str>)
-        .map_err(|_| crate::error::Error::LinkNotOffered)
+        .map_err(|_| crate::error::Error::LinkOpenFailed)
 }
 
 #[tauri::command]

@@ -569,30 +569,36 @@ pub fn cancel<R: Runtime>(app: &AppHandle<R>) -> Option<Ended> {
 pub fn check_offered(state: &AppState, raw: &str) -> Result<Url> {
     let inner = state.lock();
     let url = Url::parse(raw).map_err(|_| Error::Link(hosts::UrlProblem::NotAUrl))?;
-    if url.scheme() == "mailto" {
-        let addr = url.path();
-        let known = inner.session.current().is_some_and(|c| {
-            let p = &c.profile;
-            p.withdrawal.email.as_deref() == Some(addr) || p.privacy_notice.text.0.values().any(|t| t.contains(addr))
-        });
-        return if known { Ok(url) } else { Err(Error::LinkNotOffered) };
-    }
-    let url = hosts::check_remote_url(raw, state.rules).map_err(Error::Link)?;
-    if inner.offered_links.contains(&url) {
-        return Ok(url);
-    }
-    let in_texts = inner.session.current().is_some_and(|c| {
-        let p = &c.profile;
-        let docs = [&p.privacy_notice, &p.client_terms];
-        docs.iter().any(|d| d.url.as_deref() == Some(raw) || d.text.0.values().any(|t| t.contains(raw)))
-            || p.withdrawal.url.as_deref() == Some(raw)
-            || p.withdrawal.text.0.values().any(|t| t.contains(raw))
-    });
-    if in_texts {
+    let url = if url.scheme() == "mailto" {
+        url
+    } else {
+        let url = hosts::check_remote_url(raw, state.rules).map_err(Error::Link)?;
+        if inner.offered_links.contains(&url) {
+            return Ok(url);
+        }
+        url
+    };
+    // For mailto: the address; otherwise the URL exactly as the text has it.
+    let needle = if url.scheme() == "mailto" { url.path() } else { raw };
+    let shown = inner.session.current().is_some_and(|c| shown_in_profile(&c.profile, needle));
+    if shown {
         Ok(url)
     } else {
         Err(Error::LinkNotOffered)
     }
+}
+
+/// Whatever the consent screen can turn into a link: the documents' texts
+/// and URLs, the withdrawal text, address and URL.
+fn shown_in_profile(p: &profile::OrgProfile, needle: &str) -> bool {
+    if needle.is_empty() {
+        return false;
+    }
+    let docs = [&p.privacy_notice, &p.client_terms];
+    let fields = [p.withdrawal.email.as_deref(), p.withdrawal.url.as_deref()];
+    docs.iter().any(|d| d.url.as_deref() == Some(needle))
+        || fields.contains(&Some(needle))
+        || docs.iter().flat_map(|d| d.text.0.values()).chain(p.withdrawal.text.0.values()).any(|t| t.contains(needle))
 }
 
 #[cfg(test)]
@@ -631,6 +637,19 @@ mod tests {
         assert!(serve_meeting_host(&state, meeting_window::LABEL, &other).is_none());
         state.lock().meeting = None;
         assert!(serve_meeting_host(&state, meeting_window::LABEL, &url("n1")).is_none(), "not after the session");
+    }
+
+    #[test]
+    fn only_links_the_consent_screen_shows_count_as_shown() {
+        let mut v = crate::profile::tests::sample();
+        v["client_terms"]["text"]["de"] = serde_json::json!("Fragen an beratung@example.org oder https://example.org/agb");
+        let p = profile::OrgProfile::from_json(&v.to_string(), UrlRules::default()).unwrap();
+        assert!(shown_in_profile(&p, "datenschutz@example.org"), "withdrawal address");
+        assert!(shown_in_profile(&p, "beratung@example.org"), "an address in the terms");
+        assert!(shown_in_profile(&p, "https://example.org/agb"));
+        assert!(shown_in_profile(&p, "https://beratung.example.org/datenschutz"), "a document's URL");
+        assert!(!shown_in_profile(&p, "https://evil.example/"));
+        assert!(!shown_in_profile(&p, ""));
     }
 
     #[test]

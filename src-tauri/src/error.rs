@@ -28,6 +28,8 @@ pub enum Error {
     Link(UrlProblem),
     #[error("link was not offered by the app")]
     LinkNotOffered,
+    #[error("the system could not open the link")]
+    LinkOpenFailed,
     #[error("window: {0}")]
     Window(#[from] tauri::Error),
 }
@@ -44,6 +46,7 @@ impl Error {
             Error::Wipe(e) => e.code(),
             Error::Link(p) => p.code(),
             Error::LinkNotOffered => "link.not_offered",
+            Error::LinkOpenFailed => "link.open_failed",
             Error::Window(_) => "app.window",
         }
     }
@@ -90,7 +93,7 @@ mod tests {
             "server.bad_response", "server.unexpected",
             "session.none", "session.busy", "session.wrong_step",
             "consent.required", "consent.outdated", "consent.wrong_session", "consent.name_required",
-            "wipe.failed", "link.not_offered", "app.window",
+            "wipe.failed", "link.not_offered", "link.open_failed", "app.window",
         ];
         for lang in [Lang::De, Lang::En] {
             for c in codes {

@@ -35,7 +35,6 @@ impl NetError {
 #[derive(Debug)]
 pub struct Fetched {
     pub status: u16,
-    pub location: Option<String>,
     pub body: String,
 }
 
@@ -82,11 +81,6 @@ impl Http {
             .call()
             .map_err(map_err)?;
         let status = resp.status().as_u16();
-        let location = resp
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
         let body = if (300..400).contains(&status) {
             String::new()
         } else {
@@ -96,7 +90,7 @@ impl Http {
                 .read_to_string()
                 .map_err(map_err)?
         };
-        Ok(Fetched { status, location, body })
+        Ok(Fetched { status, body })
     }
 }
 
