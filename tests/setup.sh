@@ -15,6 +15,8 @@ packages=(
   python3
   # end-to-end tests: a private X server, D-Bus session, WebKit's WebDriver
   xvfb xauth dbus-x11 webkit2gtk-driver gnome-keyring procps
+  # the fallback meeting browser where WebKitGTK lacks WebRTC (Debian 12)
+  chromium
 )
 
 missing=()

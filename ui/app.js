@@ -122,6 +122,8 @@ async function continueToLobby() {
     show('lobby');
     await invoke('enter_lobby');
   } catch (e) {
+    // No way to show the meeting here: the consent is not kept either.
+    if (e && String(e.code).startsWith('browser.')) await invoke('cancel_session').catch(() => {});
     if (e && ['consent.outdated', 'consent.wrong_session', 'consent.name_required'].includes(e.code)) {
       toast(messageOf(e));
       updateConsentButton();
@@ -197,6 +199,16 @@ function onMeeting(state) {
   status.textContent = t({ opening: 'meeting.opening', knocking: 'meeting.knocking', open: 'meeting.joined' }[state] || 'meeting.opening');
   if (document.body.dataset.screen !== 'meeting') $('external-offer').hidden = true;
   show('meeting');
+}
+
+// Where the meeting runs: the app's own window, or the fallback browser
+// when the system webview has no WebRTC.
+function onMeetingView({ view, browser }) {
+  const box = $('meeting-browser');
+  box.dataset.view = view;
+  box.hidden = view !== 'browser';
+  $('meeting-hint').hidden = view === 'browser';
+  if (view === 'browser') $('meeting-browser-text').textContent = t('meeting.browser', { browser });
 }
 
 let offeredUrl = null;
@@ -278,6 +290,7 @@ async function main() {
 
   await listen('app://invite', pickUpInvite);
   await listen('session://lobby', (ev) => renderLobby(ev.payload));
+  await listen('session://meeting-view', (ev) => onMeetingView(ev.payload));
   await listen('session://meeting', (ev) => onMeeting(ev.payload));
   await listen('session://ended', (ev) => onEnded(ev.payload));
   await listen('session://external-link', (ev) => onExternalLink(ev.payload));

@@ -8,7 +8,6 @@ use crate::consent::ConsentRequest;
 use crate::controller::{self, AppState, ConsentView, Ended};
 use crate::error::Result;
 use crate::i18n::{self, Lang};
-use crate::meeting_window;
 use crate::session::Phase;
 
 include!("command_names.rs");
@@ -41,8 +40,8 @@ pub fn give_consent(state: State<'_, AppState>, request: ConsentRequest) -> Resu
 }
 
 #[tauri::command]
-pub fn enter_lobby<R: Runtime>(app: AppHandle<R>) -> Result<()> {
-    controller::enter_lobby(&app)
+pub async fn enter_lobby<R: Runtime>(app: AppHandle<R>) -> Result<()> {
+    controller::enter_lobby(&app).await
 }
 
 #[tauri::command]
@@ -57,7 +56,7 @@ pub fn cancel_session<R: Runtime>(app: AppHandle<R>) -> Option<Ended> {
 
 #[tauri::command]
 pub fn show_meeting<R: Runtime>(app: AppHandle<R>) {
-    meeting_window::focus(&app)
+    controller::show_meeting(&app)
 }
 
 #[tauri::command]

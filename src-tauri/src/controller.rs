@@ -8,17 +8,21 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use url::Url;
 
+use crate::browser::{self, Installed};
 use crate::consent::ConsentRequest;
 use crate::error::{Error, Result};
 use crate::hosts::{self, UrlRules};
 use crate::i18n::{self, Lang};
 use crate::invite;
 use crate::lobby::{self, Lobby, LobbyView, Next, Probe};
+use crate::meeting_browser::{self, BrowserMeeting};
 use crate::meeting_window;
 use crate::net::Http;
 use crate::profile::{self, Document};
 use crate::provider::{bbb, jitsi, Meeting, ProviderError};
 use crate::session::{MeetingTicket, Phase, Session, SessionError};
+use crate::settings::{BrowserChoice, MeetingView, Settings};
+use crate::webview_probe::{self, Capability};
 use crate::wipe::{Paths, Removed, SessionDir};
 
 pub const MAIN_WINDOW: &str = "main";
@@ -29,6 +33,8 @@ pub mod events {
     pub const MEETING: &str = "session://meeting";
     pub const ENDED: &str = "session://ended";
     pub const EXTERNAL_LINK: &str = "session://external-link";
+    /// Where the meeting opens: the app's window or the fallback browser.
+    pub const MEETING_VIEW: &str = "session://meeting-view";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -63,8 +69,17 @@ pub struct Ended {
     pub wipe_complete: bool,
 }
 
+/// Where this session's meeting opens, decided before the lobby.
+#[derive(Debug, Clone)]
+pub enum View {
+    Embedded,
+    Browser(Installed),
+}
+
 struct ActiveMeeting {
     ticket: MeetingTicket,
+    /// Set when the meeting runs in the fallback browser.
+    browser: Option<BrowserMeeting>,
     dir: Option<SessionDir>,
     stage: bbb::Stage,
     /// Names this meeting's host page (Jitsi); other requests get nothing.
@@ -78,6 +93,7 @@ struct Inner {
     /// Bumped whenever a session ends, so its background tasks stop.
     generation: u64,
     pending_invite: Option<String>,
+    view: Option<View>,
     /// Links the meeting asked to open, which the user may now confirm.
     offered_links: Vec<Url>,
 }
@@ -89,6 +105,9 @@ pub struct AppState {
     /// The organisation plain room links belong to, when the app is set up
     /// for one (`SPRECHZIMMER_PROFILE_URL`; later, managed policy).
     pub default_profile: Option<Url>,
+    pub settings: Settings,
+    /// What the system webview can do, asked once per run.
+    capability: tokio::sync::OnceCell<Capability>,
     inner: Mutex<Inner>,
     retry: tokio::sync::Notify,
 }
@@ -100,6 +119,8 @@ impl AppState {
             http: Http::new(),
             paths,
             default_profile: None,
+            settings: Settings::default(),
+            capability: tokio::sync::OnceCell::new(),
             inner: Mutex::default(),
             retry: tokio::sync::Notify::new(),
         }
@@ -107,6 +128,11 @@ impl AppState {
 
     pub fn with_default_profile(mut self, url: Option<Url>) -> AppState {
         self.default_profile = url;
+        self
+    }
+
+    pub fn with_settings(mut self, settings: Settings) -> AppState {
+        self.settings = settings;
         self
     }
 
@@ -232,11 +258,41 @@ struct LobbyEvent {
     scheduled_at: Option<time::OffsetDateTime>,
 }
 
-pub fn enter_lobby<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
+/// Where the meeting will open. Decided before the lobby, so nobody waits
+/// for a meeting this computer cannot show.
+pub async fn decide_view<R: Runtime>(app: &AppHandle<R>) -> Result<View> {
     let state = app.state::<AppState>();
+    let settings = &state.settings;
+    let needs_browser = match settings.meeting_view {
+        MeetingView::Embedded => false,
+        MeetingView::Browser => true,
+        MeetingView::Auto => {
+            let cap = *state.capability.get_or_init(|| webview_probe::run(app, &state.paths)).await;
+            !cap.can_carry_meetings()
+        }
+    };
+    if !needs_browser {
+        return Ok(View::Embedded);
+    }
+    match browser::find(&settings.browser, std::env::var_os("PATH").as_deref()) {
+        Some(found) => {
+            log::info!("meetings open in {} (no WebRTC in the webview, or set so)", found.display_name());
+            Ok(View::Browser(found))
+        }
+        None if settings.browser == BrowserChoice::Auto => Err(Error::NoBrowser),
+        None => Err(Error::ChosenBrowserMissing),
+    }
+}
+
+pub async fn enter_lobby<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
+    let state = app.state::<AppState>();
+    // The cheap checks first: consent and step, before any probe runs.
+    state.lock().session.can_enter_lobby()?;
+    let view = decide_view(app).await?;
     let (meeting, session_id, scheduled_at, generation) = {
         let mut inner = state.lock();
         let meeting = inner.session.enter_lobby()?;
+        inner.view = Some(view);
         let cur = inner.session.current().expect("lobby has a session");
         (meeting, cur.id.clone(), cur.invite.scheduled_at, inner.generation)
     };
@@ -319,17 +375,57 @@ fn open_meeting<R: Runtime>(app: &AppHandle<R>, session_id: &str) -> Result<()> 
         let ticket = inner.session.start_meeting(session_id)?;
         (ticket, inner.generation)
     };
+    let view = state.lock().view.clone().unwrap_or(View::Embedded);
     let dir = SessionDir::create(&state.paths).map_err(|e| Error::Wipe(e.into()))?;
     let host_nonce = hex::encode(rand::random::<[u8; 16]>());
-    let entry = match &ticket.meeting {
-        Meeting::Bbb(b) => b.join.url.clone(),
-        Meeting::Jitsi(_) => jitsi::host_page_url(&host_nonce),
+    let lang = i18n::current().code();
+    let entry = match (&ticket.meeting, &view) {
+        (Meeting::Bbb(b), _) => b.join.url.clone(),
+        (Meeting::Jitsi(_), View::Embedded) => jitsi::host_page_url(&host_nonce),
+        (Meeting::Jitsi(j), View::Browser(_)) => jitsi::direct_room_url(j, &ticket.display_name, lang),
     };
     // Registered before the window exists: its first request needs the nonce.
-    state.lock().meeting = Some(ActiveMeeting { ticket: ticket.clone(), dir: None, stage: bbb::Stage::Joining, host_nonce });
-    meeting_window::open(app, &ticket, &dir, entry)?;
-    if let Some(m) = state.lock().meeting.as_mut() {
-        m.dir = Some(dir);
+    state.lock().meeting =
+        Some(ActiveMeeting { ticket: ticket.clone(), browser: None, dir: None, stage: bbb::Stage::Joining, host_nonce });
+    let browser = match &view {
+        View::Embedded => {
+            emit_view(app, None);
+            if let Err(e) = meeting_window::open(app, &ticket, &dir, entry) {
+                let _ = dir.wipe();
+                return Err(e.into());
+            }
+            None
+        }
+        View::Browser(found) => {
+            emit_view(app, Some(found));
+            match meeting_browser::open(app, found.clone(), &ticket, &dir, entry, state.rules, lang) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    log::warn!("{} could not be started: {e}", found.display_name());
+                    let _ = dir.wipe();
+                    return Err(Error::BrowserStartFailed);
+                }
+            }
+        }
+    };
+    {
+        let mut inner = state.lock();
+        let current = inner.generation == generation;
+        match inner.meeting.as_mut() {
+            Some(m) if current => {
+                m.dir = Some(dir);
+                m.browser = browser;
+            }
+            // Ended while starting: nothing may outlive the session.
+            _ => {
+                drop(inner);
+                if let Some(b) = browser {
+                    b.close();
+                }
+                let _ = dir.wipe();
+                return Ok(());
+            }
+        }
     }
     let _ = app.emit_to(MAIN_WINDOW, events::MEETING, "opening");
     if ticket.meeting.can_be_watched() {
@@ -337,6 +433,29 @@ fn open_meeting<R: Runtime>(app: &AppHandle<R>, session_id: &str) -> Result<()> 
         tauri::async_runtime::spawn(async move { watch_meeting(app, ticket.meeting, generation).await });
     }
     Ok(())
+}
+
+fn emit_view<R: Runtime>(app: &AppHandle<R>, browser: Option<&Installed>) {
+    #[derive(Serialize, Clone)]
+    struct ViewEvent {
+        view: &'static str,
+        browser: Option<&'static str>,
+    }
+    let ev = ViewEvent { view: if browser.is_some() { "browser" } else { "embedded" }, browser: browser.map(|b| b.display_name()) };
+    let _ = app.emit_to(MAIN_WINDOW, events::MEETING_VIEW, ev);
+}
+
+/// Brings the meeting to the front, wherever it runs.
+pub fn show_meeting<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let inner = state.lock();
+    match inner.meeting.as_ref().and_then(|m| m.browser.as_ref()) {
+        Some(b) => b.bring_to_front(),
+        None => {
+            drop(inner);
+            meeting_window::focus(app);
+        }
+    }
 }
 
 /// Serves the Jitsi host page to the meeting window of the running meeting,
@@ -418,6 +537,17 @@ pub fn on_meeting_page<R: Runtime>(app: &AppHandle<R>, url: &Url) {
         let Some(m) = inner.meeting.as_mut() else { return };
         let b = match &m.ticket.meeting {
             Meeting::Bbb(b) => b,
+            // The room page itself, in the fallback browser.
+            Meeting::Jitsi(j) if m.browser.is_some() => {
+                let here = jitsi::in_room(j, url);
+                drop(inner);
+                if here {
+                    let _ = app.emit_to(MAIN_WINDOW, events::MEETING, "open");
+                } else {
+                    spawn_end(app.clone(), EndReason::Ended, None);
+                }
+                return;
+            }
             Meeting::Jitsi(_) => {
                 drop(inner);
                 // Jitsi's own UI shows from the start; signals tell the rest.
@@ -513,6 +643,7 @@ pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Opti
         inner.generation += 1;
         inner.offered_links.clear();
         inner.pending_invite = None;
+        inner.view = None;
         let had = inner.session.end();
         (had, inner.meeting.take())
     };
@@ -524,6 +655,10 @@ pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Opti
     let mut wipe_complete = true;
     if let Some(mut m) = meeting {
         browsing_data_cleared = meeting_window::close_and_clear(app);
+        if let Some(b) = m.browser.take() {
+            // Returns once the browser's process tree is gone.
+            b.close();
+        }
         if let Some(dir) = m.dir.take() {
             match dir.wipe() {
                 Ok(r) => removed.add(r),
@@ -556,6 +691,7 @@ pub fn cancel<R: Runtime>(app: &AppHandle<R>) -> Option<Ended> {
         Phase::AwaitingConsent | Phase::Idle => {
             let mut inner = state.lock();
             inner.generation += 1;
+            inner.view = None;
             inner.session.end();
             return None;
         }
@@ -620,7 +756,7 @@ mod tests {
             display_name: "Kim".into(),
         };
         state.lock().meeting =
-            Some(ActiveMeeting { ticket, dir: None, stage: bbb::Stage::Joining, host_nonce: nonce.into() });
+            Some(ActiveMeeting { ticket, browser: None, dir: None, stage: bbb::Stage::Joining, host_nonce: nonce.into() });
         (state, dir)
     }
 

@@ -30,6 +30,12 @@ pub enum Error {
     LinkNotOffered,
     #[error("the system could not open the link")]
     LinkOpenFailed,
+    #[error("the webview cannot carry meetings and no supported browser is installed")]
+    NoBrowser,
+    #[error("the browser chosen for meetings is not installed")]
+    ChosenBrowserMissing,
+    #[error("the meeting browser could not be started")]
+    BrowserStartFailed,
     #[error("window: {0}")]
     Window(#[from] tauri::Error),
 }
@@ -47,6 +53,9 @@ impl Error {
             Error::Link(p) => p.code(),
             Error::LinkNotOffered => "link.not_offered",
             Error::LinkOpenFailed => "link.open_failed",
+            Error::NoBrowser => "browser.none",
+            Error::ChosenBrowserMissing => "browser.chosen_missing",
+            Error::BrowserStartFailed => "browser.start_failed",
             Error::Window(_) => "app.window",
         }
     }
@@ -94,6 +103,7 @@ mod tests {
             "session.none", "session.busy", "session.wrong_step",
             "consent.required", "consent.outdated", "consent.wrong_session", "consent.name_required",
             "wipe.failed", "link.not_offered", "link.open_failed", "app.window",
+            "browser.none", "browser.chosen_missing", "browser.start_failed",
         ];
         for lang in [Lang::De, Lang::En] {
             for c in codes {

@@ -1,9 +1,11 @@
 //! Sprechzimmer: privacy-first video counselling.
 //!
 //! Window-free logic lives in its own modules (`invite`, `profile`,
-//! `consent`, `lobby`, `session`, `provider`, `wipe`); `controller`,
-//! `meeting_window` and `commands` are the thin Tauri side.
+//! `consent`, `lobby`, `session`, `provider`, `wipe`, `settings`, `browser`);
+//! `controller`, `meeting_window`, `meeting_browser`, `webview_probe` and
+//! `commands` are the thin Tauri side.
 
+pub mod browser;
 pub mod cli;
 pub mod commands;
 pub mod consent;
@@ -14,11 +16,14 @@ pub mod i18n;
 pub mod invite;
 pub mod lobby;
 mod logging;
+pub mod meeting_browser;
 pub mod meeting_window;
 pub mod net;
 pub mod profile;
 pub mod provider;
 pub mod session;
+pub mod settings;
+pub mod webview_probe;
 pub mod wipe;
 
 use tauri::webview::{NewWindowResponse, PermissionResponse};
@@ -90,7 +95,12 @@ fn run(args: Vec<String>) {
                 None
             }
         });
-    let state = AppState::new(rules, paths.clone()).with_default_profile(default_profile);
+    let settings_file = dirs::config_dir().map(|d| settings::Settings::file_in(&d.join(wipe::IDENTIFIER)));
+    let (settings, problems) = settings::Settings::load(settings_file.as_deref(), |k| std::env::var(k).ok());
+    for p in &problems {
+        log::warn!("setting ignored ({}): {} {}", p.source, p.key, p.problem);
+    }
+    let state = AppState::new(rules, paths.clone()).with_default_profile(default_profile).with_settings(settings);
     let app = with_commands(tauri::Builder::<tauri::Wry>::new(), state)
         // First, so a second start hands its link over and exits before it
         // touches anything.
@@ -156,7 +166,7 @@ fn startup_wipe<R: Runtime>(app: &tauri::App<R>, paths: &Paths) {
     }
 }
 
-fn is_app_url(url: &url::Url) -> bool {
+pub(crate) fn is_app_url(url: &url::Url) -> bool {
     match url.scheme() {
         "tauri" => url.host_str() == Some("localhost"),
         "http" | "https" => url.host_str() == Some("tauri.localhost"),

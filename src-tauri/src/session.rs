@@ -133,13 +133,19 @@ impl Session {
 
     /// Consent → lobby. Returns what the lobby polls.
     pub fn enter_lobby(&mut self) -> Result<Meeting, SessionError> {
+        self.can_enter_lobby()?;
+        self.phase = Phase::Lobby;
+        Ok(self.current.as_ref().expect("checked").invite.meeting.clone())
+    }
+
+    /// The checks of `enter_lobby`, without moving on.
+    pub fn can_enter_lobby(&self) -> Result<(), SessionError> {
         let cur = self.current.as_ref().ok_or(SessionError::NoSession)?;
         cur.require_consent()?;
         if self.phase != Phase::AwaitingConsent {
             return Err(SessionError::WrongStep);
         }
-        self.phase = Phase::Lobby;
-        Ok(cur.invite.meeting.clone())
+        Ok(())
     }
 
     /// Lobby → meeting, for the session the lobby was started for.

@@ -161,6 +161,11 @@ impl SessionDir {
         self.path.join("webview")
     }
 
+    /// The fallback browser's profile and home (created by the browser side).
+    pub fn browser_dir(&self) -> PathBuf {
+        self.path.join("browser")
+    }
+
     pub fn wipe(mut self) -> io::Result<Removed> {
         drop(self.lock.take());
         let mut removed = remove_tree(&self.path)?;
@@ -212,6 +217,8 @@ pub fn sweep(paths: &Paths, ui_too: bool) -> SweepReport {
             if is_live_session(&path) {
                 report.live_sessions += 1;
             } else {
+                // A browser that outlived a crashed app would write on.
+                crate::browser::process::end_leftover(&path);
                 take(path, &mut report);
             }
         }
@@ -290,6 +297,25 @@ mod tests {
         assert_eq!(report.live_sessions, 0);
         assert!(report.is_clean());
         assert!(!p.sessions().exists());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn sweep_ends_a_browser_left_running_by_a_crash_first() {
+        use crate::browser::process::{spawn, PID_FILE};
+        let (_t, p) = paths();
+        let crashed = p.sessions().join("s-crashed");
+        write(&crashed.join("browser/profile/Cookies"), 9);
+        write(&crashed.join(LOCK_FILE), 0);
+        let arg = format!("--user-data-dir={}", crashed.join("browser/profile").display());
+        let mut browser = spawn(Path::new("/bin/sh"), &["-c".into(), "sleep 300; true".into(), arg.into()], &[]).unwrap();
+        write(&crashed.join(PID_FILE), 0);
+        fs::write(crashed.join(PID_FILE), browser.child.id().to_string()).unwrap();
+
+        let report = sweep(&p, false);
+        assert!(browser.child.wait().is_ok_and(|s| !s.success()), "the browser was ended");
+        assert_eq!(report.found.len(), 1);
+        assert!(!crashed.exists());
     }
 
     #[test]

@@ -22,6 +22,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "sim"))
 import bbb_sim  # noqa: E402
 
 APP = os.environ.get("SPRECHZIMMER_BIN", os.path.join(ROOT, "target", "debug", "sprechzimmer"))
+TAURI_DRIVER = shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver")
+NATIVE_DRIVER = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
 ARTIFACTS = os.environ.get("E2E_ARTIFACTS", os.path.join(ROOT, "target", "e2e"))
 
 
@@ -175,6 +177,9 @@ class TestHome:
             "SPRECHZIMMER_ALLOW_LOOPBACK_HTTP": "1",
             "TAURI_WEBVIEW_AUTOMATION": "true",
             "SPRECHZIMMER_LOG": "debug",
+            # The embedded meeting window is what Windows and macOS use; the
+            # fallback browser's own tests switch back to automatic choice.
+            "SPRECHZIMMER_MEETING_VIEW": "embedded",
         })
         env.update(self.extra_env)
         env["LANG"] = self.lang
@@ -238,6 +243,49 @@ def app_pids():
     return [int(p) for p in out.split()]
 
 
+def processes():
+    """pid -> (pgid, command line) of every process."""
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] == "Z":
+            continue
+        out[int(pid)] = (int(fields[2]), cmd)
+    return out
+
+
+def browser_pids(home):
+    """Processes of the fallback browser the app started in this test home:
+    its process group, and anything naming a folder of the home."""
+    groups = set()
+    sessions = os.path.join(home.app_dir(), "sessions")
+    for s in home.sessions():
+        try:
+            with open(os.path.join(sessions, s, "browser.pid")) as f:
+                groups.add(int(f.read().strip()))
+        except (OSError, ValueError):
+            pass
+    return sorted(pid for pid, (pgid, cmd) in processes().items()
+                  if pgid in groups or (home.path in cmd and "chrom" in cmd))
+
+
+def kill_strays(home):
+    for pid in browser_pids(home):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 class App:
     """The real app, started by tauri-driver in the test home."""
 
@@ -246,8 +294,10 @@ class App:
         self.port = free_port()
         self.native_port = free_port()
         log = open(os.path.join(workdir or home.path, "driver.log"), "a")
+        # Absolute paths: a test may hide programs from the app's PATH.
         self.driver = subprocess.Popen(
-            ["tauri-driver", "--port", str(self.port), "--native-port", str(self.native_port)],
+            [TAURI_DRIVER, "--port", str(self.port), "--native-port", str(self.native_port),
+             "--native-driver", NATIVE_DRIVER],
             env=home.env(), stdout=log, stderr=log, start_new_session=True)
         wait_port(self.port)
         self.wd = Session(f"http://127.0.0.1:{self.port}",

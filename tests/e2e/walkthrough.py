@@ -68,5 +68,42 @@ def main():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def browser_walkthrough(out):
+    """The same session where the webview has no WebRTC: Chromium carries it."""
+    d = workdir("walkthrough-browser")
+    home = TestHome(d)
+    home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = "auto"
+    sim = Sim(d, "--auto-confirm-end")
+    app = None
+    try:
+        mid, _ = sim.create()
+        sim.moderator_enters(mid)
+        app = App(home, (sim.invite(mid, name="Kim Klientin"),), workdir=d)
+        wd = app.wd
+        wd.wait_screen("consent")
+        wd.click("#privacy-check")
+        wd.click("#terms-check")
+        wd.click("#consent-continue")
+        while not any(g["status"] == "WAIT" for g in sim.guests(mid)):
+            time.sleep(0.2)
+        sim.control(f"meetings/{mid}/guests/admit")
+        while not any(g["entered"] for g in sim.guests(mid)):
+            time.sleep(0.2)
+        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'")
+        time.sleep(1.5)
+        shot(out, "7-browser-meeting")
+        # The app's window, as WebDriver renders it (Chromium covers it on screen).
+        wd.screenshot(os.path.join(out, "8-browser-app.png"))
+        print("wrote", os.path.join(out, "8-browser-app.png"))
+        wd.click("#meeting-leave")
+        wd.wait_screen("ended")
+    finally:
+        if app:
+            app.close()
+        sim.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     main()
+    browser_walkthrough(os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "docs/img"))

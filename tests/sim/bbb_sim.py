@@ -107,7 +107,7 @@ class State:
                         "createParams": m.params,
                         "users": [
                             {"token": t, "role": u["role"], "guest": u["guest"], "status": u["status"],
-                             "entered": u["entered"], "fullName": u["fullName"]}
+                             "entered": u["entered"], "fullName": u["fullName"], "userAgent": u["userAgent"]}
                             for t, u in m.users.items()
                         ],
                     }
@@ -275,7 +275,8 @@ class Handler(BaseHTTPRequestHandler):
                 status = "WAIT"
         token = secrets.token_hex(8)
         m.users[token] = {"role": role, "guest": guest, "status": status, "entered": False,
-                          "fullName": name, "left": False, "removed": False}
+                          "fullName": name, "left": False, "removed": False,
+                          "userAgent": self.headers.get("User-Agent", "")[:200]}
         st.tokens[token] = m.meeting_id
         if params.get("redirect", "true") == "false":
             return self.send(200, xml_response([

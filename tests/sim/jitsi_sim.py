@@ -14,6 +14,9 @@
   `errorOccurred` conference.connectionError.accessDenied (fatal); removed ->
   `participantKickedOut` {kicked: {local: true}}; hang-up or the moderator
   ending the conference -> `videoConferenceLeft`, then `readyToClose`.
+  Opened directly instead (as the fallback browser does), the page goes to
+  the welcome page `/` whenever the conference is over for the participant,
+  as the real client does after hang-up, removal, denial or the end.
 
 Test control under /sim/: room lobby on/off, admit, deny, kick, hangup, end,
 and /sim/state with what each participant sent (name, config, token).
@@ -81,6 +84,8 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/sim/"):
             return self.control(path, q)
         parts = [p for p in path.split("/") if p]
+        if not parts:
+            return self.send(200, WELCOME_PAGE, "text/html;charset=utf-8")
         if len(parts) == 1:
             return self.send(200, ROOM_PAGE, "text/html;charset=utf-8")
         return self.send(404, "not found", "text/plain")
@@ -190,6 +195,10 @@ EXTERNAL_API = r"""
 })();
 """
 
+WELCOME_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Jitsi Meet (simulated)</title></head>
+<body><h1>Welcome to Jitsi Meet (simulated)</h1></body></html>
+"""
+
 ROOM_PAGE = r"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Jitsi Meet (simulated)</title>
 <style>body{font-family:sans-serif;background:#131519;color:#fff;display:grid;place-items:center;height:100vh;margin:0}</style>
@@ -203,7 +212,16 @@ for (const part of location.hash.slice(1).split('&').filter(Boolean)) {
 }
 const jwt = new URLSearchParams(location.search).get('jwt');
 const name = config['userInfo.displayName'] || '';
-const emit = (jitsiEvent, payload) => parent.postMessage({ jitsiEvent, payload }, '*');
+// Opened directly (not in the IFrame API's frame), the real client leaves
+// the room page when the conference is over for this participant: to the
+// welcome page (or the close page, when enabled).
+const standalone = window.parent === window;
+const emit = (jitsiEvent, payload) => {
+  if (!standalone) return parent.postMessage({ jitsiEvent, payload }, '*');
+  const over = jitsiEvent === 'readyToClose' || jitsiEvent === 'participantKickedOut'
+    || (jitsiEvent === 'errorOccurred' && payload.isFatal);
+  if (over) setTimeout(() => location.assign('/'), 500);
+};
 let pid = null, last = null;
 window.addEventListener('message', (ev) => {
   if (ev.data && ev.data.jitsiCommand === 'hangup' && pid) fetch('/sim/api/hangup?pid=' + pid);

@@ -230,6 +230,44 @@ pub fn host_page(invite: &JitsiInvite, display_name: &str, lang: &str, nonce: &s
     (html, csp)
 }
 
+/// The room page opened directly (the fallback browser has no host page):
+/// the same overrides, in the URL hash as the IFrame API would send them,
+/// the token as `?jwt=`.
+pub fn direct_room_url(invite: &JitsiInvite, display_name: &str, lang: &str) -> Url {
+    let mut hash = Vec::new();
+    flatten("config", &config_overwrite(lang), &mut hash);
+    flatten("interfaceConfig", &interface_config_overwrite(), &mut hash);
+    hash.push(format!("userInfo.displayName={}", encode_value(&serde_json::json!(display_name))));
+    let mut url = invite.room_url.clone();
+    if let Some(jwt) = &invite.jwt {
+        url.query_pairs_mut().append_pair("jwt", jwt);
+    }
+    url.set_fragment(Some(&hash.join("&")));
+    url
+}
+
+fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                flatten(&format!("{prefix}.{k}"), v, out);
+            }
+        }
+        leaf => out.push(format!("{prefix}={}", encode_value(leaf))),
+    }
+}
+
+fn encode_value(v: &serde_json::Value) -> String {
+    url::form_urlencoded::byte_serialize(v.to_string().as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+/// What a committed address of the directly opened room page means: still
+/// the room, or gone from it (hung up, removed, the conference ended —
+/// Jitsi then shows its welcome or close page).
+pub fn in_room(invite: &JitsiInvite, url: &Url) -> bool {
+    hosts::same_origin(url, &invite.room_url) && url.path() == invite.room_url.path()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +317,33 @@ mod tests {
         for junk in ["a.b", "a.b.c.d", "x.%%%.y", &"a".repeat(MAX_JWT_LEN + 1)] {
             assert!(JitsiInvite::new(u.clone(), Some(junk.to_string()), NOW).is_err(), "{junk}");
         }
+    }
+
+    #[test]
+    fn direct_room_url_carries_the_overrides_in_the_hash() {
+        let token = jwt(serde_json::json!({"room": "R1"}));
+        let inv = JitsiInvite::new(room("https://meet.example.org/R1"), Some(token.clone()), NOW).unwrap();
+        let u = direct_room_url(&inv, "Kim & \"Co\"", "en");
+        assert_eq!(u.path(), "/R1");
+        assert_eq!(u.query_pairs().find(|(k, _)| k == "jwt").unwrap().1, token);
+        let hash = u.fragment().unwrap();
+        let pairs: std::collections::HashMap<String, String> = hash
+            .split('&')
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap();
+                (k.to_string(), url::form_urlencoded::parse(format!("v={v}").as_bytes()).next().unwrap().1.into_owned())
+            })
+            .collect();
+        assert_eq!(pairs["config.prejoinConfig.enabled"], "false");
+        assert_eq!(pairs["config.disableThirdPartyRequests"], "true");
+        assert_eq!(pairs["config.defaultLanguage"], "\"en\"");
+        assert_eq!(pairs["interfaceConfig.MOBILE_APP_PROMO"], "false");
+        assert_eq!(pairs["userInfo.displayName"], "\"Kim & \\\"Co\\\"\"");
+        assert!(!hash.contains(' ') && !hash.contains('&') || hash.matches('&').count() + 1 == pairs.len(), "a name cannot add keys");
+        assert!(in_room(&inv, &u));
+        assert!(!in_room(&inv, &room("https://meet.example.org/")));
+        assert!(!in_room(&inv, &room("https://meet.example.org/static/close.html")));
+        assert!(!in_room(&inv, &room("https://other.example.org/R1")));
     }
 
     #[test]

@@ -1,0 +1,386 @@
+//! The DevTools protocol as the fallback browser speaks it over
+//! `--remote-debugging-pipe`: NUL-terminated JSON messages. `Driver` is the
+//! whole conversation as a state machine — it turns each message from the
+//! browser into commands to send back and events for the app — so it is
+//! tested without a browser.
+//!
+//! What it enforces: the app window loads only the meeting, and every
+//! document request (main frame, frames, pop-ups) goes through the same
+//! host check as the embedded meeting window. Pop-ups are closed; their
+//! address is offered to the user instead.
+
+use serde_json::{json, Value};
+use url::Url;
+
+use crate::hosts::{self, HostPattern, UrlRules};
+
+/// One message may be large (target lists), but not unbounded.
+pub const MAX_MESSAGE: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CdpError {
+    #[error("message from the browser exceeds the size limit")]
+    TooLarge,
+}
+
+/// Splits the byte stream from the browser into messages.
+#[derive(Default)]
+pub struct Decoder {
+    buf: Vec<u8>,
+}
+
+impl Decoder {
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<String>, CdpError> {
+        self.buf.extend_from_slice(bytes);
+        let mut out = Vec::new();
+        while let Some(end) = self.buf.iter().position(|&b| b == 0) {
+            let msg: Vec<u8> = self.buf.drain(..=end).take(end).collect();
+            out.push(String::from_utf8_lossy(&msg).into_owned());
+        }
+        if self.buf.len() > MAX_MESSAGE {
+            return Err(CdpError::TooLarge);
+        }
+        Ok(out)
+    }
+}
+
+pub fn frame(msg: &Value) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec(msg).unwrap_or_default();
+    bytes.push(0);
+    bytes
+}
+
+/// What the app learns from the browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The meeting page committed a new address (after redirects).
+    PageCommitted(Url),
+    /// The meeting page tried to leave the organisation's hosts.
+    LeftHosts(Url),
+    /// A pop-up wanted this address; it was closed.
+    Offer(Url),
+    /// The meeting page is gone: the user closed the window.
+    Closed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub target_id: String,
+    pub session_id: String,
+}
+
+pub struct Driver {
+    next_id: u64,
+    entry: Url,
+    allowed: Vec<HostPattern>,
+    rules: UrlRules,
+    media_origins: Vec<String>,
+    main: Option<Target>,
+    popups: Vec<Target>,
+    last_url: Option<String>,
+}
+
+impl Driver {
+    pub fn new(entry: Url, allowed: Vec<HostPattern>, rules: UrlRules, media_origins: Vec<String>) -> Driver {
+        Driver { next_id: 0, entry, allowed, rules, media_origins, main: None, popups: Vec::new(), last_url: None }
+    }
+
+    fn command(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let mut msg = json!({ "id": self.next_id, "method": method, "params": params });
+        if let Some(s) = session {
+            msg["sessionId"] = json!(s);
+        }
+        msg
+    }
+
+    /// The first commands: hear about every page, and hold each new one
+    /// until its requests are intercepted.
+    pub fn start(&mut self) -> Vec<Value> {
+        vec![
+            self.command(None, "Target.setDiscoverTargets", json!({ "discover": true })),
+            self.command(None, "Target.setAutoAttach", json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true })),
+        ]
+    }
+
+    pub fn close_browser(&mut self) -> Value {
+        self.command(None, "Browser.close", json!({}))
+    }
+
+    pub fn bring_to_front(&mut self) -> Option<Value> {
+        let id = self.main.as_ref()?.target_id.clone();
+        Some(self.command(None, "Target.activateTarget", json!({ "targetId": id })))
+    }
+
+    pub fn main_target(&self) -> Option<&Target> {
+        self.main.as_ref()
+    }
+
+    pub fn on_message(&mut self, raw: &str) -> (Vec<Value>, Vec<Event>) {
+        let Ok(msg) = serde_json::from_str::<Value>(raw) else { return (vec![], vec![]) };
+        let params = &msg["params"];
+        let session = msg["sessionId"].as_str();
+        match msg["method"].as_str() {
+            Some("Target.attachedToTarget") => self.on_attached(params),
+            Some("Fetch.requestPaused") => self.on_request(session, params),
+            Some("Target.targetInfoChanged") => (vec![], self.on_info_changed(&params["targetInfo"])),
+            Some("Target.targetDestroyed") => {
+                let gone = params["targetId"].as_str();
+                self.popups.retain(|p| Some(p.target_id.as_str()) != gone);
+                (vec![], self.closed_if(|m| Some(m.target_id.as_str()) == gone))
+            }
+            Some("Target.detachedFromTarget") => {
+                let gone = params["sessionId"].as_str();
+                (vec![], self.closed_if(|m| Some(m.session_id.as_str()) == gone))
+            }
+            _ => (vec![], vec![]),
+        }
+    }
+
+    fn closed_if(&mut self, is_main: impl Fn(&Target) -> bool) -> Vec<Event> {
+        if self.main.as_ref().is_some_and(is_main) {
+            self.main = None;
+            // A closed main page stays closed: later pages are pop-ups.
+            self.last_url = Some(String::new());
+            vec![Event::Closed]
+        } else {
+            vec![]
+        }
+    }
+
+    fn on_attached(&mut self, params: &Value) -> (Vec<Value>, Vec<Event>) {
+        let info = &params["targetInfo"];
+        let (Some(session), Some(target_id)) = (params["sessionId"].as_str(), info["targetId"].as_str()) else {
+            return (vec![], vec![]);
+        };
+        let target = Target { target_id: target_id.to_string(), session_id: session.to_string() };
+        let mut cmds = Vec::new();
+        let mut events = Vec::new();
+        if info["type"].as_str() == Some("page") {
+            cmds.push(self.command(
+                Some(session),
+                "Fetch.enable",
+                json!({ "patterns": [{ "urlPattern": "*", "resourceType": "Document", "requestStage": "Request" }] }),
+            ));
+            if self.main.is_none() && self.last_url.is_none() {
+                for origin in self.media_origins.clone() {
+                    cmds.push(self.command(
+                        None,
+                        "Browser.grantPermissions",
+                        json!({ "origin": origin, "permissions": ["audioCapture", "videoCapture"] }),
+                    ));
+                }
+                self.main = Some(target);
+                cmds.push(self.command(Some(session), "Runtime.runIfWaitingForDebugger", json!({})));
+                let entry = self.entry.to_string();
+                cmds.push(self.command(Some(session), "Page.navigate", json!({ "url": entry })));
+            } else {
+                if let Some(url) = info["url"].as_str().and_then(|u| Url::parse(u).ok()) {
+                    if matches!(url.scheme(), "http" | "https") {
+                        events.push(Event::Offer(url));
+                    }
+                }
+                cmds.push(self.command(Some(session), "Runtime.runIfWaitingForDebugger", json!({})));
+                cmds.push(self.command(None, "Target.closeTarget", json!({ "targetId": target_id })));
+                self.popups.push(target);
+            }
+        } else if params["waitingForDebugger"].as_bool() == Some(true) {
+            cmds.push(self.command(Some(session), "Runtime.runIfWaitingForDebugger", json!({})));
+        }
+        (cmds, events)
+    }
+
+    fn on_request(&mut self, session: Option<&str>, params: &Value) -> (Vec<Value>, Vec<Event>) {
+        let Some(request_id) = params["requestId"].as_str().map(str::to_string) else { return (vec![], vec![]) };
+        let url = params["request"]["url"].as_str().and_then(|u| Url::parse(u).ok());
+        let allowed = url.as_ref().is_some_and(|u| self.is_allowed(u));
+        let main = self.main.as_ref().filter(|m| Some(m.session_id.as_str()) == session);
+        let main_frame = main.is_some_and(|m| params["frameId"].as_str() == Some(m.target_id.as_str()));
+        let mut events = Vec::new();
+        let verdict = if main.is_some() {
+            if allowed {
+                "continue"
+            } else {
+                if let Some(u) = url.filter(|u| main_frame && matches!(u.scheme(), "http" | "https")) {
+                    events.push(Event::LeftHosts(u));
+                }
+                "fail"
+            }
+        } else {
+            // A pop-up's first page: offered, never loaded.
+            if let Some(u) = url.filter(|u| matches!(u.scheme(), "http" | "https")) {
+                events.push(Event::Offer(u));
+            }
+            "fail"
+        };
+        let cmd = if verdict == "continue" {
+            self.command(session, "Fetch.continueRequest", json!({ "requestId": request_id }))
+        } else {
+            // "Aborted" cancels quietly: the meeting stays on screen, where
+            // any other reason would replace it with an error page.
+            self.command(session, "Fetch.failRequest", json!({ "requestId": request_id, "errorReason": "Aborted" }))
+        };
+        (vec![cmd], events)
+    }
+
+    fn is_allowed(&self, u: &Url) -> bool {
+        matches!(u.scheme(), "http" | "https")
+            && hosts::any_matches(&self.allowed, u)
+            && hosts::check_remote_url(u.as_str(), self.rules).is_ok()
+    }
+
+    fn on_info_changed(&mut self, info: &Value) -> Vec<Event> {
+        let Some(main) = &self.main else { return vec![] };
+        if info["targetId"].as_str() != Some(main.target_id.as_str()) {
+            return vec![];
+        }
+        let Some(raw) = info["url"].as_str() else { return vec![] };
+        if self.last_url.as_deref() == Some(raw) {
+            return vec![]; // a title change
+        }
+        self.last_url = Some(raw.to_string());
+        match Url::parse(raw) {
+            // Only pages the guard let through; anything else can only be
+            // Chromium's error page for a request it refused.
+            Ok(u) if self.is_allowed(&u) => vec![Event::PageCommitted(u)],
+            _ => vec![],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn driver() -> Driver {
+        Driver::new(
+            Url::parse("https://bbb.example.org/bigbluebutton/api/join?x=1").unwrap(),
+            vec![HostPattern::parse("bbb.example.org").unwrap()],
+            UrlRules::default(),
+            vec!["https://bbb.example.org".into()],
+        )
+    }
+
+    fn attached(session: &str, target: &str, kind: &str, url: &str) -> String {
+        json!({ "method": "Target.attachedToTarget", "params": {
+            "sessionId": session, "waitingForDebugger": true,
+            "targetInfo": { "targetId": target, "type": kind, "url": url } } })
+        .to_string()
+    }
+
+    fn paused(session: &str, frame: &str, url: &str) -> String {
+        json!({ "method": "Fetch.requestPaused", "sessionId": session, "params": {
+            "requestId": "r1", "frameId": frame, "resourceType": "Document", "request": { "url": url } } })
+        .to_string()
+    }
+
+    fn methods(cmds: &[Value]) -> Vec<&str> {
+        cmds.iter().map(|c| c["method"].as_str().unwrap()).collect()
+    }
+
+    #[test]
+    fn decoder_splits_on_nul_and_keeps_partial_messages() {
+        let mut d = Decoder::default();
+        assert_eq!(d.push(b"{\"a\":1}\0{\"b\"").unwrap(), vec!["{\"a\":1}"]);
+        assert_eq!(d.push(b":2}\0\0").unwrap(), vec!["{\"b\":2}", ""]);
+        assert_eq!(d.push(&vec![b'x'; MAX_MESSAGE + 1]), Err(CdpError::TooLarge));
+        assert_eq!(frame(&json!({"id":1})), b"{\"id\":1}\0");
+    }
+
+    #[test]
+    fn the_first_page_gets_the_guard_media_and_then_the_meeting() {
+        let mut d = driver();
+        let start = d.start();
+        assert_eq!(methods(&start), ["Target.setDiscoverTargets", "Target.setAutoAttach"]);
+        assert_eq!(start[1]["params"]["waitForDebuggerOnStart"], true);
+        let (cmds, events) = d.on_message(&attached("S1", "T1", "page", "about:blank"));
+        assert!(events.is_empty());
+        assert_eq!(methods(&cmds), ["Fetch.enable", "Browser.grantPermissions", "Runtime.runIfWaitingForDebugger", "Page.navigate"]);
+        assert_eq!(cmds[0]["sessionId"], "S1");
+        assert_eq!(cmds[0]["params"]["patterns"][0]["resourceType"], "Document");
+        assert_eq!(cmds[1]["params"]["origin"], "https://bbb.example.org");
+        assert_eq!(cmds[1]["params"]["permissions"], json!(["audioCapture", "videoCapture"]));
+        assert!(cmds[1].get("sessionId").is_none(), "a browser-wide command");
+        assert_eq!(cmds[3]["params"]["url"], "https://bbb.example.org/bigbluebutton/api/join?x=1");
+        let ids: Vec<u64> = cmds.iter().map(|c| c["id"].as_u64().unwrap()).collect();
+        assert_eq!(ids, [3, 4, 5, 6], "ids are unique and increasing");
+    }
+
+    #[test]
+    fn the_guard_lets_the_meeting_load_and_stops_everything_else() {
+        let mut d = driver();
+        d.on_message(&attached("S1", "T1", "page", "about:blank"));
+        let (cmds, events) = d.on_message(&paused("S1", "T1", "https://bbb.example.org/html5client/join?sessionToken=a"));
+        assert_eq!(methods(&cmds), ["Fetch.continueRequest"]);
+        assert!(events.is_empty());
+
+        let (cmds, events) = d.on_message(&paused("S1", "T1", "https://logout.example.com/bye"));
+        assert_eq!(methods(&cmds), ["Fetch.failRequest"]);
+        assert_eq!(cmds[0]["params"]["errorReason"], "Aborted");
+        assert_eq!(events, [Event::LeftHosts(Url::parse("https://logout.example.com/bye").unwrap())]);
+
+        for bad in ["http://bbb.example.org/", "https://user:pw@bbb.example.org/", "file:///etc/passwd"] {
+            let (cmds, _) = d.on_message(&paused("S1", "T1", bad));
+            assert_eq!(methods(&cmds), ["Fetch.failRequest"], "{bad}");
+        }
+        // A third-party frame is refused quietly.
+        let (cmds, events) = d.on_message(&paused("S1", "FRAME2", "https://video.example.net/embed"));
+        assert_eq!(methods(&cmds), ["Fetch.failRequest"]);
+        assert!(events.is_empty());
+    }
+
+    #[test]
+    fn popups_are_closed_and_offered() {
+        let mut d = driver();
+        d.on_message(&attached("S1", "T1", "page", "about:blank"));
+        let (cmds, events) = d.on_message(&attached("S2", "T2", "page", "https://docs.example.com/a"));
+        assert_eq!(methods(&cmds), ["Fetch.enable", "Runtime.runIfWaitingForDebugger", "Target.closeTarget"]);
+        assert_eq!(cmds[2]["params"]["targetId"], "T2");
+        assert_eq!(events, [Event::Offer(Url::parse("https://docs.example.com/a").unwrap())]);
+        // Opened blank, then sent somewhere: the request tells where.
+        d.on_message(&attached("S3", "T3", "page", "about:blank"));
+        let (cmds, events) = d.on_message(&paused("S3", "T3", "https://bbb.example.org/other"));
+        assert_eq!(methods(&cmds), ["Fetch.failRequest"]);
+        assert_eq!(events, [Event::Offer(Url::parse("https://bbb.example.org/other").unwrap())]);
+        // Workers and frames just run.
+        let (cmds, _) = d.on_message(&attached("S4", "T4", "iframe", "https://bbb.example.org/pad"));
+        assert_eq!(methods(&cmds), ["Runtime.runIfWaitingForDebugger"]);
+    }
+
+    #[test]
+    fn address_changes_of_the_meeting_page_are_reported_once() {
+        let mut d = driver();
+        d.on_message(&attached("S1", "T1", "page", "about:blank"));
+        let info = |t: &str, u: &str| json!({ "method": "Target.targetInfoChanged", "params": { "targetInfo": { "targetId": t, "type": "page", "url": u } } }).to_string();
+        assert!(d.on_message(&info("T1", "about:blank")).1.is_empty());
+        let u = "https://bbb.example.org/html5client/join";
+        assert_eq!(d.on_message(&info("T1", u)).1, [Event::PageCommitted(Url::parse(u).unwrap())]);
+        assert!(d.on_message(&info("T1", u)).1.is_empty(), "title changes repeat the URL");
+        assert!(d.on_message(&info("T9", "https://bbb.example.org/x")).1.is_empty(), "not the meeting page");
+        assert!(d.on_message(&info("T1", "https://outside.example/phish")).1.is_empty(), "an error page for a refused request");
+    }
+
+    #[test]
+    fn closing_the_meeting_page_is_the_end_and_pop_ups_are_not() {
+        let mut d = driver();
+        d.on_message(&attached("S1", "T1", "page", "about:blank"));
+        d.on_message(&attached("S2", "T2", "page", "about:blank"));
+        let destroyed = |t: &str| json!({ "method": "Target.targetDestroyed", "params": { "targetId": t } }).to_string();
+        assert!(d.on_message(&destroyed("T2")).1.is_empty());
+        assert!(d.bring_to_front().is_some());
+        assert_eq!(d.on_message(&destroyed("T1")).1, [Event::Closed]);
+        assert!(d.on_message(&destroyed("T1")).1.is_empty(), "once");
+        assert!(d.bring_to_front().is_none());
+        // A page opened after that is no new meeting page.
+        let (cmds, _) = d.on_message(&attached("S5", "T5", "page", "about:blank"));
+        assert!(methods(&cmds).contains(&"Target.closeTarget"));
+    }
+
+    #[test]
+    fn garbage_is_ignored() {
+        let mut d = driver();
+        for junk in ["", "null", "[]", "{\"method\":5}", "{\"method\":\"Fetch.requestPaused\",\"params\":{}}", "{\"method\":\"Target.attachedToTarget\",\"params\":{\"targetInfo\":7}}"] {
+            assert_eq!(d.on_message(junk), (vec![], vec![]), "{junk}");
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! The fallback for webviews without WebRTC: an installed Chromium-family
+//! browser, started by the app with a throwaway profile inside the session
+//! folder and driven over the DevTools protocol on a private pipe.
+//!
+//! Firefox is not offered: it has no pipe transport for its remote protocol,
+//! and a debugging port on loopback could be used by any local process.
+
+pub mod cdp;
+pub mod process;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::settings::BrowserChoice;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrowserKind {
+    Chromium,
+    Chrome,
+    Edge,
+}
+
+impl BrowserKind {
+    /// Free software first, then the vendors' builds.
+    pub const PREFERENCE: [BrowserKind; 3] = [BrowserKind::Chromium, BrowserKind::Chrome, BrowserKind::Edge];
+
+    pub fn from_name(s: &str) -> Option<BrowserKind> {
+        match s {
+            "chromium" => Some(BrowserKind::Chromium),
+            "chrome" => Some(BrowserKind::Chrome),
+            "edge" => Some(BrowserKind::Edge),
+            _ => None,
+        }
+    }
+
+    pub fn display_name(self) -> &'static str {
+        match self {
+            BrowserKind::Chromium => "Chromium",
+            BrowserKind::Chrome => "Google Chrome",
+            BrowserKind::Edge => "Microsoft Edge",
+        }
+    }
+
+    /// Program names looked up on `PATH`.
+    fn commands(self) -> &'static [&'static str] {
+        match self {
+            BrowserKind::Chromium => &["chromium", "chromium-browser"],
+            BrowserKind::Chrome => &["google-chrome-stable", "google-chrome"],
+            BrowserKind::Edge => &["microsoft-edge-stable", "microsoft-edge"],
+        }
+    }
+
+    /// Fixed install locations where browsers are not on `PATH`.
+    fn fixed_paths(self) -> Vec<PathBuf> {
+        let mut v = Vec::new();
+        if cfg!(target_os = "macos") {
+            let app = match self {
+                BrowserKind::Chromium => "Chromium.app/Contents/MacOS/Chromium",
+                BrowserKind::Chrome => "Google Chrome.app/Contents/MacOS/Google Chrome",
+                BrowserKind::Edge => "Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+            };
+            v.push(Path::new("/Applications").join(app));
+        }
+        if cfg!(windows) {
+            let exe = match self {
+                BrowserKind::Chromium => r"Chromium\Application\chrome.exe",
+                BrowserKind::Chrome => r"Google\Chrome\Application\chrome.exe",
+                BrowserKind::Edge => r"Microsoft\Edge\Application\msedge.exe",
+            };
+            for var in ["ProgramFiles", "ProgramFiles(x86)", "LOCALAPPDATA"] {
+                if let Some(base) = std::env::var_os(var) {
+                    v.push(Path::new(&base).join(exe));
+                }
+            }
+        }
+        v
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Installed {
+    pub kind: BrowserKind,
+    pub path: PathBuf,
+}
+
+impl Installed {
+    pub fn display_name(&self) -> &'static str {
+        self.kind.display_name()
+    }
+}
+
+/// Finds the browser to use. `search_path` is the value of `PATH`.
+pub fn find(choice: &BrowserChoice, search_path: Option<&std::ffi::OsStr>) -> Option<Installed> {
+    let dirs: Vec<PathBuf> = search_path.map(|p| std::env::split_paths(p).collect()).unwrap_or_default();
+    let locate = |kind: BrowserKind| {
+        kind.commands()
+            .iter()
+            .flat_map(|c| dirs.iter().map(move |d| d.join(c)))
+            .chain(kind.fixed_paths())
+            .find(|p| is_executable(p))
+            .map(|path| Installed { kind, path })
+    };
+    match choice {
+        BrowserChoice::Auto => BrowserKind::PREFERENCE.into_iter().find_map(locate),
+        BrowserChoice::Kind(kind) => locate(*kind),
+        BrowserChoice::Path(path) => is_executable(path).then(|| Installed { kind: guess_kind(path), path: path.clone() }),
+    }
+}
+
+fn guess_kind(path: &Path) -> BrowserKind {
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    if name.contains("edge") {
+        BrowserKind::Edge
+    } else if name.contains("chrome") && !name.contains("chromium") {
+        BrowserKind::Chrome
+    } else {
+        BrowserKind::Chromium
+    }
+}
+
+fn is_executable(p: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(p) else { return false };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
+}
+
+/// Everything the browser may write goes below `root`: the profile, and a
+/// home of its own for what Chromium keeps outside the profile (NSS
+/// database, font and shader caches).
+#[derive(Debug, Clone)]
+pub struct ProfileDirs {
+    pub root: PathBuf,
+}
+
+impl ProfileDirs {
+    pub fn profile(&self) -> PathBuf {
+        self.root.join("profile")
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.root.join("home")
+    }
+}
+
+/// No first-run screens, sync, extensions, background requests, crash
+/// uploads or Google services: the browser talks only to the meeting.
+const CHROMIUM_FLAGS: &[&str] = &[
+    "--remote-debugging-pipe",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-component-extensions-with-background-pages",
+    "--disable-default-apps",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-breakpad",
+    "--disable-crash-reporter",
+    "--metrics-recording-only",
+    "--no-pings",
+    "--no-service-autorun",
+    "--disable-search-engine-choice-screen",
+    "--hide-crash-restore-bubble",
+    "--password-store=basic",
+    "--use-mock-keychain",
+    "--disable-features=Translate,MediaRouter,DialMediaRouteProvider,OptimizationHints,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
+    "--autoplay-policy=no-user-gesture-required",
+    "--window-size=1100,760",
+];
+
+/// The command line. The meeting URL is not on it: it carries session
+/// tokens, and a process list is readable by every local user. The page is
+/// sent over the pipe instead.
+pub fn chromium_args(dirs: &ProfileDirs, lang: &str, as_root: bool, opening: &str) -> Vec<OsString> {
+    let mut args: Vec<OsString> = CHROMIUM_FLAGS.iter().map(OsString::from).collect();
+    let mut user_data = OsString::from("--user-data-dir=");
+    user_data.push(dirs.profile());
+    args.push(user_data);
+    args.push(format!("--lang={lang}").into());
+    if as_root {
+        // Chromium refuses to start as root with its sandbox on.
+        args.push("--no-sandbox".into());
+    }
+    args.push(format!("--app={}", opening_page(opening)).into());
+    args
+}
+
+/// The app window's first page, shown until the meeting loads. A data URL:
+/// `--app=about:blank` would give a normal window with Chromium's new-tab
+/// page, which talks to third parties.
+fn opening_page(text: &str) -> String {
+    let text: String = text.chars().filter(|c| !matches!(c, '<' | '>' | '&')).collect();
+    let html = format!(
+        "<!doctype html><meta charset=utf-8><title>Sprechzimmer</title>\
+         <body style=\"font:16px system-ui,sans-serif;display:grid;place-items:center;height:90vh\">{text}"
+    );
+    let encoded: String = url::form_urlencoded::byte_serialize(html.as_bytes()).collect();
+    format!("data:text/html,{}", encoded.replace('+', "%20"))
+}
+
+/// Environment changes for the browser process: its own home and XDG
+/// folders inside the session folder, while X11 and PulseAudio still find
+/// the user's credentials.
+pub fn chromium_env(dirs: &ProfileDirs, real_home: Option<&Path>, get: impl Fn(&str) -> Option<OsString>) -> Vec<(String, OsString)> {
+    let home = dirs.home();
+    let mut env = vec![
+        ("HOME".to_string(), home.clone().into_os_string()),
+        ("XDG_CONFIG_HOME".to_string(), home.join(".config").into_os_string()),
+        ("XDG_CACHE_HOME".to_string(), home.join(".cache").into_os_string()),
+        ("XDG_DATA_HOME".to_string(), home.join(".local/share").into_os_string()),
+        ("XDG_STATE_HOME".to_string(), home.join(".local/state").into_os_string()),
+    ];
+    if let Some(real) = real_home {
+        let real_config = get("XDG_CONFIG_HOME").map(PathBuf::from).unwrap_or_else(|| real.join(".config"));
+        for (var, path) in [("XAUTHORITY", real.join(".Xauthority")), ("PULSE_COOKIE", real_config.join("pulse/cookie"))] {
+            if get(var).is_none() && path.exists() {
+                env.push((var.to_string(), path.into_os_string()));
+            }
+        }
+    }
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_browser(dir: &Path, name: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, "#!/bin/sh\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        p
+    }
+
+    #[test]
+    fn finds_browsers_on_path_in_order_of_preference() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        fake_browser(a.path(), "google-chrome");
+        let path = std::env::join_paths([a.path(), b.path()]).unwrap();
+        let found = find(&BrowserChoice::Auto, Some(&path)).unwrap();
+        assert_eq!(found.kind, BrowserKind::Chrome);
+        let chromium = fake_browser(b.path(), "chromium");
+        let found = find(&BrowserChoice::Auto, Some(&path)).unwrap();
+        assert_eq!((found.kind, found.path), (BrowserKind::Chromium, chromium));
+        assert_eq!(find(&BrowserChoice::Kind(BrowserKind::Chrome), Some(&path)).unwrap().kind, BrowserKind::Chrome);
+        if !cfg!(any(windows, target_os = "macos")) {
+            assert_eq!(find(&BrowserChoice::Kind(BrowserKind::Edge), Some(&path)), None);
+        }
+    }
+
+    #[test]
+    fn nothing_found_without_a_browser() {
+        let empty = tempfile::tempdir().unwrap();
+        std::fs::write(empty.path().join("chromium"), "not executable").unwrap();
+        let path = std::env::join_paths([empty.path()]).unwrap();
+        if !cfg!(any(windows, target_os = "macos")) {
+            assert_eq!(find(&BrowserChoice::Auto, Some(&path)), None);
+        }
+        assert_eq!(find(&BrowserChoice::Path(empty.path().join("missing")), Some(&path)), None);
+    }
+
+    #[test]
+    fn a_chosen_path_is_used_as_is() {
+        let d = tempfile::tempdir().unwrap();
+        let p = fake_browser(d.path(), "msedge-kiosk");
+        let found = find(&BrowserChoice::Path(p.clone()), None).unwrap();
+        assert_eq!((found.kind, found.path), (BrowserKind::Edge, p));
+    }
+
+    #[test]
+    fn command_line_keeps_the_browser_quiet_and_the_url_off() {
+        let dirs = ProfileDirs { root: PathBuf::from("/tmp/s-1/browser") };
+        let args: Vec<String> =
+            chromium_args(&dirs, "de", false, "Öffnen <script>").into_iter().map(|a| a.into_string().unwrap()).collect();
+        for needed in ["--remote-debugging-pipe", "--no-first-run", "--disable-sync", "--disable-extensions", "--disable-background-networking", "--disable-component-update", "--disable-breakpad", "--user-data-dir=/tmp/s-1/browser/profile", "--lang=de"] {
+            assert!(args.iter().any(|a| a == needed), "missing {needed}");
+        }
+        let app = args.iter().find_map(|a| a.strip_prefix("--app=")).unwrap();
+        assert!(app.starts_with("data:text/html,"), "an app window, never the new-tab page");
+        let page = url::form_urlencoded::parse(format!("p={}", &app["data:text/html,".len()..]).as_bytes()).next().unwrap().1.into_owned();
+        assert!(page.contains("Öffnen script"), "{page}");
+        assert!(!args.iter().any(|a| a.contains("remote-debugging-port")), "never a TCP port");
+        assert!(!args.iter().any(|a| a == "--no-sandbox"));
+        assert!(chromium_args(&dirs, "en", true, "").iter().any(|a| a == "--no-sandbox"));
+    }
+
+    #[test]
+    fn environment_points_every_home_folder_into_the_session() {
+        let dirs = ProfileDirs { root: PathBuf::from("/s/browser") };
+        let real = tempfile::tempdir().unwrap();
+        std::fs::write(real.path().join(".Xauthority"), "x").unwrap();
+        let env = chromium_env(&dirs, Some(real.path()), |_| None);
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| PathBuf::from(v));
+        assert_eq!(get("HOME"), Some(PathBuf::from("/s/browser/home")));
+        for k in ["XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"] {
+            assert!(get(k).unwrap().starts_with("/s/browser/home"), "{k}");
+        }
+        assert_eq!(get("XAUTHORITY"), Some(real.path().join(".Xauthority")));
+        assert_eq!(get("PULSE_COOKIE"), None, "only when it exists");
+        let env = chromium_env(&dirs, Some(real.path()), |k| (k == "XAUTHORITY").then(|| "/run/x".into()));
+        assert!(!env.iter().any(|(k, _)| k == "XAUTHORITY"), "an existing XAUTHORITY stays");
+    }
+}

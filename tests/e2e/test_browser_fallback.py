@@ -1,0 +1,218 @@
+"""End to end: where the system webview has no WebRTC (Debian 12's
+WebKitGTK), the meeting opens in Debian's `chromium` with a throwaway
+profile, under the same consent gate, lobby and wipe.
+
+These tests let the app decide for itself (automatic view): the webview
+probe must find no WebRTC here and pick Chromium. The browser is observed
+through its processes, the simulated servers and the app's main window.
+"""
+
+import os
+import shutil
+import signal
+import time
+import unittest
+import uuid
+
+from harness import (DiskChecks, App, JitsiSim, Sim, TestHome, browser_pids, kill_strays,
+                     processes, save_artifacts, workdir)
+
+
+def wait_until(check, what, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class BrowserCase(DiskChecks, unittest.TestCase):
+    def setUp(self):
+        self.dir = workdir(self._testMethodName)
+        self.home = TestHome(self.dir)
+        self.home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = "auto"
+        self.sims = []
+        self.app = None
+
+    def tearDown(self):
+        save_artifacts("browser-" + self._testMethodName, self.dir, self.app)
+        if self.app:
+            self.app.close()
+        kill_strays(self.home)
+        for sim in self.sims:
+            sim.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def bbb(self):
+        sim = Sim(self.dir, "--auto-confirm-end")
+        self.sims.append(sim)
+        mid, _ = sim.create()
+        sim.moderator_enters(mid)
+        return sim, mid
+
+    def start(self, *args):
+        self.app = App(self.home, args, workdir=self.dir)
+        return self.app.wd
+
+    def consent(self, wd, name=None):
+        wd.wait_screen("consent")
+        wd.click("#privacy-check")
+        wd.click("#terms-check")
+        if name:
+            wd.type("#name-input", name)
+        wd.click("#consent-continue")
+
+    def in_bbb_meeting(self, wd, sim, mid):
+        self.consent(wd)
+        wait_until(lambda: any(g["status"] == "WAIT" for g in sim.guests(mid)), "the guest to knock")
+        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'",
+                    what="waiting for admission")
+        sim.control(f"meetings/{mid}/guests/admit")
+        wait_until(lambda: any(g["entered"] for g in sim.guests(mid)), "the client to enter")
+        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="admitted")
+
+    def assert_browser_shown(self, wd):
+        wd.wait_for("return document.getElementById('meeting-browser').dataset.view === 'browser'",
+                    what="the app to choose the fallback browser")
+        self.assertFalse(wd.prop("#meeting-browser", "hidden"))
+        self.assertTrue(wd.prop("#meeting-hint", "hidden"))
+        self.assertIn("Chromium", wd.text("#meeting-browser-text"))
+        self.assertIn("WebRTC", wd.text("#meeting-browser"))
+
+    def assert_browser_gone(self):
+        wait_until(lambda: not browser_pids(self.home), "the browser's processes to end", timeout=30)
+
+    # ---- tests ----
+
+    def test_bbb_in_chromium_then_leave_leaves_nothing(self):
+        sim, mid = self.bbb()
+        wd = self.start(sim.invite(mid, name="Kim Klientin"))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.in_bbb_meeting(wd, sim, mid)
+        self.assert_browser_shown(wd)
+        guest = sim.guests(mid)[0]
+        self.assertEqual(guest["fullName"], "Kim Klientin")
+        self.assertIn("Chrom", guest.get("userAgent", ""), "the join came from the browser")
+
+        pids = browser_pids(self.home)
+        self.assertTrue(pids, "Chromium runs")
+        cmdlines = " ".join(cmd for pid, (_, cmd) in processes().items() if pid in pids)
+        profile = os.path.join(self.home.app_dir(), "sessions")
+        self.assertIn(f"--user-data-dir={profile}", cmdlines, "a fresh profile in the session folder")
+        for secret in [mid, "Kim", "checksum", "sessionToken"]:
+            self.assertNotIn(secret, cmdlines, "the meeting URL stays off the command line")
+        self.assertNotIn("remote-debugging-port", cmdlines, "no debugging port, only the pipe")
+        self.assertIn("--app=data:text/html,", cmdlines, "an app window, not the new-tab page")
+
+        # "Show the session window" reaches the browser without ending anything.
+        wd.click("#meeting-show")
+        self.assertEqual(wd.invoke("session_status"), {"ok": "meeting"})
+
+        sim.control(f"meetings/{mid}/users/leave")
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "ended")
+        self.assert_browser_gone()
+        self.assert_nothing_left(before, ["Kim Klientin", "Kim+Klientin", mid]
+                                 + [u["token"] for u in sim.state()["meetings"][mid]["users"]])
+
+    def test_the_guard_keeps_the_browser_on_the_meeting(self):
+        sim, mid = self.bbb()
+        wd = self.start(sim.invite(mid))
+        self.in_bbb_meeting(wd, sim, mid)
+        self.assert_browser_shown(wd)
+        sim.control(f"meetings/{mid}/users/navigate?to=https%3A%2F%2Foutside.example%2Fphish")
+        wd.wait_for("return !document.getElementById('external-offer').hidden", what="offer")
+        self.assertIn("outside.example", wd.text("#external-url"))
+        # The page was not taken away: the session goes on.
+        self.assertEqual(wd.screen(), "meeting")
+        self.assertEqual(wd.invoke("session_status"), {"ok": "meeting"})
+        self.assertTrue(browser_pids(self.home))
+        wd.click("#meeting-leave")
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "left")
+        self.assert_browser_gone()
+        self.assertEqual(self.home.sessions(), [])
+
+    def test_browser_killed_mid_session_ends_and_wipes(self):
+        sim, mid = self.bbb()
+        wd = self.start(sim.invite(mid))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.in_bbb_meeting(wd, sim, mid)
+        self.assert_browser_shown(wd)
+        session = self.home.sessions()[0]
+        with open(os.path.join(self.home.app_dir(), "sessions", session, "browser.pid")) as f:
+            main_pid = int(f.read())
+        os.kill(main_pid, signal.SIGKILL)
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "closed")
+        self.assert_browser_gone()
+        self.assert_nothing_left(before, [mid])
+
+    def test_app_killed_takes_the_browser_along_and_next_start_cleans(self):
+        sim, mid = self.bbb()
+        wd = self.start(sim.invite(mid))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.in_bbb_meeting(wd, sim, mid)
+        self.assertTrue(browser_pids(self.home))
+        sessions = self.home.sessions()
+        self.assertEqual(len(sessions), 1)
+        self.app.kill9()
+        self.app.close()
+        self.app = None
+        wait_until(lambda: not browser_pids(self.home), "the browser to die with the app", timeout=30)
+        profile = os.path.join(self.home.app_dir(), "sessions", sessions[0], "browser", "profile")
+        self.assertTrue(os.path.isdir(profile), "the crash left the profile behind")
+
+        wd = self.start()
+        wd.wait_screen("start")
+        self.assert_nothing_left(before, [mid])
+
+    def test_jitsi_in_chromium_then_hang_up(self):
+        sim = JitsiSim(self.dir)
+        self.sims.append(sim)
+        room = "Beratung-" + uuid.uuid4().hex[:12]
+        wd = self.start(sim.invite(room))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.consent(wd, name="Kim Pseudonym")
+        ps = wait_until(lambda: [p for p in sim.participants(room) if p["status"] == "joined"], "the client to join")
+        self.assert_browser_shown(wd)
+        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="in the room")
+        self.assertEqual(ps[0]["name"], "Kim Pseudonym")
+        cfg = ps[0]["config"]
+        self.assertEqual(cfg["config.prejoinConfig.enabled"], False)
+        self.assertEqual(cfg["config.disableThirdPartyRequests"], True)
+        self.assertEqual(cfg["config.analytics.disabled"], True)
+
+        sim.control(f"rooms/{room}/hangup")
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "ended")
+        self.assert_browser_gone()
+        self.assert_nothing_left(before, ["Kim Pseudonym", "Kim%20Pseudonym", room])
+
+    def test_no_browser_installed_says_what_to_install(self):
+        sim, mid = self.bbb()
+        empty = os.path.join(self.dir, "no-browsers")
+        os.makedirs(empty)
+        self.home.extra_env["PATH"] = empty
+        wd = self.start(sim.invite(mid))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.consent(wd)
+        wd.wait_screen("error")
+        self.assertEqual(wd.prop("#error-message", "dataset")["code"], "browser.none")
+        message = wd.text("#error-message")
+        self.assertIn("apt install chromium", message)
+        self.assertEqual(wd.invoke("session_status"), {"ok": "idle"}, "the consent is not kept")
+        self.assertEqual(sim.guests(mid), [], "the server saw no join")
+        self.assertEqual(sim.calls("isMeetingRunning"), [], "nobody waited in a lobby")
+        self.assert_nothing_left(before, [mid])
+
+
+if __name__ == "__main__":
+    unittest.main()
