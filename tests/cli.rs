@@ -95,3 +95,89 @@ fn wipe_check_removes_leftovers() {
     let (code, _, _) = run(&["wipe"], &envs);
     assert_eq!(code, 2, "usage error");
 }
+
+fn policy_root(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    for (path, body) in files {
+        let p = t.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+    t
+}
+
+#[test]
+fn policy_prints_each_value_and_its_source() {
+    let root = policy_root(&[
+        ("managed/10-org.json", r#"{"allowedProviders": ["bbb"], "meetingView": "embedded"}"#),
+        ("recommended/10-site.json", r#"{"logLevel": "info"}"#),
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("de.sprechzimmer.desktop");
+    std::fs::create_dir_all(&cfg).unwrap();
+    std::fs::write(cfg.join("settings.json"), r#"{"language": "en", "meetingView": "browser"}"#).unwrap();
+    let envs = [
+        ("SPRECHZIMMER_POLICY_ROOT", root.path().to_str().unwrap()),
+        ("XDG_CONFIG_HOME", home.path().to_str().unwrap()),
+        ("SPRECHZIMMER_MEETING_VIEW", ""),
+    ];
+    let (code, out, err) = run(&["policy"], &envs);
+    assert_eq!(code, 0, "{out}{err}");
+    let managed = format!("from managed policy: {}", root.path().join("managed/10-org.json").display());
+    assert!(out.contains(&format!("{managed} [locked]")), "{out}");
+    assert!(out.contains("from recommended policy"), "{out}");
+    assert!(out.contains("from user settings"), "{out}");
+    assert!(out.contains("from default"), "{out}");
+    assert!(out.contains("No problems."), "{out}");
+
+    let (code, json, _) = run(&["policy", "--json"], &envs);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let entry = |k: &str| v["entries"].as_array().unwrap().iter().find(|e| e["key"] == k).unwrap().clone();
+    assert_eq!(entry("meetingView")["value"], "embedded", "policy beats the user's file");
+    assert_eq!(entry("meetingView")["locked"], true);
+    assert_eq!(entry("language")["value"], "en");
+    assert_eq!(entry("language")["level"], "user");
+    assert_eq!(entry("logLevel")["level"], "recommended");
+}
+
+#[test]
+fn a_broken_policy_is_reported_and_never_fatal() {
+    let root = policy_root(&[
+        ("managed/00-broken.json", "{\"meetingView\": "),
+        ("managed/05-array.json", "[]"),
+        ("managed/10-types.json", r#"{"meetingView": 3, "allowedMeetingHosts": ["bbb.example.org", "not a host/"], "proxyUrl": "ftp://x", "telemetry": true}"#),
+        ("managed/20-good.json", r#"{"language": "de"}"#),
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    let envs = [("SPRECHZIMMER_POLICY_ROOT", root.path().to_str().unwrap()), ("XDG_CONFIG_HOME", home.path().to_str().unwrap())];
+    let (code, out, err) = run(&["policy"], &envs);
+    assert_eq!(code, 1, "problems make the exit code 1: {out}{err}");
+    for want in ["00-broken.json: (file): malformed_json", "05-array.json: (file): not_an_object", "meetingView: wrong_type", "allowedMeetingHosts: invalid_value", "proxyUrl: invalid_value", "telemetry: unknown_key"] {
+        assert!(out.contains(want), "missing {want:?} in {out}");
+    }
+    assert!(err.contains("setting ignored"), "and in the log: {err}");
+    assert!(!out.contains("not a host") && !out.contains("ftp://x") && !err.contains("ftp://x"), "values are never echoed");
+    // The good file still applies; the app still validates invites.
+    assert!(out.contains("language") && out.contains("20-good.json [locked]"), "{out}");
+    let (code, _, err) = run(&["check-invite", &invite("bbb.example.org", "https")], &envs);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn managed_policy_narrows_which_invites_are_taken() {
+    let root = policy_root(&[("managed/10.json", r#"{"allowedProviders": ["jitsi"]}"#)]);
+    let home = tempfile::tempdir().unwrap();
+    let envs = [("SPRECHZIMMER_POLICY_ROOT", root.path().to_str().unwrap()), ("XDG_CONFIG_HOME", home.path().to_str().unwrap())];
+    let (code, _, err) = run(&["check-invite", &invite("bbb.example.org", "https")], &envs);
+    assert_eq!(code, 2);
+    assert!(err.contains("[policy.provider_not_allowed]"), "{err}");
+    let root = policy_root(&[("managed/10.json", r#"{"allowedMeetingHosts": ["*.example.net"]}"#)]);
+    let envs = [("SPRECHZIMMER_POLICY_ROOT", root.path().to_str().unwrap()), ("XDG_CONFIG_HOME", home.path().to_str().unwrap())];
+    let (_, _, err) = run(&["check-invite", &invite("bbb.example.org", "https")], &envs);
+    assert!(err.contains("[policy.host_not_allowed]"), "{err}");
+    let root = policy_root(&[("managed/10.json", r#"{"organisationProfileUrl": "https://other.example.org/profile.json"}"#)]);
+    let envs = [("SPRECHZIMMER_POLICY_ROOT", root.path().to_str().unwrap()), ("XDG_CONFIG_HOME", home.path().to_str().unwrap())];
+    let (_, _, err) = run(&["check-invite", &invite("bbb.example.org", "https")], &envs);
+    assert!(err.contains("[policy.organisation_not_allowed]"), "{err}");
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Every test: unit and integration tests (cargo test), then the end-to-end
-# suite in the real app window under Xvfb, driven by tauri-driver and
-# WebKitWebDriver against the simulated BigBlueButton server.
+# Every test: unit and integration tests (cargo test), the packaging tests
+# (MSI fragment, .deb), then the end-to-end suite in the real app window
+# under Xvfb, driven by tauri-driver and WebKitWebDriver against the
+# simulated BigBlueButton and Jitsi servers (and Debian's Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 cargo build --locked
 cargo test --locked
+
+# The packages IT rolls out: a test MSI from the WiX fragment (wixl), the .deb.
+python3 tests/packaging/test_packages.py
 
 # A private X server and D-Bus session, and a throwaway HOME for the session
 # helpers D-Bus starts, so the tests touch nothing of the machine's user.

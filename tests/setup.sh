@@ -3,6 +3,7 @@
 # or Ubuntu 22.04+: WebKitGTK and friends, the X/D-Bus test tools, and
 # tauri-driver. Safe to run again; it installs only what is missing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
@@ -17,6 +18,9 @@ packages=(
   xvfb xauth dbus-x11 webkit2gtk-driver gnome-keyring procps
   # the fallback meeting browser where WebKitGTK lacks WebRTC (Debian 12)
   chromium
+  # packaging tests: a test MSI from the WiX fragment, and the Tauri CLI
+  # (from npm) that builds the .deb
+  wixl msitools
 )
 
 missing=()
@@ -37,4 +41,15 @@ fi
 if ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver"
   cargo install tauri-driver --locked --version '^2.1'
+fi
+
+# The Tauri CLI builds the .deb for the packaging test; npm's prebuilt
+# binary, kept under target/ like every other build product.
+if ! command -v npm >/dev/null; then
+  echo "setup: installing nodejs and npm"
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+if [ ! -x target/tauri-cli/node_modules/.bin/tauri ]; then
+  echo "setup: installing the Tauri CLI (npm)"
+  npm install --prefix target/tauri-cli --no-save --no-audit --no-fund --loglevel=error '@tauri-apps/cli@^2.9' >/dev/null
 fi

@@ -2,6 +2,7 @@
 // are made in Rust; this module shows state and forwards what the user does.
 import * as i18n from './i18n.js';
 import { render, appendLinked } from './richtext.js';
+import { openSettings } from './settings.js';
 
 const { invoke } = window.__TAURI__.core;
 const { listen } = window.__TAURI__.event;
@@ -286,6 +287,15 @@ async function main() {
   });
   $('external-ignore').addEventListener('click', () => { $('external-offer').hidden = true; });
   $('ended-done').addEventListener('click', backToStart);
+  $('open-settings').addEventListener('click', async () => {
+    try {
+      await openSettings({ onSaved: () => toast(t('settings.saved')), onError: (e) => toast(messageOf(e)) });
+      show('settings');
+    } catch (e) {
+      showError(e);
+    }
+  });
+  $('settings-done').addEventListener('click', () => show('start'));
   $('error-back').addEventListener('click', backToStart);
 
   await listen('app://invite', pickUpInvite);

@@ -5,6 +5,7 @@ use std::io::Write;
 use crate::hosts::UrlRules;
 use crate::i18n::{self, t};
 use crate::invite;
+use crate::settings::Setup;
 use crate::wipe::{self, Paths};
 
 pub enum Outcome {
@@ -13,9 +14,10 @@ pub enum Outcome {
     Exit(i32),
 }
 
-pub fn dispatch(args: &[String]) -> Outcome {
+pub fn dispatch(args: &[String], setup: &Setup) -> Outcome {
     match args.get(1).map(String::as_str) {
-        Some("check-invite") => Outcome::Exit(check_invite(&args[2..])),
+        Some("check-invite") => Outcome::Exit(check_invite(&args[2..], setup)),
+        Some("policy") => Outcome::Exit(policy_cmd(&args[2..], setup)),
         Some("wipe") => Outcome::Exit(wipe_cmd(&args[2..])),
         Some("--version") | Some("-V") => {
             println!("sprechzimmer {}", env!("CARGO_PKG_VERSION"));
@@ -34,19 +36,36 @@ Usage:
   sprechzimmer [LINK]              start the app, optionally opening an invite link
   sprechzimmer check-invite LINK   validate an invite offline; JSON summary on stdout
   sprechzimmer wipe --check        report and remove leftovers of earlier sessions
+  sprechzimmer policy [--json]     the effective settings, where each comes from, and problems
   sprechzimmer --version
 ";
 
-fn check_invite(args: &[String]) -> i32 {
+/// The first thing IT support asks for: what is in effect, and why.
+/// Exit 0 when every source read cleanly, 1 when something was ignored.
+fn policy_cmd(args: &[String], setup: &Setup) -> i32 {
+    match args {
+        [] => print!("{}", crate::policy::report(&setup.resolved)),
+        [flag] if flag == "--json" => {
+            println!("{}", serde_json::to_string_pretty(&setup.resolved).expect("report serialises"))
+        }
+        _ => {
+            eprintln!("{}", USAGE.trim_end());
+            return 2;
+        }
+    }
+    i32::from(!setup.resolved.problems.is_empty())
+}
+
+fn check_invite(args: &[String], setup: &Setup) -> i32 {
     let [link] = args else {
         eprintln!("{}", USAGE.trim_end());
         return 2;
     };
     let rules = UrlRules::from_env();
-    let org = std::env::var("SPRECHZIMMER_PROFILE_URL")
-        .ok()
-        .and_then(|s| crate::hosts::check_remote_url(&s, rules).ok());
-    match invite::parse_any(link, rules, time::OffsetDateTime::now_utc(), org.as_ref()) {
+    let parsed = invite::parse_any(link, rules, time::OffsetDateTime::now_utc(), setup.settings.profile_url.as_ref())
+        .map_err(crate::error::Error::from)
+        .and_then(|inv| crate::controller::check_policy(&setup.settings, &inv).map(|()| inv));
+    match parsed {
         Ok(inv) => {
             let json = serde_json::to_string_pretty(&inv.summary()).expect("summary serialises");
             println!("{json}");

@@ -11,4 +11,6 @@ pub const ALL: &[&str] = &[
     "show_meeting",
     "open_external",
     "session_status",
+    "get_settings",
+    "set_setting",
 ];

@@ -67,6 +67,16 @@ pub fn open_external(state: State<'_, AppState>, url: String) -> Result<()> {
 }
 
 #[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> Vec<crate::settings::SettingView> {
+    controller::settings_view(&state)
+}
+
+#[tauri::command]
+pub fn set_setting(state: State<'_, AppState>, key: String, value: Option<String>) -> Result<Vec<crate::settings::SettingView>> {
+    controller::set_setting(&state, &key, value)
+}
+
+#[tauri::command]
 pub fn session_status(state: State<'_, AppState>) -> Phase {
     state.phase()
 }

@@ -21,7 +21,7 @@ use crate::net::Http;
 use crate::profile::{self, Document};
 use crate::provider::{bbb, jitsi, Meeting, ProviderError};
 use crate::session::{MeetingTicket, Phase, Session, SessionError};
-use crate::settings::{BrowserChoice, MeetingView, Settings};
+use crate::settings::{BrowserChoice, MeetingView, Settings, Setup};
 use crate::webview_probe::{self, Capability};
 use crate::wipe::{Paths, Removed, SessionDir};
 
@@ -102,10 +102,9 @@ pub struct AppState {
     pub rules: UrlRules,
     pub http: Http,
     pub paths: Paths,
-    /// The organisation plain room links belong to, when the app is set up
-    /// for one (`SPRECHZIMMER_PROFILE_URL`; later, managed policy).
-    pub default_profile: Option<Url>,
-    pub settings: Settings,
+    /// Every setting with its source (for the settings screen), the typed
+    /// values the app runs with, and where the user's own settings go.
+    setup: Mutex<Setup>,
     /// What the system webview can do, asked once per run.
     capability: tokio::sync::OnceCell<Capability>,
     inner: Mutex<Inner>,
@@ -118,22 +117,27 @@ impl AppState {
             rules,
             http: Http::new(),
             paths,
-            default_profile: None,
-            settings: Settings::default(),
+            setup: Mutex::new(Setup::defaults()),
             capability: tokio::sync::OnceCell::new(),
             inner: Mutex::default(),
             retry: tokio::sync::Notify::new(),
         }
     }
 
-    pub fn with_default_profile(mut self, url: Option<Url>) -> AppState {
-        self.default_profile = url;
+    pub fn with_setup(mut self, setup: Setup) -> AppState {
+        self.http = Http::with_proxy(setup.settings.proxy.as_ref());
+        self.setup = Mutex::new(setup);
         self
     }
 
-    pub fn with_settings(mut self, settings: Settings) -> AppState {
-        self.settings = settings;
-        self
+    /// The settings in effect now (a change on the settings screen applies
+    /// to the next session).
+    pub fn settings(&self) -> Settings {
+        self.setup.lock().unwrap_or_else(|p| p.into_inner()).settings.clone()
+    }
+
+    pub fn setup(&self) -> std::sync::MutexGuard<'_, Setup> {
+        self.setup.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -217,7 +221,9 @@ pub async fn open_invite(state: &AppState, link: String) -> Result<ConsentView> 
         return Err(SessionError::Busy.into());
     }
     let now = time::OffsetDateTime::now_utc();
-    let invite = invite::parse_any(&link, state.rules, now, state.default_profile.as_ref())?;
+    let settings = state.settings();
+    let invite = invite::parse_any(&link, state.rules, now, settings.profile_url.as_ref())?;
+    check_policy(&settings, &invite)?;
     let (http, url, rules) = (state.http.clone(), invite.profile_url.clone(), state.rules);
     let profile = tauri::async_runtime::spawn_blocking(move || profile::fetch(&http, &url, rules))
         .await
@@ -242,6 +248,62 @@ pub async fn open_invite(state: &AppState, link: String) -> Result<ConsentView> 
     })
 }
 
+/// The settings screen's rows.
+pub fn settings_view(state: &AppState) -> Vec<crate::settings::SettingView> {
+    crate::settings::view(&state.setup().resolved, i18n::current())
+}
+
+/// Saves one of the user's settings, then reads every source again so the
+/// next session runs with it. Policy wins over the file, as at start.
+pub fn set_setting(state: &AppState, key: &str, value: Option<String>) -> Result<Vec<crate::settings::SettingView>> {
+    let file = state.setup().user_file.clone().ok_or(crate::settings::SettingsError::NoConfigDir)?;
+    let resolved = state.setup().resolved.clone();
+    crate::settings::save_user(&file, &resolved, key, value.as_deref().filter(|v| !v.is_empty()), state.rules)?;
+    let fresh = Setup::load(state.rules);
+    log::set_max_level(fresh.settings.log_level);
+    *state.setup() = fresh;
+    Ok(settings_view(state))
+}
+
+/// What IT allows on this computer, on top of what the organisation's
+/// profile allows.
+pub fn check_policy(s: &Settings, invite: &invite::Invite) -> Result<()> {
+    if s.profile_locked && s.profile_url.as_ref() != Some(&invite.profile_url) {
+        return Err(PolicyError::OrganisationNotAllowed.into());
+    }
+    if let Some(kinds) = &s.allowed_providers {
+        if !kinds.contains(&invite.meeting.kind()) {
+            return Err(PolicyError::ProviderNotAllowed.into());
+        }
+    }
+    if let Some(hosts) = &s.allowed_hosts {
+        if !hosts::any_matches(hosts, invite.meeting.host_url()) {
+            return Err(PolicyError::HostNotAllowed.into());
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("this computer is set up for another organisation")]
+    OrganisationNotAllowed,
+    #[error("the video service is not allowed on this computer")]
+    ProviderNotAllowed,
+    #[error("the meeting server is not allowed on this computer")]
+    HostNotAllowed,
+}
+
+impl PolicyError {
+    pub fn code(self) -> &'static str {
+        match self {
+            PolicyError::OrganisationNotAllowed => "policy.organisation_not_allowed",
+            PolicyError::ProviderNotAllowed => "policy.provider_not_allowed",
+            PolicyError::HostNotAllowed => "policy.host_not_allowed",
+        }
+    }
+}
+
 pub fn give_consent(state: &AppState, req: ConsentRequest) -> Result<()> {
     let now = time::OffsetDateTime::now_utc();
     Ok(state.lock().session.give_consent(&req, now)?)
@@ -262,7 +324,7 @@ struct LobbyEvent {
 /// for a meeting this computer cannot show.
 pub async fn decide_view<R: Runtime>(app: &AppHandle<R>) -> Result<View> {
     let state = app.state::<AppState>();
-    let settings = &state.settings;
+    let settings = &state.settings();
     let needs_browser = match settings.meeting_view {
         MeetingView::Embedded => false,
         MeetingView::Browser => true,
@@ -372,7 +434,9 @@ fn open_meeting<R: Runtime>(app: &AppHandle<R>, session_id: &str) -> Result<()> 
     let (ticket, generation) = {
         let mut inner = state.lock();
         // The consent gate again: the lobby may have outlived a change.
-        let ticket = inner.session.start_meeting(session_id)?;
+        let mut ticket = inner.session.start_meeting(session_id)?;
+        // A managed host list narrows where the meeting may go.
+        ticket.allowed_hosts = hosts::narrow(&ticket.allowed_hosts, state.settings().allowed_hosts.as_deref());
         (ticket, inner.generation)
     };
     let view = state.lock().view.clone().unwrap_or(View::Embedded);

@@ -4,7 +4,9 @@
 
 use serde::{Serialize, Serializer};
 
+use crate::controller::PolicyError;
 use crate::hosts::UrlProblem;
+use crate::settings::SettingsError;
 use crate::i18n;
 use crate::invite::InviteError;
 use crate::profile::ProfileError;
@@ -24,6 +26,10 @@ pub enum Error {
     Session(#[from] SessionError),
     #[error(transparent)]
     Wipe(#[from] WipeError),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
     #[error("link not allowed: {0}")]
     Link(UrlProblem),
     #[error("link was not offered by the app")]
@@ -50,6 +56,8 @@ impl Error {
             Error::Provider(e) => e.code(),
             Error::Session(e) => e.code(),
             Error::Wipe(e) => e.code(),
+            Error::Policy(e) => e.code(),
+            Error::Settings(e) => e.code(),
             Error::Link(p) => p.code(),
             Error::LinkNotOffered => "link.not_offered",
             Error::LinkOpenFailed => "link.open_failed",
@@ -104,6 +112,8 @@ mod tests {
             "consent.required", "consent.outdated", "consent.wrong_session", "consent.name_required",
             "wipe.failed", "link.not_offered", "link.open_failed", "app.window",
             "browser.none", "browser.chosen_missing", "browser.start_failed",
+            "policy.organisation_not_allowed", "policy.provider_not_allowed", "policy.host_not_allowed",
+            "settings.locked", "settings.invalid", "settings.write_failed",
         ];
         for lang in [Lang::De, Lang::En] {
             for c in codes {

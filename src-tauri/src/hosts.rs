@@ -218,6 +218,27 @@ impl HostPattern {
     }
 }
 
+impl HostPattern {
+    /// Every host `self` admits is admitted by `other` too.
+    pub fn is_covered_by(&self, other: &HostPattern) -> bool {
+        let under = |d: &str| d.len() > other.domain.len() + 1 && d.ends_with(&format!(".{}", other.domain));
+        match (self.wildcard, other.wildcard) {
+            (_, false) => !self.wildcard && self.domain == other.domain,
+            (false, true) => under(&self.domain),
+            (true, true) => self.domain == other.domain || under(&self.domain),
+        }
+    }
+}
+
+/// The patterns of `profile` that `policy` fully admits: a managed list of
+/// meeting hosts narrows the organisation's own list, never widens it.
+pub fn narrow(profile: &[HostPattern], policy: Option<&[HostPattern]>) -> Vec<HostPattern> {
+    match policy {
+        None => profile.to_vec(),
+        Some(policy) => profile.iter().filter(|p| policy.iter().any(|q| p.is_covered_by(q))).cloned().collect(),
+    }
+}
+
 pub fn any_matches(patterns: &[HostPattern], url: &Url) -> bool {
     patterns.iter().any(|p| p.matches(url))
 }
@@ -233,6 +254,23 @@ mod tests {
 
     const STRICT: UrlRules = UrlRules { allow_loopback_http: false };
     const DEMO: UrlRules = UrlRules { allow_loopback_http: true };
+
+    #[test]
+    fn policy_hosts_narrow_the_profile_hosts() {
+        let p = |s: &str| HostPattern::parse(s).unwrap();
+        assert!(p("bbb.example.org").is_covered_by(&p("bbb.example.org")));
+        assert!(p("bbb.example.org").is_covered_by(&p("*.example.org")));
+        assert!(p("*.meet.example.org").is_covered_by(&p("*.example.org")));
+        assert!(p("*.example.org").is_covered_by(&p("*.example.org")));
+        assert!(!p("*.example.org").is_covered_by(&p("bbb.example.org")));
+        assert!(!p("example.org").is_covered_by(&p("*.example.org")));
+        assert!(!p("bbb.evil-example.org").is_covered_by(&p("*.example.org")));
+        let profile = vec![p("bbb.example.org"), p("*.cdn.example.net"), p("meet.example.com")];
+        assert_eq!(narrow(&profile, None), profile);
+        let policy = vec![p("*.example.org"), p("*.example.net")];
+        assert_eq!(narrow(&profile, Some(&policy)), vec![p("bbb.example.org"), p("*.cdn.example.net")]);
+        assert!(narrow(&profile, Some(&[])).is_empty());
+    }
 
     #[test]
     fn accepts_plain_https() {

@@ -32,6 +32,14 @@ impl Lang {
 
 static CURRENT: OnceLock<Lang> = OnceLock::new();
 
+/// Fixes the language before first use (the `language` setting); `None`
+/// leaves it to the system locale.
+pub fn init(lang: Option<Lang>) {
+    if let Some(l) = lang {
+        let _ = CURRENT.set(l);
+    }
+}
+
 /// The language of this process, fixed at first use from the system locale.
 pub fn current() -> Lang {
     *CURRENT.get_or_init(|| {

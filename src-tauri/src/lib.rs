@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod cli;
+pub mod policy;
 pub mod commands;
 pub mod consent;
 pub mod controller;
@@ -62,20 +63,28 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
         commands::show_meeting,
         commands::open_external,
         commands::session_status,
+        commands::get_settings,
+        commands::set_setting,
     ])
 }
 
 /// Entry point of the binary: a subcommand, or the app.
 pub fn main_entry() {
-    logging::init();
+    // Settings first: they decide the log level and the language.
+    let setup = settings::Setup::load(UrlRules::from_env());
+    logging::init(setup.settings.log_level);
+    i18n::init(setup.settings.language);
+    for p in &setup.resolved.problems {
+        log::warn!("setting ignored: {}: {} ({})", p.origin, if p.key.is_empty() { "(file)" } else { &p.key }, p.problem);
+    }
     let args: Vec<String> = std::env::args().collect();
-    match cli::dispatch(&args) {
+    match cli::dispatch(&args, &setup) {
         cli::Outcome::Exit(code) => std::process::exit(code),
-        cli::Outcome::RunApp => run(args),
+        cli::Outcome::RunApp => run(args, setup),
     }
 }
 
-fn run(args: Vec<String>) {
+fn run(args: Vec<String>, setup: settings::Setup) {
     keep_gpu_caches_off_disk();
     let paths = match Paths::for_current_user() {
         Ok(p) => p,
@@ -85,22 +94,7 @@ fn run(args: Vec<String>) {
         }
     };
     let rules = UrlRules::from_env();
-    let default_profile = std::env::var("SPRECHZIMMER_PROFILE_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .and_then(|s| match hosts::check_remote_url(&s, rules) {
-            Ok(u) => Some(u),
-            Err(e) => {
-                log::warn!("SPRECHZIMMER_PROFILE_URL ignored: {e}");
-                None
-            }
-        });
-    let settings_file = dirs::config_dir().map(|d| settings::Settings::file_in(&d.join(wipe::IDENTIFIER)));
-    let (settings, problems) = settings::Settings::load(settings_file.as_deref(), |k| std::env::var(k).ok());
-    for p in &problems {
-        log::warn!("setting ignored ({}): {} {}", p.source, p.key, p.problem);
-    }
-    let state = AppState::new(rules, paths.clone()).with_default_profile(default_profile).with_settings(settings);
+    let state = AppState::new(rules, paths.clone()).with_setup(setup);
     let app = with_commands(tauri::Builder::<tauri::Wry>::new(), state)
         // First, so a second start hands its link over and exits before it
         // touches anything.

@@ -1,5 +1,5 @@
 //! A minimal stderr logger. Log lines carry codes and counts, never URLs,
-//! names or meeting IDs; `SPRECHZIMMER_LOG=info|debug` makes it talkative.
+//! names or meeting IDs; the `logLevel` setting makes it talkative.
 
 use log::{LevelFilter, Log, Metadata, Record};
 
@@ -19,14 +19,8 @@ impl Log for Stderr {
     fn flush(&self) {}
 }
 
-pub fn init() {
-    let level = match std::env::var("SPRECHZIMMER_LOG").as_deref() {
-        Ok("debug") => LevelFilter::Debug,
-        Ok("info") => LevelFilter::Info,
-        Ok("error") => LevelFilter::Error,
-        Ok("off") => LevelFilter::Off,
-        _ => LevelFilter::Warn,
-    };
+/// `level` comes from the `logLevel` setting (`SPRECHZIMMER_LOG`, policy).
+pub fn init(level: LevelFilter) {
     if log::set_logger(&Stderr).is_ok() {
         log::set_max_level(level);
     }

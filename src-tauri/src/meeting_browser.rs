@@ -9,7 +9,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use url::Url;
 
 use crate::browser::cdp::{self, Driver, Event};
@@ -51,7 +51,8 @@ pub fn open<R: Runtime>(
         std::fs::create_dir_all(&d)?;
     }
     let opening = crate::i18n::t(crate::i18n::current(), "meeting.opening");
-    let args = browser::chromium_args(&dirs, lang, is_root(), &opening);
+    let proxy = app.state::<crate::controller::AppState>().settings().proxy;
+    let args = browser::chromium_args(&dirs, lang, is_root(), &opening, proxy.as_ref());
     let env = browser::chromium_env(&dirs, dirs_home().as_deref(), |k| std::env::var_os(k));
     let media = vec![ticket.meeting.host_url().origin().ascii_serialization()];
     let driver = Arc::new(Mutex::new(Driver::new(entry, ticket.allowed_hosts.clone(), rules, media)));

@@ -79,7 +79,11 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &Sessio
     let newwin_app = app.clone();
     let perm_allowed = ticket.allowed_hosts.clone();
 
-    let window = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(entry))
+    let mut builder = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(entry));
+    if let Some(proxy) = state.settings().proxy {
+        builder = builder.proxy_url(proxy);
+    }
+    let window = builder
         .title(i18n::t(i18n::current(), "meeting.window_title"))
         .inner_size(1100.0, 760.0)
         .min_inner_size(640.0, 480.0)

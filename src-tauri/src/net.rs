@@ -54,9 +54,20 @@ impl Http {
         Http::with_timeouts(Duration::from_secs(8), Duration::from_secs(15))
     }
 
+    /// Through the configured proxy; without one, ureq follows the usual
+    /// `HTTPS_PROXY`/`ALL_PROXY` variables.
+    pub fn with_proxy(proxy: Option<&Url>) -> Http {
+        Http::build(Duration::from_secs(8), Duration::from_secs(15), proxy)
+    }
+
     /// `total` bounds the whole request, so a server that never answers
     /// cannot hang the lobby or the consent screen.
     pub fn with_timeouts(connect: Duration, total: Duration) -> Http {
+        Http::build(connect, total, None)
+    }
+
+    fn build(connect: Duration, total: Duration, proxy: Option<&Url>) -> Http {
+        let proxy = proxy.and_then(|p| ureq::Proxy::new(p.as_str()).ok()).or_else(ureq::Proxy::try_from_env);
         let tls = ureq::tls::TlsConfig::builder()
             // Organisations often run their own CA; the OS trust store knows it.
             .root_certs(ureq::tls::RootCerts::PlatformVerifier)
@@ -68,6 +79,7 @@ impl Http {
             .timeout_connect(Some(connect))
             .timeout_global(Some(total))
             .user_agent(concat!("Sprechzimmer/", env!("CARGO_PKG_VERSION")))
+            .proxy(proxy)
             .build();
         Http { agent: config.into() }
     }

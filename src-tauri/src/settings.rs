@@ -1,17 +1,20 @@
-//! The user's settings, from `settings.json` in the app's config folder, with
-//! environment overrides for support and tests. A value the app does not
-//! understand falls back to its default and is reported, never fatal.
-//! Managed policy will sit on top of this (see the policy issue).
+//! The effective settings the app runs with, read from `policy::Resolved`,
+//! and the user's own settings file (`settings.json` in the app's config
+//! folder), which the settings screen writes.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use serde_json::{Map, Value as Json};
+use url::Url;
 
 use crate::browser::BrowserKind;
+use crate::hosts::{HostPattern, UrlRules};
+use crate::i18n::Lang;
+use crate::policy::{self, Level, Resolved};
+use crate::provider::ProviderKind;
 
 pub const FILE_NAME: &str = "settings.json";
-pub const ENV_MEETING_VIEW: &str = "SPRECHZIMMER_MEETING_VIEW";
-pub const ENV_BROWSER: &str = "SPRECHZIMMER_BROWSER";
 
 /// Where meetings open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -22,17 +25,6 @@ pub enum MeetingView {
     Auto,
     Embedded,
     Browser,
-}
-
-impl MeetingView {
-    fn parse(s: &str) -> Option<MeetingView> {
-        match s {
-            "auto" => Some(MeetingView::Auto),
-            "embedded" => Some(MeetingView::Embedded),
-            "browser" => Some(MeetingView::Browser),
-            _ => None,
-        }
-    }
 }
 
 /// Which browser carries a meeting when the webview cannot.
@@ -47,33 +39,26 @@ pub enum BrowserChoice {
     Path(PathBuf),
 }
 
-impl BrowserChoice {
-    fn parse(s: &str) -> Option<BrowserChoice> {
-        if s == "auto" {
-            return Some(BrowserChoice::Auto);
-        }
-        if let Some(kind) = BrowserKind::from_name(s) {
-            return Some(BrowserChoice::Kind(kind));
-        }
-        let p = Path::new(s);
-        p.is_absolute().then(|| BrowserChoice::Path(p.to_path_buf()))
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub meeting_view: MeetingView,
     pub browser: BrowserChoice,
+    pub proxy: Option<Url>,
+    /// `None`: follow the system.
+    pub language: Option<Lang>,
+    pub log_level: log::LevelFilter,
+    /// The organisation plain room links belong to.
+    pub profile_url: Option<Url>,
+    /// Set by managed policy: only this organisation's invites are taken.
+    pub profile_locked: bool,
+    pub allowed_hosts: Option<Vec<HostPattern>>,
+    pub allowed_providers: Option<Vec<ProviderKind>>,
 }
 
-/// A setting that was ignored, and why. Carries no value: values can be
-/// paths with a user name in them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub source: &'static str,
-    pub key: String,
-    pub problem: &'static str,
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::from_resolved(&policy::resolve(&[], UrlRules::default()))
+    }
 }
 
 impl Settings {
@@ -81,117 +66,229 @@ impl Settings {
         config_dir.join(FILE_NAME)
     }
 
-    /// Defaults, then the file (if any), then the environment.
-    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> (Settings, Vec<Problem>) {
-        let mut s = Settings::default();
-        let mut problems = Vec::new();
-        if let Some(file) = file {
-            match std::fs::read(file) {
-                Ok(bytes) if bytes.len() > 64 * 1024 => problems.push(problem("file", "", "too_large")),
-                Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
-                    Ok(serde_json::Value::Object(map)) => {
-                        for (key, value) in map {
-                            s.apply("file", &key, value.as_str(), &mut problems);
-                        }
-                    }
-                    Ok(_) | Err(_) => problems.push(problem("file", "", "malformed")),
-                },
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(_) => problems.push(problem("file", "", "unreadable")),
-            }
-        }
-        for (var, key) in [(ENV_MEETING_VIEW, "meetingView"), (ENV_BROWSER, "browser")] {
-            if let Some(v) = env(var).filter(|v| !v.is_empty()) {
-                s.apply("environment", key, Some(&v), &mut problems);
-            }
-        }
-        (s, problems)
-    }
-
-    fn apply(&mut self, source: &'static str, key: &str, value: Option<&str>, problems: &mut Vec<Problem>) {
-        let ok = match (key, value) {
-            ("meetingView", Some(v)) => MeetingView::parse(v).map(|v| self.meeting_view = v).is_some(),
-            ("browser", Some(v)) => BrowserChoice::parse(v).map(|v| self.browser = v).is_some(),
-            ("meetingView" | "browser", None) => false,
-            _ => {
-                problems.push(problem(source, key, "unknown_key"));
-                return;
-            }
+    /// Values were validated by `policy::resolve`; anything else here is
+    /// a default.
+    pub fn from_resolved(r: &Resolved) -> Settings {
+        let meeting_view = match r.str("meetingView") {
+            Some("embedded") => MeetingView::Embedded,
+            Some("browser") => MeetingView::Browser,
+            _ => MeetingView::Auto,
         };
-        if !ok {
-            problems.push(problem(source, key, "invalid_value"));
+        let browser = match r.str("browser") {
+            None | Some("auto") => BrowserChoice::Auto,
+            Some(name) => BrowserKind::from_name(name).map(BrowserChoice::Kind).unwrap_or_else(|| BrowserChoice::Path(name.into())),
+        };
+        let language = match r.str("language") {
+            Some("de") => Some(Lang::De),
+            Some("en") => Some(Lang::En),
+            _ => None,
+        };
+        let log_level = match r.str("logLevel") {
+            Some("off") => log::LevelFilter::Off,
+            Some("error") => log::LevelFilter::Error,
+            Some("info") => log::LevelFilter::Info,
+            Some("debug") => log::LevelFilter::Debug,
+            _ => log::LevelFilter::Warn,
+        };
+        let allowed_hosts = r.list("allowedMeetingHosts").map(|l| l.iter().filter_map(|h| HostPattern::parse(h).ok()).collect());
+        let allowed_providers = r.list("allowedProviders").map(|l| {
+            l.iter()
+                .filter_map(|p| match p.as_str() {
+                    "bbb" => Some(ProviderKind::Bbb),
+                    "jitsi" => Some(ProviderKind::Jitsi),
+                    _ => None,
+                })
+                .collect()
+        });
+        Settings {
+            meeting_view,
+            browser,
+            proxy: r.str("proxyUrl").and_then(|u| Url::parse(u).ok()),
+            language,
+            log_level,
+            profile_url: r.str("organisationProfileUrl").and_then(|u| Url::parse(u).ok()),
+            profile_locked: r.get("organisationProfileUrl").is_some_and(|e| e.locked && e.value.is_some()),
+            allowed_hosts,
+            allowed_providers,
         }
     }
 }
 
-fn problem(source: &'static str, key: &str, what: &'static str) -> Problem {
-    Problem { source, key: key.chars().take(64).collect(), problem: what }
+/// What the process runs with, read once at start.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub resolved: Resolved,
+    pub settings: Settings,
+    /// The user's settings file, when the platform has a config folder.
+    pub user_file: Option<PathBuf>,
+}
+
+impl Setup {
+    pub fn defaults() -> Setup {
+        let resolved = policy::resolve(&[], UrlRules::default());
+        Setup { settings: Settings::from_resolved(&resolved), resolved, user_file: None }
+    }
+
+    pub fn load(rules: UrlRules) -> Setup {
+        let user_file = dirs::config_dir().map(|d| Settings::file_in(&d.join(crate::wipe::IDENTIFIER)));
+        let (layers, problems) = policy::sources::gather(user_file.as_deref(), |k| std::env::var(k).ok());
+        let mut resolved = policy::resolve(&layers, rules);
+        resolved.problems.extend(problems);
+        Setup { settings: Settings::from_resolved(&resolved), resolved, user_file }
+    }
+}
+
+/// One row of the settings screen.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingView {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub help: &'static str,
+    pub value: Option<Json>,
+    /// Named values to pick from; `None` for free text.
+    pub choices: Option<&'static [&'static str]>,
+    pub level: Level,
+    pub locked: bool,
+}
+
+/// What users may set, with the current value and whether policy locks it.
+pub fn view(resolved: &Resolved, lang: Lang) -> Vec<SettingView> {
+    let i = usize::from(lang == Lang::En);
+    policy::DEFS
+        .iter()
+        .filter(|d| d.user)
+        .filter_map(|d| {
+            let e = resolved.get(d.key)?;
+            let named = |v: &Option<Json>| v.as_ref().and_then(Json::as_str).is_none_or(|s| policy::definition::BROWSERS.contains(&s));
+            let choices = match d.kind {
+                policy::Kind::Choice(c) => Some(c),
+                // A path set by IT shows as text.
+                policy::Kind::Browser if named(&e.value) => Some(policy::definition::BROWSERS),
+                _ => None,
+            };
+            Some(SettingView { key: d.key, title: d.title[i], help: d.help[i], value: e.value.clone(), choices, level: e.level, locked: e.locked })
+        })
+        .collect()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("this setting is set by the organisation's policy")]
+    Locked,
+    #[error("not a setting users can change")]
+    NotUserSetting,
+    #[error("invalid value")]
+    Invalid,
+    #[error("no config folder is known for this user")]
+    NoConfigDir,
+    #[error("the settings file could not be written: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl SettingsError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SettingsError::Locked => "settings.locked",
+            SettingsError::NotUserSetting | SettingsError::Invalid => "settings.invalid",
+            SettingsError::NoConfigDir | SettingsError::Io(_) => "settings.write_failed",
+        }
+    }
+}
+
+/// Sets (or with `None`, removes) one key in the user's settings file,
+/// keeping the rest. Refuses what policy locks and what does not parse.
+pub fn save_user(file: &Path, resolved: &Resolved, key: &str, value: Option<&str>, rules: UrlRules) -> Result<(), SettingsError> {
+    let def = policy::definition::find(key).filter(|d| d.user).ok_or(SettingsError::NotUserSetting)?;
+    if resolved.is_locked(key) {
+        return Err(SettingsError::Locked);
+    }
+    let parsed = match value {
+        Some(v) => def.parse(&Json::from(v), rules).map_err(|_| SettingsError::Invalid)?,
+        None => None,
+    };
+    let mut map: Map<String, Json> = match policy::sources::json_file(file, Level::User) {
+        Ok(Some(l)) => l.values,
+        // A broken file is replaced rather than kept half-read.
+        Ok(None) | Err(_) => Map::new(),
+    };
+    match parsed {
+        Some(v) => map.insert(key.to_string(), v),
+        None => map.remove(key),
+    };
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = file.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&Json::Object(map)).expect("map serialises"))?;
+    std::fs::rename(&tmp, file)?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::{resolve, Layer};
+    use serde_json::json;
 
-    fn no_env(_: &str) -> Option<String> {
-        None
+    fn managed(values: Json) -> Layer {
+        Layer { level: Level::Managed, origin: "test policy".into(), values: values.as_object().unwrap().clone() }
     }
 
     #[test]
-    fn defaults_without_a_file() {
-        let t = tempfile::tempdir().unwrap();
-        let (s, p) = Settings::load(Some(&t.path().join("missing.json")), no_env);
-        assert_eq!(s, Settings::default());
-        assert!(p.is_empty());
+    fn defaults() {
+        let s = Settings::default();
         assert_eq!(s.meeting_view, MeetingView::Auto);
         assert_eq!(s.browser, BrowserChoice::Auto);
+        assert_eq!(s.language, None);
+        assert_eq!(s.log_level, log::LevelFilter::Warn);
+        assert_eq!((s.profile_url, s.profile_locked, s.allowed_hosts, s.allowed_providers), (None, false, None, None));
     }
 
     #[test]
-    fn file_then_environment() {
+    fn typed_from_policy() {
+        let r = resolve(
+            &[managed(json!({
+                "meetingView": "browser", "browser": "/opt/chromium/chrome", "language": "en", "logLevel": "debug",
+                "organisationProfileUrl": "https://beratung.example.org/profile.json",
+                "allowedMeetingHosts": ["*.example.org"], "allowedProviders": ["jitsi"], "proxyUrl": "http://proxy.example.org:3128"
+            }))],
+            UrlRules::default(),
+        );
+        let s = Settings::from_resolved(&r);
+        assert_eq!(s.meeting_view, MeetingView::Browser);
+        assert_eq!(s.browser, BrowserChoice::Path("/opt/chromium/chrome".into()));
+        assert_eq!(s.language, Some(Lang::En));
+        assert_eq!(s.log_level, log::LevelFilter::Debug);
+        assert!(s.profile_locked);
+        assert_eq!(s.allowed_hosts.unwrap()[0].to_string(), "*.example.org");
+        assert_eq!(s.allowed_providers, Some(vec![ProviderKind::Jitsi]));
+        assert_eq!(s.proxy.unwrap().as_str(), "http://proxy.example.org:3128/");
+        let env = Layer { level: Level::Environment, origin: "env".into(), values: json!({"organisationProfileUrl": "https://b.example.org/p.json"}).as_object().unwrap().clone() };
+        assert!(!Settings::from_resolved(&resolve(&[env], UrlRules::default())).profile_locked, "only policy locks");
+    }
+
+    #[test]
+    fn the_user_file_is_written_but_never_over_a_lock() {
         let t = tempfile::tempdir().unwrap();
-        let f = t.path().join(FILE_NAME);
-        std::fs::write(&f, r#"{"meetingView":"browser","browser":"chrome"}"#).unwrap();
-        let (s, p) = Settings::load(Some(&f), no_env);
-        assert_eq!((s.meeting_view, s.browser), (MeetingView::Browser, BrowserChoice::Kind(BrowserKind::Chrome)));
-        assert!(p.is_empty());
-        let env = |k: &str| (k == ENV_MEETING_VIEW).then(|| "embedded".to_string());
-        let (s, _) = Settings::load(Some(&f), env);
-        assert_eq!(s.meeting_view, MeetingView::Embedded, "the environment wins");
-        assert_eq!(s.browser, BrowserChoice::Kind(BrowserKind::Chrome));
-    }
+        let f = t.path().join("cfg").join(FILE_NAME);
+        let open = resolve(&[], UrlRules::default());
+        save_user(&f, &open, "meetingView", Some("browser"), UrlRules::default()).unwrap();
+        save_user(&f, &open, "language", Some("en"), UrlRules::default()).unwrap();
+        let v: Json = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        assert_eq!(v, json!({"meetingView": "browser", "language": "en"}));
+        save_user(&f, &open, "language", None, UrlRules::default()).unwrap();
+        let v: Json = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        assert_eq!(v, json!({"meetingView": "browser"}));
 
-    #[test]
-    fn bad_input_falls_back_and_is_reported() {
-        let t = tempfile::tempdir().unwrap();
-        let f = t.path().join(FILE_NAME);
-        let cases: &[(&str, &[&str])] = &[
-            ("{not json", &["malformed"]),
-            ("[1,2]", &["malformed"]),
-            (r#"{"meetingView":"sometimes"}"#, &["invalid_value"]),
-            (r#"{"meetingView":3}"#, &["invalid_value"]),
-            (r#"{"browser":"relative/chromium"}"#, &["invalid_value"]),
-            (r#"{"telemetry":"on","browser":"auto"}"#, &["unknown_key"]),
-        ];
-        for (text, expected) in cases {
-            std::fs::write(&f, text).unwrap();
-            let (s, p) = Settings::load(Some(&f), no_env);
-            assert_eq!(s, Settings::default(), "{text}");
-            let got: Vec<_> = p.iter().map(|p| p.problem).collect();
-            assert_eq!(&got, expected, "{text}");
-        }
-        std::fs::write(&f, vec![b' '; 70 * 1024]).unwrap();
-        assert_eq!(Settings::load(Some(&f), no_env).1[0].problem, "too_large");
-        let env = |_: &str| Some("nonsense".to_string());
-        let (s, p) = Settings::load(None, env);
-        assert_eq!(s, Settings::default());
-        assert_eq!(p.len(), 2);
-    }
-
-    #[test]
-    fn absolute_browser_paths_are_taken() {
-        let env = |k: &str| (k == ENV_BROWSER).then(|| "/opt/kiosk/chromium".to_string());
-        let (s, p) = Settings::load(None, env);
-        assert_eq!(s.browser, BrowserChoice::Path("/opt/kiosk/chromium".into()));
-        assert!(p.is_empty());
+        let locked = resolve(&[managed(json!({"meetingView": "embedded"}))], UrlRules::default());
+        assert!(matches!(save_user(&f, &locked, "meetingView", Some("auto"), UrlRules::default()), Err(SettingsError::Locked)));
+        assert!(matches!(save_user(&f, &open, "allowedMeetingHosts", Some("x.example.org"), UrlRules::default()), Err(SettingsError::NotUserSetting)));
+        assert!(matches!(save_user(&f, &open, "meetingView", Some("sometimes"), UrlRules::default()), Err(SettingsError::Invalid)));
+        let v: Json = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        assert_eq!(v, json!({"meetingView": "browser"}), "refused changes change nothing");
+        std::fs::write(&f, "{broken").unwrap();
+        save_user(&f, &open, "logLevel", Some("info"), UrlRules::default()).unwrap();
+        assert_eq!(serde_json::from_slice::<Json>(&std::fs::read(&f).unwrap()).unwrap(), json!({"logLevel": "info"}));
     }
 }

@@ -183,12 +183,16 @@ const CHROMIUM_FLAGS: &[&str] = &[
 /// The command line. The meeting URL is not on it: it carries session
 /// tokens, and a process list is readable by every local user. The page is
 /// sent over the pipe instead.
-pub fn chromium_args(dirs: &ProfileDirs, lang: &str, as_root: bool, opening: &str) -> Vec<OsString> {
+pub fn chromium_args(dirs: &ProfileDirs, lang: &str, as_root: bool, opening: &str, proxy: Option<&url::Url>) -> Vec<OsString> {
     let mut args: Vec<OsString> = CHROMIUM_FLAGS.iter().map(OsString::from).collect();
     let mut user_data = OsString::from("--user-data-dir=");
     user_data.push(dirs.profile());
     args.push(user_data);
     args.push(format!("--lang={lang}").into());
+    if let Some(p) = proxy {
+        let p = p.as_str().trim_end_matches('/');
+        args.push(format!("--proxy-server={p}").into());
+    }
     if as_root {
         // Chromium refuses to start as root with its sandbox on.
         args.push("--no-sandbox".into());
@@ -288,7 +292,7 @@ mod tests {
     fn command_line_keeps_the_browser_quiet_and_the_url_off() {
         let dirs = ProfileDirs { root: PathBuf::from("/tmp/s-1/browser") };
         let args: Vec<String> =
-            chromium_args(&dirs, "de", false, "Öffnen <script>").into_iter().map(|a| a.into_string().unwrap()).collect();
+            chromium_args(&dirs, "de", false, "Öffnen <script>", None).into_iter().map(|a| a.into_string().unwrap()).collect();
         for needed in ["--remote-debugging-pipe", "--no-first-run", "--disable-sync", "--disable-extensions", "--disable-background-networking", "--disable-component-update", "--disable-breakpad", "--user-data-dir=/tmp/s-1/browser/profile", "--lang=de"] {
             assert!(args.iter().any(|a| a == needed), "missing {needed}");
         }
@@ -298,7 +302,10 @@ mod tests {
         assert!(page.contains("Öffnen script"), "{page}");
         assert!(!args.iter().any(|a| a.contains("remote-debugging-port")), "never a TCP port");
         assert!(!args.iter().any(|a| a == "--no-sandbox"));
-        assert!(chromium_args(&dirs, "en", true, "").iter().any(|a| a == "--no-sandbox"));
+        assert!(chromium_args(&dirs, "en", true, "", None).iter().any(|a| a == "--no-sandbox"));
+        let proxy = url::Url::parse("socks5://127.0.0.1:1080").unwrap();
+        assert!(chromium_args(&dirs, "en", false, "", Some(&proxy)).iter().any(|a| a == "--proxy-server=socks5://127.0.0.1:1080"));
+        assert!(!args.iter().any(|a| a.starts_with("--proxy-server")), "no proxy unless configured");
     }
 
     #[test]

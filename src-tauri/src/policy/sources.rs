@@ -1,0 +1,295 @@
+//! Where values come from. Each platform's policy store is read into the
+//! same `Layer` (a JSON object); the platform code stays this small.
+//!
+//! - Linux: `/etc/sprechzimmer/policies/{recommended,managed}/*.json`,
+//!   Chromium-style; files in name order, a later file wins.
+//! - Windows: `HKCU\SOFTWARE\Policies\Sprechzimmer`, then
+//!   `HKLM\SOFTWARE\Policies\Sprechzimmer` (the machine wins).
+//! - macOS: managed preferences for `de.sprechzimmer.desktop`, per user and
+//!   per machine (the machine wins).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value as Json};
+
+use super::{Layer, Level, Problem};
+
+pub const MAX_FILE: u64 = 256 * 1024;
+pub const POLICY_DIR: &str = "/etc/sprechzimmer/policies";
+pub const REGISTRY_KEY: &str = r"SOFTWARE\Policies\Sprechzimmer";
+pub const MAC_DOMAIN: &str = "de.sprechzimmer.desktop";
+
+/// Environment variables that stand for settings (support, tests, demo).
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    ("SPRECHZIMMER_PROFILE_URL", "organisationProfileUrl"),
+    ("SPRECHZIMMER_MEETING_VIEW", "meetingView"),
+    ("SPRECHZIMMER_BROWSER", "browser"),
+    ("SPRECHZIMMER_PROXY", "proxyUrl"),
+    ("SPRECHZIMMER_LANGUAGE", "language"),
+    ("SPRECHZIMMER_LOG", "logLevel"),
+];
+
+pub fn environment(get: impl Fn(&str) -> Option<String>) -> Layer {
+    let mut values = Map::new();
+    for (var, key) in ENVIRONMENT {
+        if let Some(v) = get(var).filter(|v| !v.is_empty()) {
+            values.insert(key.to_string(), Json::from(v));
+        }
+    }
+    Layer { level: Level::Environment, origin: "SPRECHZIMMER_* variables".into(), values }
+}
+
+/// A JSON object file. A missing file is no layer and no problem.
+pub fn json_file(path: &Path, level: Level) -> Result<Option<Layer>, Problem> {
+    let origin = path.display().to_string();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) => return Err(Problem::new(&origin, "", "unreadable")),
+    };
+    if !meta.is_file() {
+        return Err(Problem::new(&origin, "", "not_a_file"));
+    }
+    if meta.len() > MAX_FILE {
+        return Err(Problem::new(&origin, "", "too_large"));
+    }
+    let bytes = std::fs::read(path).map_err(|_| Problem::new(&origin, "", "unreadable"))?;
+    match serde_json::from_slice::<Json>(&bytes) {
+        Ok(Json::Object(values)) => Ok(Some(Layer { level, origin, values })),
+        Ok(_) => Err(Problem::new(&origin, "", "not_an_object")),
+        Err(_) => Err(Problem::new(&origin, "", "malformed_json")),
+    }
+}
+
+/// Every `*.json` in `dir`, in name order.
+pub fn json_dir(dir: &Path, level: Level) -> (Vec<Layer>, Vec<Problem>) {
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect(),
+        Err(_) => return (vec![], vec![]),
+    };
+    files.sort();
+    let mut layers = Vec::new();
+    let mut problems = Vec::new();
+    for f in files.iter().take(100) {
+        match json_file(f, level) {
+            Ok(Some(l)) => layers.push(l),
+            Ok(None) => {}
+            Err(p) => problems.push(p),
+        }
+    }
+    (layers, problems)
+}
+
+/// A property list (XML or binary), as macOS stores managed preferences.
+pub fn plist_file(path: &Path, level: Level) -> Result<Option<Layer>, Problem> {
+    let origin = path.display().to_string();
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE => return Err(Problem::new(&origin, "", "too_large")),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) => return Err(Problem::new(&origin, "", "unreadable")),
+    }
+    let value = plist::Value::from_file(path).map_err(|_| Problem::new(&origin, "", "malformed_plist"))?;
+    match plist_to_json(value) {
+        Json::Object(values) => Ok(Some(Layer { level, origin, values })),
+        _ => Err(Problem::new(&origin, "", "not_an_object")),
+    }
+}
+
+fn plist_to_json(v: plist::Value) -> Json {
+    match v {
+        plist::Value::Dictionary(d) => Json::Object(d.into_iter().map(|(k, v)| (k, plist_to_json(v))).collect()),
+        plist::Value::Array(a) => Json::Array(a.into_iter().map(plist_to_json).collect()),
+        plist::Value::String(s) => Json::String(s),
+        plist::Value::Boolean(b) => Json::Bool(b),
+        plist::Value::Integer(i) => i.as_signed().map(Json::from).unwrap_or(Json::Null),
+        plist::Value::Real(r) => serde_json::Number::from_f64(r).map(Json::Number).unwrap_or(Json::Null),
+        _ => Json::Null,
+    }
+}
+
+/// The policy root on Linux. Debug builds (the tests) may point it
+/// elsewhere; a release build always reads `/etc`, so a user cannot step
+/// around a managed policy with an environment variable.
+pub fn linux_policy_root() -> PathBuf {
+    if cfg!(debug_assertions) {
+        if let Some(dir) = std::env::var_os("SPRECHZIMMER_POLICY_ROOT") {
+            return PathBuf::from(dir);
+        }
+    }
+    PathBuf::from(POLICY_DIR)
+}
+
+/// The platform's policy layers (recommended and managed).
+pub fn system() -> (Vec<Layer>, Vec<Problem>) {
+    #[cfg(windows)]
+    {
+        windows::read()
+    }
+    #[cfg(target_os = "macos")]
+    {
+        let mut layers = Vec::new();
+        let mut problems = Vec::new();
+        let user = std::env::var("USER").unwrap_or_default();
+        let base = Path::new("/Library/Managed Preferences");
+        let mut paths = Vec::new();
+        if !user.is_empty() && !user.contains('/') {
+            paths.push(base.join(&user).join(format!("{MAC_DOMAIN}.plist")));
+        }
+        paths.push(base.join(format!("{MAC_DOMAIN}.plist")));
+        for p in paths {
+            match plist_file(&p, Level::Managed) {
+                Ok(Some(l)) => layers.push(l),
+                Ok(None) => {}
+                Err(e) => problems.push(e),
+            }
+        }
+        (layers, problems)
+    }
+    #[cfg(not(any(windows, target_os = "macos")))]
+    {
+        let root = linux_policy_root();
+        let (mut layers, mut problems) = json_dir(&root.join("recommended"), Level::Recommended);
+        let (managed, p2) = json_dir(&root.join("managed"), Level::Managed);
+        layers.extend(managed);
+        problems.extend(p2);
+        (layers, problems)
+    }
+}
+
+#[cfg(windows)]
+mod windows {
+    use super::*;
+    use windows_registry::{Type, CURRENT_USER, LOCAL_MACHINE};
+
+    pub fn read() -> (Vec<Layer>, Vec<Problem>) {
+        let mut layers = Vec::new();
+        let mut problems = Vec::new();
+        // User policy first: the machine's, read later, wins.
+        for (root, name) in [(CURRENT_USER, "HKCU"), (LOCAL_MACHINE, "HKLM")] {
+            let origin = format!(r"{name}\{REGISTRY_KEY}");
+            let Ok(key) = root.open(REGISTRY_KEY) else { continue };
+            let Ok(values) = key.values() else {
+                problems.push(Problem::new(&origin, "", "unreadable"));
+                continue;
+            };
+            let mut map = Map::new();
+            for (value_name, value) in values {
+                let json = match value.ty() {
+                    Type::U32 => u32::try_from(value).ok().map(|n| Json::from(n.to_string())),
+                    Type::String | Type::ExpandString => String::try_from(value).ok().map(Json::from),
+                    Type::MultiString => Vec::<String>::try_from(value).ok().map(Json::from),
+                    _ => None,
+                };
+                match json {
+                    Some(j) => {
+                        map.insert(value_name, j);
+                    }
+                    None => problems.push(Problem::new(&origin, &value_name, "wrong_type")),
+                }
+            }
+            layers.push(Layer { level: Level::Managed, origin, values: map });
+        }
+        (layers, problems)
+    }
+}
+
+/// Everything, lowest first: system recommended, the user's file, the
+/// environment, system managed.
+pub fn gather(user_file: Option<&Path>, get_env: impl Fn(&str) -> Option<String>) -> (Vec<Layer>, Vec<Problem>) {
+    let (mut layers, mut problems) = system();
+    if let Some(f) = user_file {
+        match json_file(f, Level::User) {
+            Ok(Some(l)) => layers.push(l),
+            Ok(None) => {}
+            Err(p) => problems.push(p),
+        }
+    }
+    layers.push(environment(get_env));
+    (layers, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hosts::UrlRules;
+    use crate::policy::resolve;
+
+    #[test]
+    fn linux_directories_recommended_and_managed() {
+        let t = tempfile::tempdir().unwrap();
+        let (rec, man) = (t.path().join("recommended"), t.path().join("managed"));
+        std::fs::create_dir_all(&rec).unwrap();
+        std::fs::create_dir_all(&man).unwrap();
+        std::fs::write(rec.join("a.json"), r#"{"meetingView":"browser","language":"en"}"#).unwrap();
+        std::fs::write(man.join("10-org.json"), r#"{"allowedProviders":["jitsi"],"language":"en"}"#).unwrap();
+        std::fs::write(man.join("20-site.json"), r#"{"language":"de"}"#).unwrap();
+        std::fs::write(man.join("notes.txt"), "not read").unwrap();
+        let (mut layers, problems) = json_dir(&rec, Level::Recommended);
+        let (m, p2) = json_dir(&man, Level::Managed);
+        layers.extend(m);
+        assert!(problems.is_empty() && p2.is_empty());
+        layers.push(Layer { level: Level::User, origin: "u".into(), values: serde_json::json!({"meetingView": "embedded"}).as_object().unwrap().clone() });
+        let r = resolve(&layers, UrlRules::default());
+        assert_eq!(r.str("meetingView"), Some("embedded"), "the user beats a recommendation");
+        assert_eq!(r.str("language"), Some("de"), "a later managed file wins");
+        assert!(r.get("language").unwrap().origin.ends_with("20-site.json"));
+        assert!(r.is_locked("allowedProviders"));
+    }
+
+    #[test]
+    fn hostile_files_are_problems_not_crashes() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        std::fs::write(d.join("1-broken.json"), "{\"language\": ").unwrap();
+        std::fs::write(d.join("2-array.json"), "[1,2,3]").unwrap();
+        std::fs::write(d.join("3-huge.json"), vec![b' '; (MAX_FILE + 1) as usize]).unwrap();
+        std::fs::write(d.join("4-binary.json"), [0xff, 0xfe, 0x00, 0x01]).unwrap();
+        std::fs::create_dir(d.join("5-dir.json")).unwrap();
+        std::fs::write(d.join("6-deep.json"), format!("{}{}", "[".repeat(10_000), "]".repeat(10_000))).unwrap();
+        std::fs::write(d.join("7-good.json"), r#"{"logLevel":"info"}"#).unwrap();
+        let (layers, problems) = json_dir(d, Level::Managed);
+        assert_eq!(layers.len(), 1, "only the good file");
+        let kinds: Vec<&str> = problems.iter().map(|p| p.problem).collect();
+        assert_eq!(kinds, ["malformed_json", "not_an_object", "too_large", "malformed_json", "not_a_file", "malformed_json"]);
+        assert!(json_dir(&d.join("missing"), Level::Managed).0.is_empty());
+    }
+
+    #[test]
+    fn mac_managed_preferences_as_plist() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("de.sprechzimmer.desktop.plist");
+        std::fs::write(
+            &p,
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0"><dict>
+  <key>allowedMeetingHosts</key><array><string>bbb.example.org</string></array>
+  <key>meetingView</key><string>embedded</string>
+  <key>logLevel</key><integer>3</integer>
+</dict></plist>"#,
+        )
+        .unwrap();
+        let layer = plist_file(&p, Level::Managed).unwrap().unwrap();
+        let r = resolve(&[layer], UrlRules::default());
+        assert_eq!(r.list("allowedMeetingHosts"), Some(vec!["bbb.example.org".to_string()]));
+        assert_eq!(r.str("meetingView"), Some("embedded"));
+        assert_eq!(r.str("logLevel"), Some("warn"), "a number is the wrong type");
+        assert_eq!(r.problems[0].problem, "wrong_type");
+        std::fs::write(&p, "<plist><dict><key>x</key>").unwrap();
+        assert_eq!(plist_file(&p, Level::Managed).unwrap_err().problem, "malformed_plist");
+    }
+
+    #[test]
+    fn environment_variables_map_to_keys() {
+        let l = environment(|k| match k {
+            "SPRECHZIMMER_MEETING_VIEW" => Some("browser".into()),
+            "SPRECHZIMMER_LOG" => Some("debug".into()),
+            "SPRECHZIMMER_BROWSER" => Some(String::new()),
+            _ => None,
+        });
+        assert_eq!(l.values.len(), 2);
+        assert_eq!(l.values["meetingView"], "browser");
+        assert_eq!(l.values["logLevel"], "debug");
+    }
+}
