@@ -108,6 +108,9 @@ class MsiTest(unittest.TestCase):
             wix = json.load(f)["bundle"]["windows"]["wix"]
         self.assertEqual(wix["fragmentPaths"], ["src-tauri/wix/policy.wxs"])
         self.assertEqual(wix["componentRefs"], ["SprechzimmerPolicy"])
+        with open(os.path.join(ROOT, "tauri.conf.json")) as f:
+            windows = json.load(f)["bundle"]["windows"]
+        self.assertEqual(windows["webviewInstallMode"], {"type": "skip"}, "a silent install downloads nothing")
         frag = ET.parse(os.path.join(ROOT, "src-tauri", "wix", "policy.wxs")).getroot()
         props = frag.findall(f".//{{{WIX_NS}}}Property")
         self.assertTrue(props)
