@@ -15,7 +15,7 @@ packages=(
   # run the demo and the simulated servers
   python3
   # end-to-end tests: a private X server, D-Bus session, WebKit's WebDriver
-  xvfb xauth dbus-x11 webkit2gtk-driver gnome-keyring procps
+  xvfb xauth dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools procps
   # the fallback meeting browser where WebKitGTK lacks WebRTC (Debian 12)
   chromium
   # packaging tests: a test MSI from the WiX fragment, and the Tauri CLI

@@ -3,6 +3,7 @@
 import * as i18n from './i18n.js';
 import { render, appendLinked } from './richtext.js';
 import { openSettings } from './settings.js';
+import * as counsellor from './counsellor.js';
 
 const { invoke } = window.__TAURI__.core;
 const { listen } = window.__TAURI__.event;
@@ -194,6 +195,11 @@ function renderLobby(view) {
 // ---- meeting and end ----
 
 function onMeeting(state) {
+  // The counsellor's own meeting: the counsellor screen shows its state.
+  if (counsellor.running) {
+    counsellor.onMeetingState(state);
+    return;
+  }
   clearInterval(countdownTimer);
   const status = $('meeting-status');
   status.dataset.state = state;
@@ -296,6 +302,7 @@ async function main() {
     }
   });
   $('settings-done').addEventListener('click', () => show('start'));
+  counsellor.wire({ show, toast, showError, messageOf, openExternal });
   $('error-back').addEventListener('click', backToStart);
 
   await listen('app://invite', pickUpInvite);
@@ -304,8 +311,17 @@ async function main() {
   await listen('session://meeting', (ev) => onMeeting(ev.payload));
   await listen('session://ended', (ev) => onEnded(ev.payload));
   await listen('session://external-link', (ev) => onExternalLink(ev.payload));
+  await listen('counsellor://running', (ev) => counsellor.onRunning(ev.payload));
+  // The tray asks for a screen: at window creation (#hash) or later (event).
+  const goTo = (screen) => {
+    if (screen === 'counsellor') return counsellor.open();
+    if (screen === 'settings') return $('open-settings').click();
+    return show('start');
+  };
+  await listen('app://show', (ev) => goTo(ev.payload));
 
   show('start');
+  if (location.hash) goTo(location.hash.slice(1));
   document.body.dataset.ready = 'true';
   await pickUpInvite();
 }

@@ -13,4 +13,11 @@ pub const ALL: &[&str] = &[
     "session_status",
     "get_settings",
     "set_setting",
+    "counsellor_status",
+    "counsellor_setup",
+    "counsellor_consent",
+    "counsellor_remove",
+    "counsellor_start",
+    "counsellor_end",
+    "counsellor_mail_invite",
 ];

@@ -6,6 +6,7 @@ use tauri::{AppHandle, Runtime, State};
 
 use crate::consent::ConsentRequest;
 use crate::controller::{self, AppState, ConsentView, Ended};
+use crate::counsellor_app;
 use crate::error::Result;
 use crate::i18n::{self, Lang};
 use crate::session::Phase;
@@ -74,6 +75,41 @@ pub fn get_settings(state: State<'_, AppState>) -> Vec<crate::settings::SettingV
 #[tauri::command]
 pub fn set_setting(state: State<'_, AppState>, key: String, value: Option<String>) -> Result<Vec<crate::settings::SettingView>> {
     controller::set_setting(&state, &key, value)
+}
+
+#[tauri::command]
+pub async fn counsellor_status<R: Runtime>(app: AppHandle<R>) -> Result<counsellor_app::CounsellorView> {
+    counsellor_app::status(&app).await
+}
+
+#[tauri::command]
+pub async fn counsellor_setup<R: Runtime>(app: AppHandle<R>, request: counsellor_app::SetupRequest) -> Result<counsellor_app::CounsellorView> {
+    counsellor_app::setup(&app, request).await
+}
+
+#[tauri::command]
+pub async fn counsellor_consent<R: Runtime>(app: AppHandle<R>, privacy_digest: String, terms_digest: String) -> Result<counsellor_app::CounsellorView> {
+    counsellor_app::give_consent(&app, privacy_digest, terms_digest).await
+}
+
+#[tauri::command]
+pub fn counsellor_remove<R: Runtime>(app: AppHandle<R>) -> Result<()> {
+    counsellor_app::remove(&app)
+}
+
+#[tauri::command]
+pub async fn counsellor_start<R: Runtime>(app: AppHandle<R>, request: counsellor_app::StartRequest) -> Result<counsellor_app::RunningView> {
+    counsellor_app::start_session(&app, request).await
+}
+
+#[tauri::command]
+pub async fn counsellor_end<R: Runtime>(app: AppHandle<R>) -> Result<()> {
+    counsellor_app::end_session(&app).await
+}
+
+#[tauri::command]
+pub fn counsellor_mail_invite<R: Runtime>(app: AppHandle<R>) -> Result<()> {
+    counsellor_app::mail_invite(&app)
 }
 
 #[tauri::command]

@@ -84,6 +84,8 @@ struct ActiveMeeting {
     stage: bbb::Stage,
     /// Names this meeting's host page (Jitsi); other requests get nothing.
     host_nonce: String,
+    /// The counsellor's own meeting (started from the app).
+    moderator: bool,
 }
 
 #[derive(Default)]
@@ -176,7 +178,7 @@ pub fn link_from_args<I: IntoIterator<Item = String>>(args: I) -> Option<String>
         .find(|a| starts(a, "sprechzimmer:") || starts(a, "https://") || starts(a, "http://"))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DocView {
     pub title: String,
@@ -187,7 +189,7 @@ pub struct DocView {
 }
 
 impl DocView {
-    fn new(d: &Document, lang: Lang) -> DocView {
+    pub fn new(d: &Document, lang: Lang) -> DocView {
         DocView {
             title: d.title.get(lang).to_string(),
             text: d.text.get(lang).to_string(),
@@ -440,6 +442,32 @@ fn open_meeting<R: Runtime>(app: &AppHandle<R>, session_id: &str) -> Result<()> 
         (ticket, inner.generation)
     };
     let view = state.lock().view.clone().unwrap_or(View::Embedded);
+    launch_meeting(app, ticket, view, generation, false)
+}
+
+/// The counsellor's own view of a session they started: the same isolated
+/// meeting window (or fallback browser), the same wipe at the end.
+pub fn open_moderator_meeting<R: Runtime>(app: &AppHandle<R>, mut ticket: MeetingTicket, view: View) -> Result<()> {
+    let state = app.state::<AppState>();
+    let generation = {
+        let mut inner = state.lock();
+        if inner.session.phase() != Phase::Idle || inner.meeting.is_some() {
+            return Err(SessionError::Busy.into());
+        }
+        inner.view = Some(view.clone());
+        inner.generation
+    };
+    ticket.allowed_hosts = hosts::narrow(&ticket.allowed_hosts, state.settings().allowed_hosts.as_deref());
+    launch_meeting(app, ticket, view, generation, true)
+}
+
+/// Whether the running meeting is a counsellor's.
+pub fn is_moderator_meeting(state: &AppState) -> bool {
+    state.lock().meeting.as_ref().is_some_and(|m| m.moderator)
+}
+
+fn launch_meeting<R: Runtime>(app: &AppHandle<R>, ticket: MeetingTicket, view: View, generation: u64, moderator: bool) -> Result<()> {
+    let state = app.state::<AppState>();
     let dir = SessionDir::create(&state.paths).map_err(|e| Error::Wipe(e.into()))?;
     let host_nonce = hex::encode(rand::random::<[u8; 16]>());
     let lang = i18n::current().code();
@@ -449,8 +477,14 @@ fn open_meeting<R: Runtime>(app: &AppHandle<R>, session_id: &str) -> Result<()> 
         (Meeting::Jitsi(j), View::Browser(_)) => jitsi::direct_room_url(j, &ticket.display_name, lang),
     };
     // Registered before the window exists: its first request needs the nonce.
-    state.lock().meeting =
-        Some(ActiveMeeting { ticket: ticket.clone(), browser: None, dir: None, stage: bbb::Stage::Joining, host_nonce });
+    state.lock().meeting = Some(ActiveMeeting {
+        ticket: ticket.clone(),
+        browser: None,
+        dir: None,
+        stage: bbb::Stage::Joining,
+        host_nonce,
+        moderator,
+    });
     let browser = match &view {
         View::Embedded => {
             emit_view(app, None);
@@ -537,7 +571,7 @@ pub fn serve_meeting_host(state: &AppState, webview_label: &str, uri: &str) -> O
         return None;
     }
     let csp_nonce = hex::encode(rand::random::<[u8; 16]>());
-    Some(jitsi::host_page(j, &m.ticket.display_name, i18n::current().code(), &csp_nonce))
+    Some(jitsi::host_page(j, &m.ticket.display_name, i18n::current().code(), &csp_nonce, m.moderator))
 }
 
 /// The Jitsi host page reported something.
@@ -564,6 +598,7 @@ pub fn on_jitsi_signal<R: Runtime>(app: &AppHandle<R>, signal: jitsi::Signal) {
         jitsi::Signal::Kicked => spawn_end(app, EndReason::Removed, None),
         jitsi::Signal::Denied => spawn_end(app, EndReason::Denied, None),
         jitsi::Signal::Failed => spawn_end(app, EndReason::Failed, Some("meeting.failed")),
+        jitsi::Signal::ClientKnocking => crate::counsellor_app::notify_client_waiting(&app),
     }
 }
 
@@ -739,6 +774,7 @@ pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Opti
         browsing_data_cleared,
         wipe_complete,
     };
+    crate::counsellor_app::forget_running(app);
     log::info!("session ended: {:?} ({})", reason, code.unwrap_or("-"));
     let _ = app.emit_to(MAIN_WINDOW, events::ENDED, ended.clone());
     Some(ended)
@@ -820,7 +856,7 @@ mod tests {
             display_name: "Kim".into(),
         };
         state.lock().meeting =
-            Some(ActiveMeeting { ticket, browser: None, dir: None, stage: bbb::Stage::Joining, host_nonce: nonce.into() });
+            Some(ActiveMeeting { ticket, browser: None, dir: None, stage: bbb::Stage::Joining, host_nonce: nonce.into(), moderator: false });
         (state, dir)
     }
 

@@ -29,6 +29,8 @@ pub enum Error {
     #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error(transparent)]
+    Counsellor(#[from] crate::counsellor::CounsellorError),
+    #[error(transparent)]
     Settings(#[from] SettingsError),
     #[error("link not allowed: {0}")]
     Link(UrlProblem),
@@ -57,6 +59,7 @@ impl Error {
             Error::Session(e) => e.code(),
             Error::Wipe(e) => e.code(),
             Error::Policy(e) => e.code(),
+            Error::Counsellor(e) => e.code(),
             Error::Settings(e) => e.code(),
             Error::Link(p) => p.code(),
             Error::LinkNotOffered => "link.not_offered",
@@ -114,6 +117,9 @@ mod tests {
             "browser.none", "browser.chosen_missing", "browser.start_failed",
             "policy.organisation_not_allowed", "policy.provider_not_allowed", "policy.host_not_allowed",
             "settings.locked", "settings.invalid", "settings.write_failed",
+            "counsellor.not_set_up", "counsellor.damaged", "counsellor.invalid", "counsellor.secret_missing",
+            "counsellor.keyring", "counsellor.wrong_secret", "counsellor.not_in_profile", "counsellor.no_terms",
+            "counsellor.consent_required", "counsellor.no_session", "counsellor.write_failed",
         ];
         for lang in [Lang::De, Lang::En] {
             for c in codes {

@@ -11,6 +11,8 @@ pub mod policy;
 pub mod commands;
 pub mod consent;
 pub mod controller;
+pub mod counsellor;
+pub mod counsellor_app;
 pub mod error;
 pub mod hosts;
 pub mod i18n;
@@ -24,6 +26,7 @@ pub mod profile;
 pub mod provider;
 pub mod session;
 pub mod settings;
+pub mod tray;
 pub mod webview_probe;
 pub mod wipe;
 
@@ -37,7 +40,9 @@ use wipe::Paths;
 /// What the real app and the mock-runtime tests share: the state and the
 /// commands, nothing that needs a desktop session.
 pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    let config_dir = state.setup().user_file.as_ref().and_then(|f| f.parent().map(std::path::Path::to_path_buf));
     base.manage(state)
+        .manage(counsellor_app::CounsellorState::new(config_dir))
         .register_uri_scheme_protocol(provider::jitsi::HOST_SCHEME, |ctx, request| {
             let state = ctx.app_handle().state::<AppState>();
             let uri = request.uri().to_string();
@@ -65,6 +70,13 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
         commands::session_status,
         commands::get_settings,
         commands::set_setting,
+        commands::counsellor_status,
+        commands::counsellor_setup,
+        commands::counsellor_consent,
+        commands::counsellor_remove,
+        commands::counsellor_start,
+        commands::counsellor_end,
+        commands::counsellor_mail_invite,
     ])
 }
 
@@ -106,9 +118,12 @@ fn run(args: Vec<String>, setup: settings::Setup) {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
         .setup(move |app| {
             startup_wipe(app, &paths);
-            create_main_window(app.handle(), &paths)?;
+            open_main_window(app.handle(), None)?;
+            tray::ensure(app.handle());
             if let Some(link) = controller::link_from_args(args.into_iter().skip(1)) {
                 controller::receive_link(app.handle(), link);
             }
@@ -122,6 +137,12 @@ fn run(args: Vec<String>, setup: settings::Setup) {
             std::process::exit(1);
         });
     app.run(|app, event| {
+        // With a tray, the app lives on when its last window closes.
+        if let RunEvent::ExitRequested { api, code: None, .. } = &event {
+            if tray::exists(app) {
+                api.prevent_exit();
+            }
+        }
         if let RunEvent::Exit = event {
             // Quitting mid-session is a session end like any other.
             controller::end_session(app, EndReason::Quit, None);
@@ -168,8 +189,14 @@ pub(crate) fn is_app_url(url: &url::Url) -> bool {
     }
 }
 
-fn create_main_window<R: Runtime>(app: &AppHandle<R>, paths: &Paths) -> tauri::Result<()> {
-    WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
+/// The app's window, on `screen` (`#counsellor`, `#settings`) if given.
+pub(crate) fn open_main_window<R: Runtime>(app: &AppHandle<R>, screen: Option<&str>) -> tauri::Result<()> {
+    let paths = app.state::<AppState>().paths.clone();
+    let page = match screen {
+        Some(s) => format!("index.html#{s}"),
+        None => "index.html".to_string(),
+    };
+    WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App(page.into()))
         .title("Sprechzimmer")
         .inner_size(760.0, 820.0)
         .min_inner_size(520.0, 600.0)
@@ -183,12 +210,23 @@ fn create_main_window<R: Runtime>(app: &AppHandle<R>, paths: &Paths) -> tauri::R
         .on_window_event({
             let app = app.clone();
             move |event| {
-                // The main window is the app: closing it ends the session
-                // (and wipes) even while the meeting window is still open.
-                if let tauri::WindowEvent::CloseRequested { .. } = event {
-                    controller::end_session(&app, EndReason::Quit, None);
-                    app.exit(0);
+                let tauri::WindowEvent::CloseRequested { api, .. } = event else { return };
+                if tray::exists(&app) {
+                    // Counsellors keep the app in the tray: the window goes,
+                    // with its webview; a running session goes on.
+                    api.prevent_close();
+                    let app = app.clone();
+                    tauri::async_runtime::spawn(async move {
+                        if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+                            let _ = w.destroy();
+                        }
+                    });
+                    return;
                 }
+                // Without a tray the window is the app: closing it ends the
+                // session (and wipes) even while the meeting window is open.
+                controller::end_session(&app, EndReason::Quit, None);
+                app.exit(0);
             }
         });
     Ok(())

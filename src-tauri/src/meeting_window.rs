@@ -152,6 +152,17 @@ pub fn focus<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+pub fn is_focused<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.get_webview_window(LABEL).is_some_and(|w| w.is_focused().unwrap_or(false))
+}
+
+/// The counsellor's Jitsi view ends the conference for everyone.
+pub fn end_conference<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window(LABEL) {
+        let _ = w.eval("window.sprechzimmerEndConference && window.sprechzimmerEndConference()");
+    }
+}
+
 /// Clears the meeting webview's browsing data, then destroys the window.
 /// Returns whether the clear call succeeded (or there was no window left).
 pub fn close_and_clear<R: Runtime>(app: &AppHandle<R>) -> bool {

@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "sim"))
 import bbb_sim  # noqa: E402
 
 APP = os.environ.get("SPRECHZIMMER_BIN", os.path.join(ROOT, "target", "debug", "sprechzimmer"))
+ISOLATED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "isolated-app.sh")
 TAURI_DRIVER = shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver")
 NATIVE_DRIVER = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
 ARTIFACTS = os.environ.get("E2E_ARTIFACTS", os.path.join(ROOT, "target", "e2e"))
@@ -112,7 +113,11 @@ class Sim:
         return json.loads(self.get(f"{self.base}/sim/{path}"))
 
     def guests(self, meeting_id):
-        return [u for u in self.state()["meetings"][meeting_id]["users"] if u["guest"]]
+        return [u for u in self.guests_all(meeting_id) if u["guest"]]
+
+    def guests_all(self, meeting_id):
+        """Everyone who joined, moderators too."""
+        return self.state()["meetings"][meeting_id]["users"]
 
     def calls(self, name):
         return [e for e in self.state()["log"] if e["path"] == f"/bigbluebutton/api/{name}"]
@@ -180,6 +185,7 @@ class TestHome:
             # The embedded meeting window is what Windows and macOS use; the
             # fallback browser's own tests switch back to automatic choice.
             "SPRECHZIMMER_MEETING_VIEW": "embedded",
+            "SPRECHZIMMER_ISOLATED_BIN": APP,
         })
         env.update(self.extra_env)
         env["LANG"] = self.lang
@@ -289,7 +295,9 @@ def kill_strays(home):
 class App:
     """The real app, started by tauri-driver in the test home."""
 
-    def __init__(self, home, args=(), workdir=None):
+    def __init__(self, home, args=(), workdir=None, isolated=False):
+        """`isolated`: in a D-Bus session of its own, as a second app on
+        another computer would be (the single-instance check uses D-Bus)."""
         self.home = home
         self.port = free_port()
         self.native_port = free_port()
@@ -301,7 +309,7 @@ class App:
             env=home.env(), stdout=log, stderr=log, start_new_session=True)
         wait_port(self.port)
         self.wd = Session(f"http://127.0.0.1:{self.port}",
-                          {"tauri:options": {"application": APP, "args": list(args)}})
+                          {"tauri:options": {"application": ISOLATED if isolated else APP, "args": list(args)}})
         self.wd.wait_for("return document.body.dataset.ready === 'true'", what="app UI ready")
 
     def kill9(self):

@@ -108,11 +108,8 @@ pub struct BbbInvite {
 
 impl BbbInvite {
     pub fn new(join: Url, running: Url) -> Result<BbbInvite, ProviderError> {
-        let join = SignedCall::parse(join, "join")?;
-        let running = SignedCall::parse(running, "isMeetingRunning")?;
-        if !hosts::same_origin(&join.url, &running.url) || join.meeting_id != running.meeting_id {
-            return Err(ProviderError::InviteInvalid);
-        }
+        let invite = BbbInvite::signed_pair(join, running)?;
+        let join = &invite.join;
         // Knowing the link must not be enough to get in: a client invite is a
         // guest join that waits for the counsellor's approval.
         if join.param("guest").as_deref() != Some("true") {
@@ -122,6 +119,25 @@ impl BbbInvite {
             if !role.eq_ignore_ascii_case("viewer") {
                 return Err(ProviderError::NotAGuestInvite);
             }
+        }
+        Ok(invite)
+    }
+
+    /// The counsellor's own join, made by the app from the organisation's
+    /// secret; never taken from a link.
+    pub fn for_moderator(join: Url, running: Url) -> Result<BbbInvite, ProviderError> {
+        let invite = BbbInvite::signed_pair(join, running)?;
+        if !invite.join.param("role").is_some_and(|r| r.eq_ignore_ascii_case("moderator")) {
+            return Err(ProviderError::InviteInvalid);
+        }
+        Ok(invite)
+    }
+
+    fn signed_pair(join: Url, running: Url) -> Result<BbbInvite, ProviderError> {
+        let join = SignedCall::parse(join, "join")?;
+        let running = SignedCall::parse(running, "isMeetingRunning")?;
+        if !hosts::same_origin(&join.url, &running.url) || join.meeting_id != running.meeting_id {
+            return Err(ProviderError::InviteInvalid);
         }
         if join.param("redirect").as_deref() == Some("false") {
             // The browser must go through the join redirect itself.
@@ -147,6 +163,8 @@ pub struct ApiResponse {
     pub success: bool,
     pub message_key: Option<String>,
     pub running: Option<bool>,
+    /// `create`'s answer: ties join URLs to this meeting instance.
+    pub create_time: Option<String>,
 }
 
 pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
@@ -180,7 +198,8 @@ pub fn parse_response(xml: &str) -> Result<ApiResponse, ProviderError> {
         None => None,
     };
     let message_key = child("messageKey").filter(|k| !k.is_empty());
-    Ok(ApiResponse { success, message_key, running })
+    let create_time = child("createTime").filter(|t| !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit()));
+    Ok(ApiResponse { success, message_key, running, create_time })
 }
 
 /// Maps a FAILED answer onto what the user is told.

@@ -138,6 +138,8 @@ pub enum Signal {
     Denied,
     /// A fatal error in the conference.
     Failed,
+    /// The counsellor's view: a client knocks at the lobby.
+    ClientKnocking,
 }
 
 impl Signal {
@@ -149,6 +151,7 @@ impl Signal {
             "kicked" => Signal::Kicked,
             "denied" => Signal::Denied,
             "failed" => Signal::Failed,
+            "client_knocking" => Signal::ClientKnocking,
             _ => return None,
         })
     }
@@ -197,6 +200,8 @@ pub struct HostConfig<'a> {
     pub config_overwrite: serde_json::Value,
     pub interface_config_overwrite: serde_json::Value,
     pub signal_base: String,
+    /// The counsellor's view: switch the lobby on, report knocking clients.
+    pub moderator: bool,
 }
 
 const HOST_PAGE: &str = include_str!("jitsi_host.html");
@@ -204,7 +209,7 @@ const HOST_PAGE: &str = include_str!("jitsi_host.html");
 /// The host page and its Content-Security-Policy: scripts only from the
 /// meeting origin and this page's nonce, frames only from the meeting origin,
 /// no network access of its own.
-pub fn host_page(invite: &JitsiInvite, display_name: &str, lang: &str, nonce: &str) -> (String, String) {
+pub fn host_page(invite: &JitsiInvite, display_name: &str, lang: &str, nonce: &str, moderator: bool) -> (String, String) {
     let cfg = HostConfig {
         domain: invite.domain(),
         room_name: &invite.room,
@@ -215,6 +220,7 @@ pub fn host_page(invite: &JitsiInvite, display_name: &str, lang: &str, nonce: &s
         config_overwrite: config_overwrite(lang),
         interface_config_overwrite: interface_config_overwrite(),
         signal_base: format!("{}/signal/", host_base()),
+        moderator,
     };
     // `<` escaped so no value can close the script block.
     let json = serde_json::to_string(&cfg).expect("config serialises").replace('<', "\\u003c");
@@ -362,7 +368,7 @@ mod tests {
     #[test]
     fn host_page_allows_only_the_meeting_origin() {
         let inv = JitsiInvite::new(room("https://meet.example.org/R1"), None, NOW).unwrap();
-        let (html, csp) = host_page(&inv, "Kim </script><script>alert(1)</script>", "de", "abc123");
+        let (html, csp) = host_page(&inv, "Kim </script><script>alert(1)</script>", "de", "abc123", false);
         assert!(csp.contains("script-src 'nonce-abc123' https://meet.example.org;"));
         assert!(csp.contains("frame-src https://meet.example.org;"));
         assert!(csp.contains("connect-src 'none'"));
@@ -373,6 +379,7 @@ mod tests {
         assert!(!html.contains("{{"), "every placeholder filled");
         assert!(html.contains("\"noSSL\":false"), "the IFrame API's option name");
         let local = JitsiInvite::new(room("http://127.0.0.1:8080/R1"), None, NOW).unwrap();
-        assert!(host_page(&local, "K", "de", "n").0.contains("\"noSSL\":true"));
+        assert!(host_page(&local, "K", "de", "n", false).0.contains("\"noSSL\":true"));
+        assert!(host_page(&local, "K", "de", "n", true).0.contains("\"moderator\":true"));
     }
 }

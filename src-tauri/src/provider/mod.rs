@@ -134,7 +134,7 @@ impl Meeting {
     }
 }
 
-fn fetch_xml(http: &Http, url: &Url) -> Result<bbb::ApiResponse, ProviderError> {
+pub(crate) fn fetch_xml(http: &Http, url: &Url) -> Result<bbb::ApiResponse, ProviderError> {
     let f = http.get(url, "application/xml", bbb::MAX_RESPONSE_BYTES as u64)?;
     if f.status >= 500 {
         return Err(ProviderError::Net(NetError::Status(f.status)));

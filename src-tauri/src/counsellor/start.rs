@@ -1,0 +1,282 @@
+//! Starting and ending a counselling session on the organisation's server,
+//! with counselling-safe defaults. Window-free: the app and the command
+//! line both use it.
+
+use base64::Engine;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use url::Url;
+
+use super::{Access, Account, CounsellorError};
+use crate::invite;
+use crate::net::Http;
+use crate::provider::{bbb, fetch_xml, ProviderError};
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The client's name or a pseudonym, shown in the meeting.
+    pub client_name: Option<String>,
+    /// When the session is planned; the client's lobby counts down to it.
+    pub at: Option<OffsetDateTime>,
+}
+
+/// How the counsellor enters: a moderator join (BBB), or the room with a
+/// moderator token (Jitsi).
+#[derive(Debug, Clone)]
+pub enum ModeratorEntry {
+    Bbb { join: Url, running: Url },
+    Jitsi { room_url: Url, jwt: Option<String> },
+}
+
+/// What ending the session needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handle {
+    Bbb { meeting_id: String },
+    Jitsi { room: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub moderator: ModeratorEntry,
+    pub client_invite: String,
+    pub handle: Handle,
+    /// Where the meeting sends people when it ends (BBB).
+    pub logout: Option<Url>,
+}
+
+fn random_hex(bytes: usize) -> String {
+    let v: Vec<u8> = (0..bytes).map(|_| rand::random::<u8>()).collect();
+    hex::encode(v)
+}
+
+fn guest_name(lang: &str) -> &'static str {
+    if lang == "en" {
+        "Guest"
+    } else {
+        "Gast"
+    }
+}
+
+/// A signed BBB API call: sha256 checksum over call name, query and secret.
+pub fn signed(api: &Url, call: &str, params: &[(&str, String)], secret: &str) -> Url {
+    let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+    let checksum = bbb::checksum(bbb::ChecksumAlgo::Sha256, call, &query, secret);
+    let mut u = api.join(call).expect("call names are relative paths");
+    u.set_query(Some(&format!("{query}&checksum={checksum}")));
+    u
+}
+
+/// `create` for counselling: a long random ID, the counsellor admits every
+/// guest, nothing is recorded, the meeting ends when the counsellor is
+/// gone, no learning dashboard, no personal data in the name or `meta_`.
+pub fn create_params(meeting_id: &str, logout: &Url, lang: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("name", if lang == "en" { "Counselling" } else { "Beratung" }.to_string()),
+        ("meetingID", meeting_id.to_string()),
+        ("guestPolicy", "ASK_MODERATOR".into()),
+        ("record", "false".into()),
+        ("autoStartRecording", "false".into()),
+        ("allowStartStopRecording", "false".into()),
+        ("endWhenNoModerator", "true".into()),
+        ("endWhenNoModeratorDelayInMinutes", "1".into()),
+        ("meetingExpireWhenLastUserLeftInMinutes", "1".into()),
+        ("disabledFeatures", "learningDashboard".into()),
+        ("logoutURL", logout.to_string()),
+    ]
+}
+
+/// Where meetings send people at the end: a fixed address on the
+/// organisation's own site that the apps recognise from the invite.
+pub fn logout_url(profile: &Url) -> Url {
+    let mut u = profile.join("/").expect("origin");
+    u.set_query(Some("sprechzimmer=ended"));
+    u
+}
+
+fn bbb_call(http: &Http, url: &Url) -> Result<bbb::ApiResponse, CounsellorError> {
+    let resp = fetch_xml(http, url)?;
+    if !resp.success && resp.message_key.as_deref() == Some("checksumError") {
+        return Err(CounsellorError::WrongSecret);
+    }
+    Ok(resp)
+}
+
+/// Asks the server something harmless, signed: a wrong secret shows here,
+/// at setup, not in front of a client.
+pub fn check_bbb_secret(http: &Http, api: &Url, secret: &str) -> Result<(), CounsellorError> {
+    let url = signed(api, "isMeetingRunning", &[("meetingID", format!("sz-check-{}", random_hex(8)))], secret);
+    let resp = bbb_call(http, &url)?;
+    if resp.success {
+        Ok(())
+    } else {
+        Err(bbb::failure_for(resp.message_key.as_deref()).into())
+    }
+}
+
+pub fn start_bbb(http: &Http, account: &Account, api: &Url, secret: &str, opts: &Options, lang: &str) -> Result<Started, CounsellorError> {
+    let meeting_id = format!("sz-{}", random_hex(16));
+    let logout = logout_url(&account.profile);
+    let resp = bbb_call(http, &signed(api, "create", &create_params(&meeting_id, &logout, lang), secret))?;
+    if !resp.success {
+        return Err(bbb::failure_for(resp.message_key.as_deref()).into());
+    }
+    let create_time = resp.create_time.ok_or(ProviderError::BadResponse)?;
+    let common = |name: &str, role: &str| {
+        vec![
+            ("fullName", name.to_string()),
+            ("meetingID", meeting_id.clone()),
+            ("role", role.to_string()),
+            ("createTime", create_time.clone()),
+            ("userdata-bbb_override_default_locale", lang.to_string()),
+            ("userdata-bbb_ask_for_feedback_on_logout", "false".to_string()),
+        ]
+    };
+    let moderator = signed(api, "join", &common(&account.display_name, "MODERATOR"), secret);
+    let client_name = opts.client_name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(guest_name(lang));
+    let mut client = common(client_name, "VIEWER");
+    client.insert(3, ("guest", "true".to_string()));
+    let join = signed(api, "join", &client, secret);
+    let running = signed(api, "isMeetingRunning", &[("meetingID", meeting_id.clone())], secret);
+    let client_invite = invite::build_bbb_link(&account.profile, &join, &running, opts.at, Some(&logout));
+    Ok(Started {
+        moderator: ModeratorEntry::Bbb { join: moderator, running: running.clone() },
+        client_invite,
+        handle: Handle::Bbb { meeting_id },
+        logout: Some(logout),
+    })
+}
+
+/// Ends the meeting for everyone. A meeting that is already over is fine.
+pub fn end_bbb(http: &Http, api: &Url, secret: &str, meeting_id: &str) -> Result<(), CounsellorError> {
+    let resp = bbb_call(http, &signed(api, "end", &[("meetingID", meeting_id.to_string())], secret))?;
+    match (resp.success, resp.message_key.as_deref()) {
+        (true, _) | (false, Some("notFound")) => Ok(()),
+        (false, key) => Err(bbb::failure_for(key).into()),
+    }
+}
+
+fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| k.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(msg).finalize();
+    Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize().into()
+}
+
+/// An HS256 token as Jitsi's token authentication expects it.
+pub fn jitsi_jwt(app_id: &str, secret: &str, server: &Url, room: &str, name: &str, moderator: bool, exp: OffsetDateTime, now: OffsetDateTime) -> String {
+    let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    let header = json!({ "alg": "HS256", "typ": "JWT" });
+    let claims = json!({
+        "iss": app_id,
+        "aud": "jitsi",
+        "sub": server.host_str().unwrap_or_default(),
+        "room": room,
+        "nbf": now.unix_timestamp() - 60,
+        "exp": exp.unix_timestamp(),
+        "moderator": moderator,
+        "context": { "user": { "name": name, "moderator": moderator.to_string() } },
+    });
+    let signing_input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+    let sig = hmac_sha256(secret.as_bytes(), signing_input.as_bytes());
+    format!("{signing_input}.{}", b64(&sig))
+}
+
+pub fn start_jitsi(account: &Account, secret: Option<&str>, opts: &Options, now: OffsetDateTime) -> Result<Started, CounsellorError> {
+    let Access::Jitsi { server, jwt_app_id } = &account.access else { return Err(CounsellorError::Invalid("provider")) };
+    let room = format!("Beratung-{}", random_hex(12));
+    let room_url = server.join(&room).expect("room names are path segments");
+    let (client_jwt, moderator_jwt) = match (jwt_app_id, secret) {
+        (Some(app), Some(secret)) => {
+            let start = opts.at.unwrap_or(now).max(now);
+            let exp = start + time::Duration::hours(12);
+            let client_name = opts.client_name.as_deref().unwrap_or("");
+            (
+                Some(jitsi_jwt(app, secret, server, &room, client_name, false, exp, now)),
+                Some(jitsi_jwt(app, secret, server, &room, &account.display_name, true, exp, now)),
+            )
+        }
+        (Some(_), None) => return Err(CounsellorError::SecretMissing),
+        (None, _) => (None, None),
+    };
+    let client_invite = invite::build_jitsi_link(&account.profile, &room_url, client_jwt.as_deref(), opts.at);
+    Ok(Started {
+        moderator: ModeratorEntry::Jitsi { room_url, jwt: moderator_jwt },
+        client_invite,
+        handle: Handle::Jitsi { room },
+        logout: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hosts::UrlRules;
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        // Test case 2: key "Jefe".
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(hex::encode(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        // Test case 6: a key longer than the block.
+        let mac = hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First");
+        assert_eq!(hex::encode(mac), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    }
+
+    #[test]
+    fn create_is_counselling_safe_and_signed() {
+        let api = Url::parse("https://bbb.example.org/bigbluebutton/api/").unwrap();
+        let logout = logout_url(&Url::parse("https://beratung.example.org/sz/profile.json").unwrap());
+        assert_eq!(logout.as_str(), "https://beratung.example.org/?sprechzimmer=ended");
+        let id = format!("sz-{}", random_hex(16));
+        let url = signed(&api, "create", &create_params(&id, &logout, "de"), "s3cret");
+        assert_eq!(url.path(), "/bigbluebutton/api/create");
+        let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        for (k, v) in [("guestPolicy", "ASK_MODERATOR"), ("record", "false"), ("autoStartRecording", "false"), ("allowStartStopRecording", "false"), ("endWhenNoModerator", "true"), ("name", "Beratung")] {
+            assert_eq!(q[k], v, "{k}");
+        }
+        assert_eq!(q["meetingID"].len(), 35, "128 random bits");
+        assert!(!q.keys().any(|k| k.starts_with("meta_")), "no personal data in meta_");
+        // The checksum is over the query exactly as sent.
+        let query = url.query().unwrap();
+        let (plain, cs) = query.rsplit_once("&checksum=").unwrap();
+        assert_eq!(cs, bbb::checksum(bbb::ChecksumAlgo::Sha256, "create", plain, "s3cret"));
+    }
+
+    #[test]
+    fn jitsi_tokens_are_room_bound_and_accepted_by_the_client() {
+        let profile = Url::parse("https://beratung.example.org/profile.json").unwrap();
+        let access = Access::Jitsi { server: Url::parse("https://meet.example.org/").unwrap(), jwt_app_id: Some("sprechzimmer".into()) };
+        let account = Account::new(profile.as_str(), access, "Beratung Nord", UrlRules::default()).unwrap();
+        let now = OffsetDateTime::now_utc();
+        let opts = Options { client_name: Some("Kim".into()), at: None };
+        let s = start_jitsi(&account, Some("app-secret"), &opts, now).unwrap();
+        let ModeratorEntry::Jitsi { room_url, jwt: Some(mod_jwt) } = &s.moderator else { panic!("moderator token") };
+        let Handle::Jitsi { room } = &s.handle else { panic!() };
+        assert!(room.starts_with("Beratung-") && room.len() == 33);
+        assert_eq!(room_url.path(), format!("/{room}"));
+        // The client's app takes the invite and its token.
+        let inv = invite::parse_any(&s.client_invite, UrlRules::default(), now, None).unwrap();
+        assert_eq!(inv.meeting.host_url().host_str(), Some("meet.example.org"));
+        let claims = |jwt: &str| -> serde_json::Value {
+            let payload = jwt.split('.').nth(1).unwrap();
+            serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+        };
+        let m = claims(mod_jwt);
+        assert_eq!((m["room"].as_str(), m["moderator"].as_bool(), m["iss"].as_str()), (Some(room.as_str()), Some(true), Some("sprechzimmer")));
+        let jwt_in_invite = Url::parse(&s.client_invite).unwrap().query_pairs().find(|(k, _)| k == "jwt").unwrap().1.into_owned();
+        assert_eq!(claims(&jwt_in_invite)["moderator"], false);
+        // Signature: recomputed with the secret.
+        let (input, sig) = mod_jwt.rsplit_once('.').unwrap();
+        assert_eq!(sig, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hmac_sha256(b"app-secret", input.as_bytes())));
+        // Without an app id: no tokens at all.
+        let plain = Account::new(profile.as_str(), Access::Jitsi { server: Url::parse("https://meet.example.org/").unwrap(), jwt_app_id: None }, "B", UrlRules::default()).unwrap();
+        let s = start_jitsi(&plain, None, &Options::default(), now).unwrap();
+        assert!(!s.client_invite.contains("jwt="));
+    }
+}

@@ -1,0 +1,387 @@
+//! The counsellor's side in the app (Tauri glue): setup, consent, starting
+//! a session whose moderator view opens in the same isolated meeting window
+//! clients get, the invite, ending for everyone. The window-free parts are
+//! in `counsellor`.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use time::OffsetDateTime;
+use url::Url;
+
+use crate::controller::{self, AppState, DocView, EndReason, MAIN_WINDOW};
+use crate::counsellor::start::{self, Handle, ModeratorEntry, Options};
+use crate::counsellor::{secrets, Access, Account, CounsellorError};
+use crate::error::{Error, Result};
+use crate::i18n::{self, t};
+use crate::profile::{self, OrgProfile};
+use crate::provider::{bbb::BbbInvite, jitsi::JitsiInvite, Meeting, ProviderError};
+use crate::session::MeetingTicket;
+
+pub const RUNNING_EVENT: &str = "counsellor://running";
+
+/// The session a counsellor started, while it runs. Memory only.
+struct Running {
+    handle: Handle,
+    invite: String,
+}
+
+pub struct CounsellorState {
+    /// `counsellor.json`; `None` where the platform has no config folder.
+    file: Option<PathBuf>,
+    running: Mutex<Option<Running>>,
+}
+
+impl CounsellorState {
+    pub fn new(config_dir: Option<PathBuf>) -> CounsellorState {
+        CounsellorState { file: config_dir.map(|d| Account::file_in(&d)), running: Mutex::new(None) }
+    }
+
+    fn file(&self) -> Result<&PathBuf> {
+        self.file.as_ref().ok_or_else(|| CounsellorError::NotSetUp.into())
+    }
+
+    pub fn account(&self) -> Result<Account> {
+        Ok(Account::load(self.file()?)?)
+    }
+
+    pub fn is_set_up(&self) -> bool {
+        self.account().is_ok()
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, Option<Running>> {
+        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn invite(&self) -> Option<String> {
+        self.running().as_ref().map(|r| r.invite.clone())
+    }
+}
+
+/// Called by every session end: the counsellor's session is over too.
+pub fn forget_running<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(c) = app.try_state::<CounsellorState>() {
+        if c.running().take().is_some() {
+            let _ = app.emit_to(MAIN_WINDOW, RUNNING_EVENT, Option::<RunningView>::None);
+        }
+    }
+}
+
+async fn fetch_profile(state: &AppState, url: &Url) -> Result<OrgProfile> {
+    let (http, url, rules) = (state.http.clone(), url.clone(), state.rules);
+    tauri::async_runtime::spawn_blocking(move || profile::fetch(&http, &url, rules))
+        .await
+        .map_err(|_| Error::Provider(ProviderError::Unexpected))?
+        .map_err(Error::from)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> std::result::Result<T, CounsellorError> + Send + 'static) -> Result<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|_| Error::Provider(ProviderError::Unexpected))?
+        .map_err(Error::from)
+}
+
+// ---- what the UI sees ----
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunningView {
+    pub invite: String,
+    pub provider: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentDocs {
+    pub privacy: DocView,
+    pub terms: DocView,
+    pub withdrawal_text: String,
+    pub withdrawal_email: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CounsellorView {
+    pub set_up: bool,
+    pub organisation: Option<String>,
+    pub provider: Option<&'static str>,
+    pub server: Option<String>,
+    pub display_name: Option<String>,
+    /// The texts to accept, when the consent is missing or outdated.
+    pub consent: Option<ConsentDocs>,
+    pub running: Option<RunningView>,
+}
+
+fn provider_name(a: &Access) -> &'static str {
+    match a {
+        Access::Bbb { .. } => "bbb",
+        Access::Jitsi { .. } => "jitsi",
+    }
+}
+
+pub async fn status<R: Runtime>(app: &AppHandle<R>) -> Result<CounsellorView> {
+    let c = app.state::<CounsellorState>();
+    let running = c.running().as_ref().map(|r| RunningView {
+        invite: r.invite.clone(),
+        provider: match r.handle {
+            Handle::Bbb { .. } => "bbb",
+            Handle::Jitsi { .. } => "jitsi",
+        },
+    });
+    let account = match c.account() {
+        Ok(a) => a,
+        Err(Error::Counsellor(CounsellorError::NotSetUp)) => {
+            return Ok(CounsellorView { set_up: false, organisation: None, provider: None, server: None, display_name: None, consent: None, running })
+        }
+        Err(e) => return Err(e),
+    };
+    let state = app.state::<AppState>();
+    let p = fetch_profile(&state, &account.profile).await?;
+    let lang = i18n::current();
+    let consent = if account.consent_valid(&p) {
+        None
+    } else {
+        let terms = p.counsellor_terms.as_ref().ok_or(CounsellorError::NoCounsellorTerms)?;
+        Some(ConsentDocs {
+            privacy: DocView::new(&p.privacy_notice, lang),
+            terms: DocView::new(terms, lang),
+            withdrawal_text: p.withdrawal.text.get(lang).to_string(),
+            withdrawal_email: p.withdrawal.email.clone(),
+        })
+    };
+    Ok(CounsellorView {
+        set_up: true,
+        organisation: Some(p.name.get(lang).to_string()),
+        provider: Some(provider_name(&account.access)),
+        server: Some(crate::invite::host_with_port(account.access.host_url())),
+        display_name: Some(account.display_name.clone()),
+        consent,
+        running,
+    })
+}
+
+// ---- setup ----
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetupRequest {
+    pub profile: String,
+    pub provider: String,
+    pub server: String,
+    pub secret: Option<String>,
+    pub jwt_app_id: Option<String>,
+    pub display_name: String,
+}
+
+/// Checks everything before anything is stored: the organisation lists the
+/// server, and the server takes the secret. Then the secret goes to the
+/// credential store and the rest to `counsellor.json`.
+pub async fn setup<R: Runtime>(app: &AppHandle<R>, req: SetupRequest) -> Result<CounsellorView> {
+    let c = app.state::<CounsellorState>();
+    if c.running().is_some() {
+        return Err(CounsellorError::Busy.into());
+    }
+    let state = app.state::<AppState>();
+    let server = Url::parse(req.server.trim()).map_err(|_| CounsellorError::Invalid("server"))?;
+    let access = match req.provider.as_str() {
+        "bbb" => Access::Bbb { api: server },
+        "jitsi" => Access::Jitsi { server, jwt_app_id: req.jwt_app_id.clone() },
+        _ => return Err(CounsellorError::Invalid("provider").into()),
+    };
+    let mut account = Account::new(req.profile.trim(), access, &req.display_name, state.rules)?;
+    let p = fetch_profile(&state, &account.profile).await?;
+    account.check_profile(&p)?;
+    let secret = zeroize::Zeroizing::new(req.secret.unwrap_or_default());
+    if account.access.needs_secret() {
+        if secret.trim().is_empty() {
+            return Err(CounsellorError::Invalid("secret").into());
+        }
+        if let Access::Bbb { api } = &account.access {
+            let (http, api, s) = (state.http.clone(), api.clone(), secret.clone());
+            blocking(move || start::check_bbb_secret(&http, &api, &s)).await?;
+        }
+    }
+    // A previous account's secret must not linger.
+    if let Ok(old) = c.account() {
+        secrets::delete(&secrets::entry(&old.access.secret_name())?)?;
+    }
+    if account.access.needs_secret() {
+        secrets::store(&secrets::entry(&account.access.secret_name())?, secret.trim())?;
+    }
+    // Keep a still valid consent for the same organisation.
+    if let Ok(old) = c.account() {
+        if old.profile == account.profile {
+            account.consent = old.consent;
+        }
+    }
+    account.save(c.file()?)?;
+    log::info!("counsellor account set up ({})", provider_name(&account.access));
+    crate::tray::ensure(app);
+    status(app).await
+}
+
+pub async fn give_consent<R: Runtime>(app: &AppHandle<R>, privacy_digest: String, terms_digest: String) -> Result<CounsellorView> {
+    let c = app.state::<CounsellorState>();
+    let state = app.state::<AppState>();
+    let mut account = c.account()?;
+    let p = fetch_profile(&state, &account.profile).await?;
+    account.give_consent(&p, &privacy_digest, &terms_digest, OffsetDateTime::now_utc())?;
+    account.save(c.file()?)?;
+    status(app).await
+}
+
+/// Deletes the account and its secret. Nothing of it stays.
+pub fn remove<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
+    let c = app.state::<CounsellorState>();
+    if c.running().is_some() {
+        return Err(CounsellorError::Busy.into());
+    }
+    let account = c.account()?;
+    secrets::delete(&secrets::entry(&account.access.secret_name())?)?;
+    std::fs::remove_file(c.file()?).map_err(CounsellorError::from)?;
+    log::info!("counsellor account removed");
+    crate::tray::remove(app);
+    Ok(())
+}
+
+// ---- sessions ----
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StartRequest {
+    pub client_name: Option<String>,
+    /// RFC 3339.
+    pub at: Option<String>,
+}
+
+pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) -> Result<RunningView> {
+    let c = app.state::<CounsellorState>();
+    let state = app.state::<AppState>();
+    if c.running().is_some() || state.phase() != crate::session::Phase::Idle {
+        return Err(CounsellorError::Busy.into());
+    }
+    let account = c.account()?;
+    let p = fetch_profile(&state, &account.profile).await?;
+    account.check_profile(&p)?;
+    if !account.consent_valid(&p) {
+        return Err(CounsellorError::ConsentRequired.into());
+    }
+    let client_name = req.client_name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    if client_name.as_ref().is_some_and(|n| n.chars().count() > 64 || n.chars().any(char::is_control)) {
+        return Err(CounsellorError::Invalid("client_name").into());
+    }
+    let at = match req.at.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|_| CounsellorError::Invalid("at"))?,
+        ),
+        None => None,
+    };
+    // Decided first, so nothing is created for a meeting this computer cannot show.
+    let view = controller::decide_view(app).await?;
+    let opts = Options { client_name, at };
+    let lang = i18n::current().code().to_string();
+    let secret = if account.access.needs_secret() {
+        Some(secrets::fetch(&secrets::entry(&account.access.secret_name())?)?)
+    } else {
+        None
+    };
+    let started = {
+        let (http, account, opts) = (state.http.clone(), account.clone(), opts.clone());
+        blocking(move || match &account.access {
+            Access::Bbb { api } => {
+                let secret = secret.as_deref().ok_or(CounsellorError::SecretMissing)?;
+                start::start_bbb(&http, &account, api, secret, &opts, &lang)
+            }
+            Access::Jitsi { .. } => start::start_jitsi(&account, secret.as_deref().map(|s| s.as_str()), &opts, OffsetDateTime::now_utc()),
+        })
+        .await?
+    };
+    let meeting = match &started.moderator {
+        ModeratorEntry::Bbb { join, running } => Meeting::Bbb(BbbInvite::for_moderator(join.clone(), running.clone())?),
+        ModeratorEntry::Jitsi { room_url, jwt } => {
+            Meeting::Jitsi(JitsiInvite::new(room_url.clone(), jwt.clone(), OffsetDateTime::now_utc())?)
+        }
+    };
+    let ticket = MeetingTicket {
+        session_id: hex::encode(rand::random::<[u8; 12]>()),
+        meeting,
+        logout_url: started.logout.clone(),
+        allowed_hosts: p.meeting_hosts.clone(),
+        display_name: account.display_name.clone(),
+    };
+    *c.running() = Some(Running { handle: started.handle.clone(), invite: started.client_invite.clone() });
+    let running_view = RunningView { invite: started.client_invite.clone(), provider: provider_name(&account.access) };
+    // Before the meeting's own events, so the UI knows whose meeting it is.
+    let _ = app.emit_to(MAIN_WINDOW, RUNNING_EVENT, Some(running_view.clone()));
+    if let Err(e) = controller::open_moderator_meeting(app, ticket, view) {
+        // Nobody may wait in a room that nobody moderates.
+        let _ = end_remote(app, &account, &started.handle).await;
+        forget_running(app);
+        return Err(e);
+    }
+    log::info!("counsellor session started ({})", provider_name(&account.access));
+    Ok(running_view)
+}
+
+async fn end_remote<R: Runtime>(app: &AppHandle<R>, account: &Account, handle: &Handle) -> Result<()> {
+    match (handle, &account.access) {
+        (Handle::Bbb { meeting_id }, Access::Bbb { api }) => {
+            let secret = secrets::fetch(&secrets::entry(&account.access.secret_name())?)?;
+            let state = app.state::<AppState>();
+            let (http, api, id) = (state.http.clone(), api.clone(), meeting_id.clone());
+            blocking(move || start::end_bbb(&http, &api, &secret, &id)).await
+        }
+        // Jitsi has no server API for this: the moderator's page ends it.
+        (Handle::Jitsi { .. }, _) => {
+            crate::meeting_window::end_conference(app);
+            Ok(())
+        }
+        _ => Err(CounsellorError::Invalid("provider").into()),
+    }
+}
+
+/// Ends the session for everyone: on the server first, then locally, with
+/// the same wipe as every other end.
+pub async fn end_session<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
+    let c = app.state::<CounsellorState>();
+    let handle = c.running().as_ref().map(|r| r.handle.clone()).ok_or(CounsellorError::NoSession)?;
+    let account = c.account()?;
+    let remote = end_remote(app, &account, &handle).await;
+    if matches!(handle, Handle::Jitsi { .. }) {
+        // Give the page a moment to send the end before its window goes.
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    }
+    controller::end_session(app, EndReason::Ended, None);
+    c.running().take();
+    remote
+}
+
+/// The invite as an e-mail draft in the user's mail program.
+pub fn mail_invite<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
+    let c = app.state::<CounsellorState>();
+    let invite = c.invite().ok_or(CounsellorError::NoSession)?;
+    let lang = i18n::current();
+    let subject = t(lang, "counsellor.mail.subject");
+    let body = t(lang, "counsellor.mail.body").replace("{link}", &invite);
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20");
+    let mailto = format!("mailto:?subject={}&body={}", enc(&subject), enc(&body));
+    tauri_plugin_opener::open_url(mailto, None::<&str>).map_err(|_| Error::LinkOpenFailed)
+}
+
+/// A client knocks while the counsellor looks elsewhere.
+pub fn notify_client_waiting<R: Runtime>(app: &AppHandle<R>) {
+    if crate::meeting_window::is_focused(app) {
+        return;
+    }
+    use tauri_plugin_notification::NotificationExt;
+    let lang = i18n::current();
+    let _ = app
+        .notification()
+        .builder()
+        .title(t(lang, "counsellor.notify.title"))
+        .body(t(lang, "counsellor.notify.body"))
+        .show();
+}

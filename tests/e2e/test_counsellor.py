@@ -1,0 +1,169 @@
+"""End to end: a counsellor sets up, starts a session, a client joins with
+the invite in a second app (its own D-Bus session and home, as on another
+computer), the counsellor ends it for everyone, and both are wiped.
+
+The secret goes through a real Secret Service: gnome-keyring-daemon in the
+test's D-Bus session, its keyring files in the counsellor's test home, so
+the check that no file holds the secret covers the keyring too.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import unittest
+import urllib.parse
+
+from harness import DiskChecks, App, Sim, TestHome, save_artifacts, workdir
+
+SERVICE = "de.sprechzimmer.desktop"
+
+
+def wait_until(check, what, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class CounsellorCase(DiskChecks, unittest.TestCase):
+    def setUp(self):
+        self.dir = workdir(self._testMethodName)
+        self.home = TestHome(self.dir)
+        self.sim = Sim(self.dir, "--auto-confirm-end")
+        self.apps = []
+        env = dict(os.environ, HOME=self.home.path)
+        # The counsellor's keyring, unlocked with a test password.
+        subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets", "--replace"],
+                       input=b"keyring-test-password", env=env, capture_output=True, check=True)
+
+    def tearDown(self):
+        for i, app in enumerate(self.apps):
+            save_artifacts(f"counsellor-{self._testMethodName}-{i}", self.dir, app)
+        for app in reversed(self.apps):
+            app.close()
+        self.sim.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def start(self, home, *args, isolated=False, workdir_=None):
+        app = App(home, args, workdir=workdir_ or self.dir, isolated=isolated)
+        self.apps.append(app)
+        return app.wd
+
+    def keyring_secret(self):
+        name = "bbb:" + urllib.parse.urlsplit(self.sim.base).netloc
+        out = subprocess.run(["secret-tool", "lookup", "service", SERVICE, "username", name],
+                             capture_output=True, text=True, env=dict(os.environ, HOME=self.home.path))
+        return out.stdout if out.returncode == 0 else None
+
+    def account_file(self):
+        return os.path.join(self.home.path, ".config", "de.sprechzimmer.desktop", "counsellor.json")
+
+    def set_up(self, wd, secret):
+        if wd.screen() == "start":
+            wd.click("#open-counsellor")
+        wd.wait_screen("counsellor-setup")
+        for sel, value in (("#cs-profile", self.sim.base + "/profile.json"),
+                           ("#cs-server", self.sim.base + "/bigbluebutton/api"),
+                           ("#cs-secret", secret), ("#cs-name", "Beratung Nord")):
+            wd.js("document.querySelector(arguments[0]).value = ''", sel)
+            wd.type(sel, value)
+        wd.click("#cs-save")
+
+    def test_setup_session_round_trip_and_removal(self):
+        wd = self.start(self.home)
+        wd.wait_screen("start")
+
+        # A wrong secret is caught at setup and nothing is stored.
+        self.set_up(wd, "not-the-secret")
+        wd.wait_for("return document.getElementById('toast').textContent.includes('Geheimnis nicht angenommen')",
+                    what="the wrong-secret message")
+        self.assertEqual(wd.screen(), "counsellor-setup")
+        self.assertFalse(os.path.exists(self.account_file()))
+        self.assertIsNone(self.keyring_secret())
+
+        # The right one: stored in the keyring only, then the counsellor consent.
+        self.set_up(wd, self.sim.secret)
+        wd.wait_screen("counsellor-consent")
+        self.assertEqual(self.keyring_secret(), self.sim.secret)
+        self.assertIn("AGB für BeraterInnen", wd.text("#cc-terms-title"))
+        self.assertTrue(wd.prop("#cc-continue", "disabled"))
+        wd.click("#cc-privacy-check")
+        self.assertTrue(wd.prop("#cc-continue", "disabled"), "both texts must be accepted")
+        wd.click("#cc-terms-check")
+        # The wrong-secret toast may still cover the bottom of the window.
+        wd.js("document.getElementById('cc-continue').click()")
+        wd.wait_screen("counsellor")
+        with open(self.account_file()) as f:
+            account = json.load(f)
+        self.assertEqual(account["consent"]["termsVersion"], "2026-11")
+        self.assertIn("givenAt", account["consent"])
+        before = self.home.snapshot()
+
+        # Start: BBB `create` with the safe parameters, the counsellor in the meeting window.
+        wd.type("#cn-client-name", "Kim Klientin")
+        wd.click("#cn-start")
+        wd.wait_for("return !document.getElementById('cn-running').hidden", what="the running session")
+        invite = wd.prop("#cn-invite", "value")
+        self.assertTrue(invite.startswith("sprechzimmer://join?v=1&provider=bbb"))
+        meetings = self.sim.state()["meetings"]
+        self.assertEqual(len(meetings), 1)
+        mid, meeting = next(iter(meetings.items()))
+        params = meeting["createParams"]
+        for key, value in (("guestPolicy", "ASK_MODERATOR"), ("record", "false"), ("autoStartRecording", "false"),
+                           ("allowStartStopRecording", "false"), ("endWhenNoModerator", "true")):
+            self.assertEqual(params.get(key), value, key)
+        self.assertFalse([k for k in params if k.startswith("meta_")], "no personal data in meta_")
+        self.assertNotIn("Kim", json.dumps(params), "the client's name is not in the meeting's data")
+        self.assertGreaterEqual(len(mid), 32, "a long random meeting ID")
+        self.assertTrue(meeting["logoutURL"].endswith("/?sprechzimmer=ended"))
+        wait_until(lambda: any(u["role"] == "MODERATOR" and u["entered"] for u in self.sim.guests_all(mid)),
+                   "the counsellor in the meeting")
+        wd.wait_for("return document.getElementById('cn-status').dataset.state === 'open'", what="counsellor in the room")
+
+        # The client, on "another computer", joins with the invite.
+        client_dir = os.path.join(self.dir, "client")
+        os.makedirs(client_dir)
+        client_home = TestHome(client_dir)
+        cwd = self.start(client_home, invite, isolated=True, workdir_=client_dir)
+        cwd.wait_screen("consent")
+        self.assertIn("Kim Klientin", cwd.text("#consent-name"))
+        client_before = client_home.snapshot()
+        cwd.click("#privacy-check")
+        cwd.click("#terms-check")
+        cwd.click("#consent-continue")
+        wait_until(lambda: any(g["status"] == "WAIT" for g in self.sim.guests(mid)), "the client to knock")
+        self.sim.control(f"meetings/{mid}/guests/admit")  # what the counsellor does in BBB's client
+        wait_until(lambda: any(g["entered"] for g in self.sim.guests(mid)), "the client to enter")
+        cwd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="client admitted")
+
+        # End for everyone.
+        wd.click("#cn-end")
+        wait_until(lambda: self.sim.state()["meetings"][mid]["ended"], "BBB `end`")
+        self.assertTrue(any("checksum=" in c["query"] for c in self.sim.calls("end")), "a signed end call")
+        wd.wait_screen("ended")
+        cwd.wait_screen("ended")
+        self.assertEqual(cwd.prop("#ended-reason", "dataset")["reason"], "ended")
+        tokens = [u["token"] for u in self.sim.state()["meetings"][mid]["users"]]
+        self.assert_nothing_left(before, [mid, "Kim Klientin", "Kim+Klientin", self.sim.secret] + tokens)
+        after_client = client_home.snapshot()
+        self.assertEqual(sorted(p for p in after_client if p not in client_before), [], "the client's app left files")
+        self.assertEqual(client_home.grep([mid, "Kim Klientin", "Kim+Klientin"] + tokens), [])
+
+        # Removing the account removes the secret.
+        wd.click("#ended-done")
+        wd.click("#open-counsellor")
+        wd.wait_screen("counsellor")
+        wd.click("#cn-remove")
+        wd.wait_screen("start")
+        self.assertIsNone(self.keyring_secret())
+        self.assertFalse(os.path.exists(self.account_file()))
+        self.assertEqual(self.home.grep([self.sim.secret]), [], "the secret is in no file under the home")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,180 @@
+// The counsellor's screens: setup, consent, start / running session. Rust
+// checks everything (secret against the server, consent against the
+// current texts, the running session); this module shows and forwards.
+import * as i18n from './i18n.js';
+import { render, appendLinked } from './richtext.js';
+
+const { invoke } = window.__TAURI__.core;
+const { t } = i18n;
+const $ = (id) => document.getElementById(id);
+
+let ui = null; // { show, toast, showError, messageOf, openExternal }
+let status = null;
+export let running = false;
+
+function setRunning(view) {
+  running = !!view;
+  $('cn-idle').hidden = running;
+  $('cn-running').hidden = !running;
+  if (view) {
+    $('cn-invite').value = view.invite;
+    $('cn-status').dataset.state = 'opening';
+    $('cn-status').textContent = t('meeting.opening');
+  }
+}
+
+export function onMeetingState(state) {
+  const el = $('cn-status');
+  el.dataset.state = state;
+  el.textContent = t(state === 'open' ? 'counsellor.in_room' : 'meeting.opening');
+}
+
+export function onRunning(view) {
+  setRunning(view);
+}
+
+function route(v) {
+  status = v;
+  if (!v.setUp) {
+    $('cs-form').reset();
+    updateProvider();
+    ui.show('counsellor-setup');
+    return;
+  }
+  if (v.consent) {
+    renderConsent(v);
+    ui.show('counsellor-consent');
+    return;
+  }
+  $('cn-org').textContent = v.organisation;
+  $('cn-account').textContent = t('counsellor.account', {
+    name: v.displayName, server: v.server, provider: v.provider === 'bbb' ? 'BigBlueButton' : 'Jitsi Meet',
+  });
+  setRunning(v.running);
+  ui.show('counsellor');
+}
+
+export async function open() {
+  ui.show('loading');
+  try {
+    route(await invoke('counsellor_status'));
+  } catch (e) {
+    ui.showError(e);
+  }
+}
+
+function renderConsent(v) {
+  $('cc-org').textContent = v.organisation;
+  for (const [key, doc] of [['privacy', v.consent.privacy], ['terms', v.consent.terms]]) {
+    $(`cc-${key}-title`).textContent = doc.title;
+    $(`cc-${key}-version`).textContent = t('consent.version', { version: doc.version });
+    render($(`cc-${key}-text`), doc.text, ui.openExternal);
+    $(`cc-${key}-check`).checked = false;
+  }
+  render($('cc-withdrawal-text'), v.consent.withdrawalText, ui.openExternal);
+  const contact = $('cc-withdrawal-contact');
+  contact.replaceChildren();
+  if (v.consent.withdrawalEmail) {
+    appendLinked(contact, t('consent.withdrawal_email', { email: v.consent.withdrawalEmail }), ui.openExternal);
+  }
+  updateConsent();
+}
+
+function updateConsent() {
+  $('cc-continue').disabled = !($('cc-privacy-check').checked && $('cc-terms-check').checked);
+}
+
+function updateProvider() {
+  const jitsi = $('cs-provider').value === 'jitsi';
+  $('cs-appid-field').hidden = !jitsi;
+  $('cs-server-label').textContent = t(jitsi ? 'counsellor.setup.server_jitsi' : 'counsellor.setup.server_bbb');
+  $('cs-secret-label').textContent = t(jitsi ? 'counsellor.setup.secret_jitsi' : 'counsellor.setup.secret_bbb');
+}
+
+async function save(ev) {
+  ev.preventDefault();
+  $('cs-save').disabled = true;
+  try {
+    const v = await invoke('counsellor_setup', {
+      request: {
+        profile: $('cs-profile').value,
+        provider: $('cs-provider').value,
+        server: $('cs-server').value,
+        secret: $('cs-secret').value || null,
+        jwtAppId: $('cs-appid').value || null,
+        displayName: $('cs-name').value,
+      },
+    });
+    // The secret is in the credential store now, not in this page.
+    $('cs-secret').value = '';
+    route(v);
+  } catch (e) {
+    $('cs-secret').value = '';
+    ui.toast(ui.messageOf(e));
+  } finally {
+    $('cs-save').disabled = false;
+  }
+}
+
+async function consent() {
+  try {
+    route(await invoke('counsellor_consent', {
+      privacyDigest: status.consent.privacy.digest,
+      termsDigest: status.consent.terms.digest,
+    }));
+  } catch (e) {
+    ui.toast(ui.messageOf(e));
+  }
+}
+
+async function start() {
+  $('cn-start').disabled = true;
+  // The meeting's first events can arrive before the answer does.
+  running = true;
+  const at = $('cn-at').value ? new Date($('cn-at').value).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;
+  try {
+    setRunning(await invoke('counsellor_start', { request: { clientName: $('cn-client-name').value || null, at } }));
+  } catch (e) {
+    setRunning(null);
+    ui.toast(ui.messageOf(e));
+  } finally {
+    $('cn-start').disabled = false;
+  }
+}
+
+async function copyInvite() {
+  try {
+    await navigator.clipboard.writeText($('cn-invite').value);
+    ui.toast(t('counsellor.copied'));
+  } catch (e) {
+    // Without clipboard access: select it, so Ctrl+C works.
+    $('cn-invite').select();
+  }
+}
+
+export function wire(handlers) {
+  ui = handlers;
+  $('open-counsellor').addEventListener('click', open);
+  $('cs-form').addEventListener('submit', save);
+  $('cs-provider').addEventListener('change', updateProvider);
+  $('cs-cancel').addEventListener('click', () => ui.show('start'));
+  $('cc-privacy-check').addEventListener('change', updateConsent);
+  $('cc-terms-check').addEventListener('change', updateConsent);
+  $('cc-continue').addEventListener('click', consent);
+  $('cc-back').addEventListener('click', () => ui.show('start'));
+  $('cn-back').addEventListener('click', () => ui.show('start'));
+  $('cn-start').addEventListener('click', start);
+  $('cn-copy').addEventListener('click', copyInvite);
+  $('cn-mail').addEventListener('click', () => invoke('counsellor_mail_invite').catch((e) => ui.toast(ui.messageOf(e))));
+  $('cn-show').addEventListener('click', () => invoke('show_meeting'));
+  $('cn-end').addEventListener('click', () => invoke('counsellor_end').catch((e) => ui.toast(ui.messageOf(e))));
+  $('cn-remove').addEventListener('click', async () => {
+    try {
+      await invoke('counsellor_remove');
+      ui.toast(t('counsellor.removed'));
+      ui.show('start');
+    } catch (e) {
+      ui.toast(ui.messageOf(e));
+    }
+  });
+}
