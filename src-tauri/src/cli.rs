@@ -11,13 +11,22 @@ use crate::wipe::{self, Paths};
 pub enum Outcome {
     /// Not a subcommand: start the app.
     RunApp,
+    /// Start the app and do this once it is up.
+    RunAppWith(AppAction),
     Exit(i32),
+}
+
+#[derive(Debug, Clone)]
+pub enum AppAction {
+    StartSession { client_name: Option<String>, at: Option<String>, print_invite: bool },
 }
 
 pub fn dispatch(args: &[String], setup: &Setup) -> Outcome {
     match args.get(1).map(String::as_str) {
         Some("check-invite") => Outcome::Exit(check_invite(&args[2..], setup)),
         Some("policy") => Outcome::Exit(policy_cmd(&args[2..], setup)),
+        Some("counsellor") => Outcome::Exit(counsellor_cmd(&args[2..], setup)),
+        Some("session") => session_cmd(&args[2..]),
         Some("wipe") => Outcome::Exit(wipe_cmd(&args[2..])),
         Some("--version") | Some("-V") => {
             println!("sprechzimmer {}", env!("CARGO_PKG_VERSION"));
@@ -37,6 +46,13 @@ Usage:
   sprechzimmer check-invite LINK   validate an invite offline; JSON summary on stdout
   sprechzimmer wipe --check        report and remove leftovers of earlier sessions
   sprechzimmer policy [--json]     the effective settings, where each comes from, and problems
+  sprechzimmer counsellor setup --profile URL (--bbb API_URL | --jitsi SERVER [--jwt-app-id ID]) --name NAME
+                                   set up the counsellor access; the secret is read from stdin
+  sprechzimmer counsellor show     the counsellor access (never the secret)
+  sprechzimmer counsellor remove   delete the access and its secret
+  sprechzimmer session start [--print-invite] [--client NAME] [--at RFC3339]
+                                   start the app with a counselling session; print the client invite
+  sprechzimmer session end         end the running app's session for everyone
   sprechzimmer --version
 ";
 
@@ -54,6 +70,134 @@ fn policy_cmd(args: &[String], setup: &Setup) -> i32 {
         }
     }
     i32::from(!setup.resolved.problems.is_empty())
+}
+
+fn fail(e: &crate::error::Error) -> i32 {
+    eprintln!("{} [{}]", t(i18n::current(), &format!("error.{}", e.code())), e.code());
+    2
+}
+
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+}
+
+fn counsellor_cmd(args: &[String], setup: &Setup) -> i32 {
+    use crate::counsellor::{self, secrets, Access, Account, CounsellorError};
+    let Some(file) = setup.user_file.as_ref().and_then(|f| f.parent()).map(Account::file_in) else {
+        return fail(&CounsellorError::NotSetUp.into());
+    };
+    let rules = UrlRules::from_env();
+    match args.first().map(String::as_str) {
+        Some("setup") => {
+            let server = |s: &str| url::Url::parse(s).map_err(|_| CounsellorError::Invalid("server"));
+            let access = match (flag(args, "--bbb"), flag(args, "--jitsi")) {
+                (Some(api), None) => server(api).map(|api| Access::Bbb { api }),
+                (None, Some(s)) => server(s).map(|server| Access::Jitsi { server, jwt_app_id: flag(args, "--jwt-app-id").map(str::to_string) }),
+                _ => {
+                    eprintln!("{}", USAGE.trim_end());
+                    return 2;
+                }
+            };
+            let (Some(profile), Some(name)) = (flag(args, "--profile"), flag(args, "--name")) else {
+                eprintln!("{}", USAGE.trim_end());
+                return 2;
+            };
+            let account = match access.and_then(|a| Account::new(profile, a, name, rules)) {
+                Ok(a) => a,
+                Err(e) => return fail(&e.into()),
+            };
+            // The secret never goes on the command line, where every local
+            // user can read it: stdin only.
+            let mut secret = zeroize::Zeroizing::new(String::new());
+            if account.access.needs_secret() {
+                use std::io::Read;
+                let mut buf = Vec::new();
+                let _ = std::io::stdin().take(4096).read_to_end(&mut buf);
+                *secret = String::from_utf8_lossy(&buf).trim().to_string();
+                zeroize::Zeroize::zeroize(&mut buf);
+            }
+            let http = crate::net::Http::with_proxy(setup.settings.proxy.as_ref());
+            match counsellor::set_up(&http, rules, &file, account, &secret) {
+                Ok(a) => {
+                    println!("counsellor access saved for {}", crate::invite::host_with_port(a.access.host_url()));
+                    if a.access.needs_secret() {
+                        println!("the secret is in the credential store ({})", secrets::SERVICE);
+                    }
+                    if a.consent.is_none() {
+                        println!("before the first session, confirm the privacy notice and the counsellor terms in the app");
+                    }
+                    0
+                }
+                Err(e) => fail(&e.into()),
+            }
+        }
+        Some("show") => match Account::load(&file) {
+            Ok(a) => {
+                let provider = match &a.access {
+                    Access::Bbb { .. } => "BigBlueButton",
+                    Access::Jitsi { .. } => "Jitsi Meet",
+                };
+                println!("organisation profile: {}", a.profile);
+                println!("service: {provider} at {}", crate::invite::host_with_port(a.access.host_url()));
+                println!("name in the meeting: {}", a.display_name);
+                match &a.consent {
+                    Some(c) => println!("consent: privacy notice {}, terms {}", c.privacy_version, c.terms_version),
+                    None => println!("consent: not yet given"),
+                }
+                if a.access.needs_secret() {
+                    let stored = secrets::entry(&a.access.secret_name()).and_then(|e| secrets::fetch(&e)).is_ok();
+                    println!("secret: {}", if stored { "in the credential store" } else { "missing" });
+                }
+                0
+            }
+            Err(e) => fail(&e.into()),
+        },
+        Some("remove") => match counsellor::remove(&file) {
+            Ok(()) => {
+                println!("counsellor access and its secret removed");
+                0
+            }
+            Err(e) => fail(&e.into()),
+        },
+        _ => {
+            eprintln!("{}", USAGE.trim_end());
+            2
+        }
+    }
+}
+
+/// Sessions live in the running app's memory only. `start` runs the app
+/// with a session; `end` hands over to the running app.
+fn session_cmd(args: &[String]) -> Outcome {
+    let app_runs = Paths::for_current_user()
+        .ok()
+        .and_then(|p| wipe::AppLock::acquire(&p).ok())
+        .is_some_and(|lock| lock.is_none());
+    match args.first().map(String::as_str) {
+        Some("start") => {
+            if app_runs {
+                eprintln!("Sprechzimmer is already running: start the session from its window or tray.");
+                return Outcome::Exit(1);
+            }
+            Outcome::RunAppWith(AppAction::StartSession {
+                client_name: flag(args, "--client").map(str::to_string),
+                at: flag(args, "--at").map(str::to_string),
+                print_invite: args.iter().any(|a| a == "--print-invite"),
+            })
+        }
+        Some("end") if args.len() == 1 => {
+            if !app_runs {
+                eprintln!("{} [counsellor.no_session]", t(i18n::current(), "error.counsellor.no_session"));
+                return Outcome::Exit(1);
+            }
+            // The single-instance check forwards these arguments.
+            Outcome::RunApp
+        }
+        _ => {
+            eprintln!("{}", USAGE.trim_end());
+            Outcome::Exit(2)
+        }
+    }
 }
 
 fn check_invite(args: &[String], setup: &Setup) -> i32 {

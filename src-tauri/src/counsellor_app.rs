@@ -191,33 +191,10 @@ pub async fn setup<R: Runtime>(app: &AppHandle<R>, req: SetupRequest) -> Result<
         "jitsi" => Access::Jitsi { server, jwt_app_id: req.jwt_app_id.clone() },
         _ => return Err(CounsellorError::Invalid("provider").into()),
     };
-    let mut account = Account::new(req.profile.trim(), access, &req.display_name, state.rules)?;
-    let p = fetch_profile(&state, &account.profile).await?;
-    account.check_profile(&p)?;
+    let account = Account::new(req.profile.trim(), access, &req.display_name, state.rules)?;
     let secret = zeroize::Zeroizing::new(req.secret.unwrap_or_default());
-    if account.access.needs_secret() {
-        if secret.trim().is_empty() {
-            return Err(CounsellorError::Invalid("secret").into());
-        }
-        if let Access::Bbb { api } = &account.access {
-            let (http, api, s) = (state.http.clone(), api.clone(), secret.clone());
-            blocking(move || start::check_bbb_secret(&http, &api, &s)).await?;
-        }
-    }
-    // A previous account's secret must not linger.
-    if let Ok(old) = c.account() {
-        secrets::delete(&secrets::entry(&old.access.secret_name())?)?;
-    }
-    if account.access.needs_secret() {
-        secrets::store(&secrets::entry(&account.access.secret_name())?, secret.trim())?;
-    }
-    // Keep a still valid consent for the same organisation.
-    if let Ok(old) = c.account() {
-        if old.profile == account.profile {
-            account.consent = old.consent;
-        }
-    }
-    account.save(c.file()?)?;
+    let (http, rules, file) = (state.http.clone(), state.rules, c.file()?.clone());
+    let account = blocking(move || crate::counsellor::set_up(&http, rules, &file, account, &secret)).await?;
     log::info!("counsellor account set up ({})", provider_name(&account.access));
     crate::tray::ensure(app);
     status(app).await
@@ -239,9 +216,7 @@ pub fn remove<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
     if c.running().is_some() {
         return Err(CounsellorError::Busy.into());
     }
-    let account = c.account()?;
-    secrets::delete(&secrets::entry(&account.access.secret_name())?)?;
-    std::fs::remove_file(c.file()?).map_err(CounsellorError::from)?;
+    crate::counsellor::remove(c.file()?)?;
     log::info!("counsellor account removed");
     crate::tray::remove(app);
     Ok(())

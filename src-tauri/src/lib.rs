@@ -92,11 +92,12 @@ pub fn main_entry() {
     let args: Vec<String> = std::env::args().collect();
     match cli::dispatch(&args, &setup) {
         cli::Outcome::Exit(code) => std::process::exit(code),
-        cli::Outcome::RunApp => run(args, setup),
+        cli::Outcome::RunApp => run(args, setup, None),
+        cli::Outcome::RunAppWith(action) => run(args, setup, Some(action)),
     }
 }
 
-fn run(args: Vec<String>, setup: settings::Setup) {
+fn run(args: Vec<String>, setup: settings::Setup, action: Option<cli::AppAction>) {
     keep_gpu_caches_off_disk();
     let paths = match Paths::for_current_user() {
         Ok(p) => p,
@@ -111,6 +112,15 @@ fn run(args: Vec<String>, setup: settings::Setup) {
         // First, so a second start hands its link over and exits before it
         // touches anything.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            if argv.get(1..3).is_some_and(|a| a == ["session", "end"]) {
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = counsellor_app::end_session(&app).await {
+                        log::warn!("session end from the command line: {}", e.code());
+                    }
+                });
+                return;
+            }
             match controller::link_from_args(argv) {
                 Some(link) => controller::receive_link(app, link),
                 None => focus_main(app),
@@ -129,6 +139,9 @@ fn run(args: Vec<String>, setup: settings::Setup) {
             }
             listen_for_deep_links(app.handle());
             quit_cleanly_on_signals(app.handle());
+            if let Some(action) = action.clone() {
+                run_action(app.handle().clone(), action);
+            }
             Ok(())
         })
         .build(tauri::generate_context!("tauri.conf.json"))
@@ -158,6 +171,29 @@ fn keep_gpu_caches_off_disk() {
         std::env::set_var("MESA_SHADER_CACHE_DISABLE", "true");
         std::env::set_var("MESA_GLSL_CACHE_DISABLE", "true");
     }
+}
+
+/// What `sprechzimmer session start` asked for, once the app is up.
+fn run_action<R: Runtime>(app: AppHandle<R>, action: cli::AppAction) {
+    let cli::AppAction::StartSession { client_name, at, print_invite } = action;
+    tauri::async_runtime::spawn(async move {
+        let req = counsellor_app::StartRequest { client_name, at };
+        match counsellor_app::start_session(&app, req).await {
+            Ok(view) => {
+                if print_invite {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "{}", view.invite);
+                    let _ = out.flush();
+                }
+                tray::show_screen(&app, "counsellor");
+            }
+            Err(e) => {
+                eprintln!("{} [{}]", i18n::t(i18n::current(), &format!("error.{}", e.code())), e.code());
+                app.exit(2);
+            }
+        }
+    });
 }
 
 /// Before any window exists: remove what a crashed session left behind.

@@ -164,6 +164,68 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
         self.assertFalse(os.path.exists(self.account_file()))
         self.assertEqual(self.home.grep([self.sim.secret]), [], "the secret is in no file under the home")
 
+    def cli(self, *args, stdin=b""):
+        from harness import APP
+        return subprocess.run([APP, *args], input=stdin, capture_output=True, env=self.home.env(), timeout=60)
+
+    def test_command_line_setup_session_start_and_end(self):
+        api = self.sim.base + "/bigbluebutton/api"
+        setup = ["counsellor", "setup", "--profile", self.sim.base + "/profile.json", "--bbb", api, "--name", "Beratung Nord"]
+        wrong = self.cli(*setup, stdin=b"wrong\n")
+        self.assertEqual(wrong.returncode, 2)
+        self.assertIn(b"[counsellor.wrong_secret]", wrong.stderr)
+        self.assertFalse(os.path.exists(self.account_file()))
+
+        ok = self.cli(*setup, stdin=self.sim.secret.encode() + b"\n")
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        self.assertEqual(self.keyring_secret(), self.sim.secret)
+        show = self.cli("counsellor", "show")
+        self.assertEqual(show.returncode, 0)
+        self.assertIn(b"secret: in the credential store", show.stdout)
+        self.assertNotIn(self.sim.secret.encode(), show.stdout + show.stderr, "the secret is never printed")
+
+        # Without the counsellor's consent, no session.
+        refused = self.cli("session", "start", "--print-invite")
+        self.assertEqual(refused.returncode, 2)
+        self.assertIn(b"[counsellor.consent_required]", refused.stderr)
+        self.assertEqual(self.sim.calls("create"), [], "nothing was created")
+
+        # Consent in the app, then quit it.
+        wd = self.start(self.home)
+        wd.click("#open-counsellor")
+        wd.wait_screen("counsellor-consent")
+        wd.click("#cc-privacy-check")
+        wd.click("#cc-terms-check")
+        wd.click("#cc-continue")
+        wd.wait_screen("counsellor")
+        self.apps.pop().close()
+        before = self.home.snapshot()
+
+        from harness import APP
+        proc = subprocess.Popen([APP, "session", "start", "--print-invite", "--client", "Kim Klientin"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self.home.env())
+        try:
+            invite = proc.stdout.readline().decode().strip()
+            self.assertTrue(invite.startswith("sprechzimmer://join?v=1&provider=bbb"), invite)
+            mid = next(iter(self.sim.state()["meetings"]))
+            wait_until(lambda: any(u["role"] == "MODERATOR" and u["entered"] for u in self.sim.guests_all(mid)),
+                       "the counsellor in the meeting")
+            again = self.cli("session", "start")
+            self.assertEqual(again.returncode, 1, "one app at a time")
+
+            end = self.cli("session", "end")
+            self.assertEqual(end.returncode, 0, end.stderr)
+            wait_until(lambda: self.sim.state()["meetings"][mid]["ended"], "BBB `end` from the command line")
+            wait_until(lambda: not self.home.sessions(), "the counsellor's session folder to go")
+        finally:
+            proc.terminate()
+            proc.wait(30)
+        self.assert_nothing_left(before, [mid, "Kim Klientin", "Kim+Klientin", self.sim.secret])
+        self.assertEqual(self.cli("session", "end").returncode, 1, "no app, no session")
+        removed = self.cli("counsellor", "remove")
+        self.assertEqual(removed.returncode, 0)
+        self.assertIsNone(self.keyring_secret())
+
 
 if __name__ == "__main__":
     unittest.main()

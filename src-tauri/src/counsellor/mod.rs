@@ -110,6 +110,8 @@ pub enum CounsellorError {
     NoSession,
     #[error(transparent)]
     Provider(#[from] crate::provider::ProviderError),
+    #[error(transparent)]
+    Profile(#[from] crate::profile::ProfileError),
     #[error("could not write the account file: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -129,9 +131,49 @@ impl CounsellorError {
             CounsellorError::Busy => "session.busy",
             CounsellorError::NoSession => "counsellor.no_session",
             CounsellorError::Provider(e) => e.code(),
+            CounsellorError::Profile(e) => e.code(),
             CounsellorError::Io(_) => "counsellor.write_failed",
         }
     }
+}
+
+/// Everything setup checks before it stores anything: the organisation
+/// lists the server and service, and the server takes the secret. Then the
+/// secret goes to the credential store (replacing an earlier account's) and
+/// the rest to the account file. Blocking: it asks the network.
+pub fn set_up(http: &crate::net::Http, rules: UrlRules, file: &Path, mut account: Account, secret: &str) -> Result<Account, CounsellorError> {
+    let p = crate::profile::fetch(http, &account.profile, rules)?;
+    account.check_profile(&p)?;
+    let secret = secret.trim();
+    if account.access.needs_secret() {
+        if secret.is_empty() {
+            return Err(CounsellorError::Invalid("secret"));
+        }
+        if let Access::Bbb { api } = &account.access {
+            start::check_bbb_secret(http, api, secret)?;
+        }
+    }
+    let old = Account::load(file).ok();
+    if let Some(old) = &old {
+        secrets::delete(&secrets::entry(&old.access.secret_name())?)?;
+        // A consent for the same organisation's texts still holds.
+        if old.profile == account.profile {
+            account.consent = old.consent.clone();
+        }
+    }
+    if account.access.needs_secret() {
+        secrets::store(&secrets::entry(&account.access.secret_name())?, secret)?;
+    }
+    account.save(file)?;
+    Ok(account)
+}
+
+/// Deletes the account and its secret.
+pub fn remove(file: &Path) -> Result<(), CounsellorError> {
+    let account = Account::load(file)?;
+    secrets::delete(&secrets::entry(&account.access.secret_name())?)?;
+    std::fs::remove_file(file)?;
+    Ok(())
 }
 
 impl Account {
