@@ -269,6 +269,7 @@ async function main() {
   const info = await invoke('app_info');
   await i18n.load(info.lang);
   i18n.apply();
+  $('open-counsellor').hidden = !info.counsellorMode;
 
   $('start-form').addEventListener('submit', (ev) => {
     ev.preventDefault();

@@ -18,11 +18,13 @@ include!("command_names.rs");
 pub struct AppInfo {
     pub lang: Lang,
     pub version: &'static str,
+    /// Counsellor features (off by policy hides them).
+    pub counsellor_mode: bool,
 }
 
 #[tauri::command]
-pub fn app_info() -> AppInfo {
-    AppInfo { lang: i18n::current(), version: env!("CARGO_PKG_VERSION") }
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    AppInfo { lang: i18n::current(), version: env!("CARGO_PKG_VERSION"), counsellor_mode: state.settings().counsellor_mode }
 }
 
 #[tauri::command]
@@ -73,8 +75,10 @@ pub fn get_settings(state: State<'_, AppState>) -> Vec<crate::settings::SettingV
 }
 
 #[tauri::command]
-pub fn set_setting(state: State<'_, AppState>, key: String, value: Option<String>) -> Result<Vec<crate::settings::SettingView>> {
-    controller::set_setting(&state, &key, value)
+pub fn set_setting<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, key: String, value: Option<String>) -> Result<Vec<crate::settings::SettingView>> {
+    let rows = controller::set_setting(&state, &key, value)?;
+    crate::apply_autostart(&app);
+    Ok(rows)
 }
 
 #[tauri::command]

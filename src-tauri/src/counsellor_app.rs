@@ -122,7 +122,17 @@ fn provider_name(a: &Access) -> &'static str {
     }
 }
 
+/// Counsellor features exist unless policy switches them off.
+pub fn enabled<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
+    if app.state::<AppState>().settings().counsellor_mode {
+        Ok(())
+    } else {
+        Err(CounsellorError::Disabled.into())
+    }
+}
+
 pub async fn status<R: Runtime>(app: &AppHandle<R>) -> Result<CounsellorView> {
+    enabled(app)?;
     let c = app.state::<CounsellorState>();
     let running = c.running().as_ref().map(|r| RunningView {
         invite: r.invite.clone(),
@@ -180,6 +190,7 @@ pub struct SetupRequest {
 /// server, and the server takes the secret. Then the secret goes to the
 /// credential store and the rest to `counsellor.json`.
 pub async fn setup<R: Runtime>(app: &AppHandle<R>, req: SetupRequest) -> Result<CounsellorView> {
+    enabled(app)?;
     let c = app.state::<CounsellorState>();
     if c.running().is_some() {
         return Err(CounsellorError::Busy.into());
@@ -201,6 +212,7 @@ pub async fn setup<R: Runtime>(app: &AppHandle<R>, req: SetupRequest) -> Result<
 }
 
 pub async fn give_consent<R: Runtime>(app: &AppHandle<R>, privacy_digest: String, terms_digest: String) -> Result<CounsellorView> {
+    enabled(app)?;
     let c = app.state::<CounsellorState>();
     let state = app.state::<AppState>();
     let mut account = c.account()?;
@@ -233,6 +245,7 @@ pub struct StartRequest {
 }
 
 pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) -> Result<RunningView> {
+    enabled(app)?;
     let c = app.state::<CounsellorState>();
     let state = app.state::<AppState>();
     if c.running().is_some() || state.phase() != crate::session::Phase::Idle {

@@ -119,7 +119,7 @@ mod tests {
             "settings.locked", "settings.invalid", "settings.write_failed",
             "counsellor.not_set_up", "counsellor.damaged", "counsellor.invalid", "counsellor.secret_missing",
             "counsellor.keyring", "counsellor.wrong_secret", "counsellor.not_in_profile", "counsellor.no_terms",
-            "counsellor.consent_required", "counsellor.no_session", "counsellor.write_failed",
+            "counsellor.consent_required", "counsellor.no_session", "counsellor.write_failed", "counsellor.disabled",
         ];
         for lang in [Lang::De, Lang::En] {
             for c in codes {

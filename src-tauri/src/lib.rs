@@ -130,10 +130,18 @@ fn run(args: Vec<String>, setup: settings::Setup, action: Option<cli::AppAction>
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, Some(vec!["--tray"])))
         .setup(move |app| {
             startup_wipe(app, &paths);
-            open_main_window(app.handle(), None)?;
             tray::ensure(app.handle());
+            apply_autostart(app.handle());
+            // Autostart brings the app up in the tray only, with no webview.
+            let tray_only = args.iter().any(|a| a == "--tray") && tray::exists(app.handle());
+            if tray_only {
+                log::info!("started in the tray, without a window");
+            } else {
+                open_main_window(app.handle(), None)?;
+            }
             if let Some(link) = controller::link_from_args(args.into_iter().skip(1)) {
                 controller::receive_link(app.handle(), link);
             }
@@ -170,6 +178,20 @@ fn keep_gpu_caches_off_disk() {
         // Set before any thread or child process exists.
         std::env::set_var("MESA_SHADER_CACHE_DISABLE", "true");
         std::env::set_var("MESA_GLSL_CACHE_DISABLE", "true");
+    }
+}
+
+/// Makes the OS's autostart entry match the `autostart` setting.
+pub(crate) fn apply_autostart<R: Runtime>(app: &AppHandle<R>) {
+    use tauri_plugin_autostart::ManagerExt;
+    let settings = app.state::<AppState>().settings();
+    let want = settings.autostart && settings.counsellor_mode;
+    let launcher = app.autolaunch();
+    if launcher.is_enabled().unwrap_or(false) != want {
+        let done = if want { launcher.enable() } else { launcher.disable() };
+        if done.is_err() {
+            log::warn!("autostart could not be {}", if want { "switched on" } else { "switched off" });
+        }
     }
 }
 

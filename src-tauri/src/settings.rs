@@ -53,6 +53,8 @@ pub struct Settings {
     pub profile_locked: bool,
     pub allowed_hosts: Option<Vec<HostPattern>>,
     pub allowed_providers: Option<Vec<ProviderKind>>,
+    pub counsellor_mode: bool,
+    pub autostart: bool,
 }
 
 impl Default for Settings {
@@ -110,6 +112,8 @@ impl Settings {
             profile_locked: r.get("organisationProfileUrl").is_some_and(|e| e.locked && e.value.is_some()),
             allowed_hosts,
             allowed_providers,
+            counsellor_mode: r.str("counsellorMode") != Some("off"),
+            autostart: r.str("autostart") == Some("on"),
         }
     }
 }
@@ -243,6 +247,7 @@ mod tests {
         assert_eq!(s.language, None);
         assert_eq!(s.log_level, log::LevelFilter::Warn);
         assert_eq!((s.profile_url, s.profile_locked, s.allowed_hosts, s.allowed_providers), (None, false, None, None));
+        assert!(s.counsellor_mode && !s.autostart, "counsellor features on, autostart off");
     }
 
     #[test]

@@ -22,7 +22,8 @@ pub fn exists<R: Runtime>(app: &AppHandle<R>) -> bool {
 /// Adds the tray when a counsellor account exists; no-op otherwise or when
 /// it is already there.
 pub fn ensure<R: Runtime>(app: &AppHandle<R>) {
-    if exists(app) || !app.state::<CounsellorState>().is_set_up() {
+    let mode = app.state::<crate::controller::AppState>().settings().counsellor_mode;
+    if exists(app) || !mode || !app.state::<CounsellorState>().is_set_up() {
         return;
     }
     if let Err(e) = build(app) {

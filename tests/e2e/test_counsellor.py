@@ -36,10 +36,27 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
         self.home = TestHome(self.dir)
         self.sim = Sim(self.dir, "--auto-confirm-end")
         self.apps = []
+        # The counsellor's keyring, unlocked with a test password: a daemon
+        # of this test's own, in the test's D-Bus session, its files in this
+        # test's home.
         env = dict(os.environ, HOME=self.home.path)
-        # The counsellor's keyring, unlocked with a test password.
-        subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets", "--replace"],
-                       input=b"keyring-test-password", env=env, capture_output=True, check=True)
+        self.keyring = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        self.keyring.stdin.write(b"keyring-test-password")
+        self.keyring.stdin.close()
+        wait_until(lambda: self.secrets_owned(), "the Secret Service on the session bus", timeout=30)
+
+    @staticmethod
+    def secrets_owned():
+        out = subprocess.run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/",
+                              "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"],
+                             capture_output=True, text=True).stdout
+        return "boolean true" in out
+
+    def stop_keyring(self):
+        self.keyring.terminate()
+        self.keyring.wait(20)
+        wait_until(lambda: not self.secrets_owned(), "the keyring daemon to leave the bus", timeout=20)
 
     def tearDown(self):
         for i, app in enumerate(self.apps):
@@ -47,6 +64,7 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
         for app in reversed(self.apps):
             app.close()
         self.sim.stop()
+        self.stop_keyring()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def start(self, home, *args, isolated=False, workdir_=None):
@@ -225,6 +243,35 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
         removed = self.cli("counsellor", "remove")
         self.assertEqual(removed.returncode, 0)
         self.assertIsNone(self.keyring_secret())
+
+    def test_tray_start_holds_no_webview(self):
+        """Autostart runs `sprechzimmer --tray`: with a counsellor access the
+        app sits in the tray with no window, so no WebKit process exists."""
+        from harness import APP, processes
+        setup = ["counsellor", "setup", "--profile", self.sim.base + "/profile.json",
+                 "--bbb", self.sim.base + "/bigbluebutton/api", "--name", "Beratung Nord"]
+        done = self.cli(*setup, stdin=self.sim.secret.encode())
+        self.assertEqual(done.returncode, 0, done.stderr)
+        log = os.path.join(self.dir, "tray.log")
+        with open(log, "wb") as err:
+            proc = subprocess.Popen([APP, "--tray"], stdout=subprocess.DEVNULL, stderr=err, env=self.home.env())
+        try:
+            wait_until(lambda: b"started in the tray, without a window" in open(log, "rb").read(), "the tray start")
+            tree = {pid for pid, (pgid, cmd) in processes().items() if pid == proc.pid}
+            children = [cmd for pid, (pgid, cmd) in processes().items() if self.parent_of(pid) == proc.pid]
+            self.assertEqual(tree, {proc.pid})
+            self.assertFalse([c for c in children if "WebKit" in c], f"no webview in the tray: {children}")
+        finally:
+            proc.terminate()
+            proc.wait(30)
+
+    @staticmethod
+    def parent_of(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return None
 
 
 if __name__ == "__main__":

@@ -129,6 +129,35 @@ class PolicyCase(unittest.TestCase):
         self.assertIn("meetingView (wrong_type)", log)
         self.assertNotIn("ftp://nope", log, "values are never logged")
 
+    def test_counsellor_features_can_be_switched_off(self):
+        self.policy("managed", "10-org.json", {"counsellorMode": "off"})
+        wd = self.start()
+        wd.wait_screen("start")
+        self.assertTrue(wd.prop("#open-counsellor", "hidden"))
+        self.assertEqual(wd.invoke("counsellor_status")["err"]["code"], "counsellor.disabled")
+        request = {"profile": "https://x.example.org/p.json", "provider": "bbb", "server": "https://bbb.example.org/api",
+                   "secret": "s", "jwtAppId": None, "displayName": "B"}
+        self.assertEqual(wd.invoke("counsellor_setup", {"request": request})["err"]["code"], "counsellor.disabled")
+
+    def test_autostart_follows_the_setting(self):
+        self.home.extra_env["SPRECHZIMMER_LOG"] = ""
+        autostart = os.path.join(self.home.path, ".config", "autostart")
+        wd = self.start()
+        self.open_settings(wd)
+        self.assertEqual(self.setting(wd, "autostart")["value"], "off", "off by default")
+        self.assertFalse(os.path.isdir(autostart) and os.listdir(autostart))
+        self.choose(wd, "autostart", "on")
+        wd.wait_for("return document.querySelector(`.setting[data-key='autostart']`).dataset.level === 'user'",
+                    what="the saved value")
+        entries = os.listdir(autostart)
+        self.assertEqual(len(entries), 1, entries)
+        with open(os.path.join(autostart, entries[0])) as f:
+            entry = f.read()
+        self.assertIn("--tray", entry, "it starts into the tray")
+        self.choose(wd, "autostart", "off")
+        wd.wait_for("return document.querySelector(`#setting-autostart`).value === 'off'", what="off again")
+        self.assertEqual(os.listdir(autostart), [], "switched off, the entry is gone")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -108,6 +108,8 @@ pub enum CounsellorError {
     Busy,
     #[error("no session is running")]
     NoSession,
+    #[error("counsellor features are switched off by policy")]
+    Disabled,
     #[error(transparent)]
     Provider(#[from] crate::provider::ProviderError),
     #[error(transparent)]
@@ -130,6 +132,7 @@ impl CounsellorError {
             CounsellorError::ConsentRequired => "counsellor.consent_required",
             CounsellorError::Busy => "session.busy",
             CounsellorError::NoSession => "counsellor.no_session",
+            CounsellorError::Disabled => "counsellor.disabled",
             CounsellorError::Provider(e) => e.code(),
             CounsellorError::Profile(e) => e.code(),
             CounsellorError::Io(_) => "counsellor.write_failed",

@@ -79,6 +79,30 @@ pub const DEFS: &[Def] = &[
         ],
     },
     Def {
+        key: "counsellorMode",
+        kind: Kind::Choice(&["on", "off"]),
+        default: Some("on"),
+        user: false,
+        msi: Some("COUNSELLORMODE"),
+        title: ["Funktionen für BeraterInnen", "Counsellor features"],
+        help: [
+            "on: Beraterinnen und Berater können Zugänge einrichten und Beratungen starten (Tray); off: nur die Teilnahme als KlientIn.",
+            "on: counsellors can set up their access and start sessions (tray); off: joining as a client only.",
+        ],
+    },
+    Def {
+        key: "autostart",
+        kind: Kind::Choice(&["off", "on"]),
+        default: Some("off"),
+        user: true,
+        msi: Some("AUTOSTART"),
+        title: ["Beim Anmelden im Tray starten", "Start in the tray at login"],
+        help: [
+            "on: Sprechzimmer startet beim Anmelden ohne Fenster im Tray (wenn ein Zugang für BeraterInnen eingerichtet ist).",
+            "on: Sprechzimmer starts at login in the tray, without a window (when a counsellor access is set up).",
+        ],
+    },
+    Def {
         key: "meetingView",
         kind: Kind::Choice(&["auto", "embedded", "browser"]),
         default: Some("auto"),
