@@ -182,6 +182,47 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
         self.assertFalse(os.path.exists(self.account_file()))
         self.assertEqual(self.home.grep([self.sim.secret]), [], "the secret is in no file under the home")
 
+    def test_jitsi_room_with_lobby_then_end_for_everyone(self):
+        from harness import JitsiSim
+        jitsi = JitsiSim(self.dir)
+        try:
+            wd = self.start(self.home)
+            wd.wait_screen("start")
+            wd.click("#open-counsellor")
+            wd.wait_screen("counsellor-setup")
+            wd.js("document.getElementById('cs-provider').value = 'jitsi';"
+                  "document.getElementById('cs-provider').dispatchEvent(new Event('change'))")
+            self.assertFalse(wd.prop("#cs-appid-field", "hidden"))
+            wd.type("#cs-profile", jitsi.base + "/profile.json")
+            wd.type("#cs-server", jitsi.base)
+            wd.type("#cs-name", "Beratung Nord")
+            wd.click("#cs-save")
+            wd.wait_screen("counsellor-consent")
+            wd.click("#cc-privacy-check")
+            wd.click("#cc-terms-check")
+            wd.click("#cc-continue")
+            wd.wait_screen("counsellor")
+            before = self.home.snapshot()
+            wd.click("#cn-start")
+            wd.wait_for("return !document.getElementById('cn-running').hidden", what="the running session")
+            invite = wd.prop("#cn-invite", "value")
+            self.assertIn("provider=jitsi", invite)
+            room = urllib.parse.parse_qs(urllib.parse.urlsplit(invite).query)["room"][0].rsplit("/", 1)[1]
+            self.assertRegex(room, r"^Beratung-[0-9a-f]{24}$", "an unguessable room")
+            state = lambda: jitsi.state()["rooms"].get(room.lower(), {})
+            wait_until(lambda: any(p["status"] == "joined" for p in state().get("participants", {}).values()),
+                       "the counsellor in the room")
+            wait_until(lambda: state().get("lobby"), "the lobby switched on by the counsellor")
+            moderator = next(iter(state()["participants"].values()))
+            self.assertEqual(moderator["name"], "Beratung Nord")
+            wd.click("#cn-end")
+            wait_until(lambda: state().get("ended"), "the conference ended for everyone")
+            self.assertEqual(state()["endedBy"], state()["lobbyBy"], "by the counsellor's page")
+            wd.wait_screen("ended")
+            self.assert_nothing_left(before, [room])
+        finally:
+            jitsi.stop()
+
     def cli(self, *args, stdin=b""):
         from harness import APP
         return subprocess.run([APP, *args], input=stdin, capture_output=True, env=self.home.env(), timeout=60)

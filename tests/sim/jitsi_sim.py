@@ -125,18 +125,22 @@ class Handler(BaseHTTPRequestHandler):
                 action = parts[3]
                 if action == "lobby":
                     room["lobby"] = q.get("on", "1") == "1"
+                    room["lobbyBy"] = q.get("by")
                     return self.json({"lobby": room["lobby"]})
                 n = 0
                 for p in room["participants"].values():
                     if action in ("admit", "deny") and p["status"] == "knocking":
                         p["status"] = "joined" if action == "admit" else "denied"
-                    elif action in ("kick", "hangup", "end") and p["status"] == "joined":
+                    elif action == "end" and p["status"] in ("joined", "knocking"):
+                        p["status"] = "ended"
+                    elif action in ("kick", "hangup") and p["status"] == "joined":
                         p["status"] = {"kick": "kicked", "hangup": "left", "end": "ended"}[action]
                     else:
                         continue
                     n += 1
                 if action == "end":
                     room["ended"] = True
+                    room["endedBy"] = q.get("by")
                 return self.json({"affected": n})
         return self.json({"error": "unknown"}, 404)
 
@@ -224,7 +228,11 @@ const emit = (jitsiEvent, payload) => {
 };
 let pid = null, last = null;
 window.addEventListener('message', (ev) => {
-  if (ev.data && ev.data.jitsiCommand === 'hangup' && pid) fetch('/sim/api/hangup?pid=' + pid);
+  const cmd = ev.data && ev.data.jitsiCommand;
+  if (cmd === 'hangup' && pid) fetch('/sim/api/hangup?pid=' + pid);
+  // Moderator commands, as a JWT moderator (or the first participant) may give them.
+  if (cmd === 'toggleLobby' && pid) fetch('/sim/rooms/' + encodeURIComponent(room) + '/lobby?on=' + (ev.data.args[0] ? '1' : '0') + '&by=' + pid);
+  if (cmd === 'endConference' && pid) fetch('/sim/rooms/' + encodeURIComponent(room) + '/end?by=' + pid);
 });
 async function start() {
   const q = new URLSearchParams({ room, name, config: JSON.stringify(config), jwt: jwt || '' });
