@@ -362,8 +362,10 @@ pub fn mail_invite<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
 /// A client knocks while the counsellor looks elsewhere.
 pub fn notify_client_waiting<R: Runtime>(app: &AppHandle<R>) {
     if crate::meeting_window::is_focused(app) {
+        log::info!("a client is waiting; the meeting window is in front");
         return;
     }
+    log::info!("a client is waiting; notifying");
     use tauri_plugin_notification::NotificationExt;
     let lang = i18n::current();
     let _ = app

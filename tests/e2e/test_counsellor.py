@@ -215,6 +215,11 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
             wait_until(lambda: state().get("lobby"), "the lobby switched on by the counsellor")
             moderator = next(iter(state()["participants"].values()))
             self.assertEqual(moderator["name"], "Beratung Nord")
+            # A client knocks (here: straight at the simulated server): the
+            # counsellor's page hears it and the app raises a notification.
+            jitsi.control("api/join?" + urllib.parse.urlencode({"room": room, "name": "Kim", "config": "{}", "jwt": ""}))
+            log = os.path.join(self.dir, "driver.log")
+            wait_until(lambda: "a client is waiting" in open(log).read(), "the waiting-client signal")
             wd.click("#cn-end")
             wait_until(lambda: state().get("ended"), "the conference ended for everyone")
             self.assertEqual(state()["endedBy"], state()["lobbyBy"], "by the counsellor's page")

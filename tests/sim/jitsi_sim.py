@@ -109,7 +109,10 @@ class Handler(BaseHTTPRequestHandler):
                 for room in st.rooms.values():
                     p = room["participants"].get(q.get("pid"))
                     if p:
-                        return self.json({"status": p["status"]})
+                        # The moderator (who switched the lobby on) hears who knocks.
+                        knocking = [k for k, o in room["participants"].items() if o["status"] == "knocking"] \
+                            if room.get("lobbyBy") == q.get("pid") else []
+                        return self.json({"status": p["status"], "knocking": knocking})
                 return self.json({"status": "unknown"})
             if parts[1:] == ["api", "hangup"]:
                 for room in st.rooms.values():
@@ -227,6 +230,7 @@ const emit = (jitsiEvent, payload) => {
   if (over) setTimeout(() => location.assign('/'), 500);
 };
 let pid = null, last = null;
+const knocked = new Set();
 window.addEventListener('message', (ev) => {
   const cmd = ev.data && ev.data.jitsiCommand;
   if (cmd === 'hangup' && pid) fetch('/sim/api/hangup?pid=' + pid);
@@ -242,7 +246,10 @@ async function start() {
   poll();
 }
 async function poll() {
-  const { status } = await (await fetch('/sim/api/state?pid=' + pid)).json();
+  const { status, knocking } = await (await fetch('/sim/api/state?pid=' + pid)).json();
+  for (const id of knocking || []) {
+    if (!knocked.has(id)) { knocked.add(id); emit('knockingParticipant', { participant: { id, name: '' } }); }
+  }
   if (status !== last) {
     last = status;
     document.getElementById('status').textContent = status;
