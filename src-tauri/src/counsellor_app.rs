@@ -62,11 +62,16 @@ impl CounsellorState {
 
 /// Called by every session end: the counsellor's session is over too.
 pub fn forget_running<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(c) = app.try_state::<CounsellorState>() {
-        if c.running().take().is_some() {
-            let _ = app.emit_to(MAIN_WINDOW, RUNNING_EVENT, Option::<RunningView>::None);
+    let Some(c) = app.try_state::<CounsellorState>() else { return };
+    let Some(running) = c.running().take() else { return };
+    // A copied invite (with the client's name in it) must not outlive the
+    // session on the clipboard either.
+    if let Some(clip) = app.try_state::<tauri_plugin_clipboard_manager::Clipboard<R>>() {
+        if clip.read_text().is_ok_and(|t| t == running.invite) {
+            let _ = clip.clear();
         }
     }
+    let _ = app.emit_to(MAIN_WINDOW, RUNNING_EVENT, Option::<RunningView>::None);
 }
 
 async fn fetch_profile(state: &AppState, url: &Url) -> Result<OrgProfile> {
