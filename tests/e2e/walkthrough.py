@@ -104,6 +104,49 @@ def browser_walkthrough(out):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def counsellor_walkthrough(out):
+    """A counsellor's running session (Jitsi without tokens: no keyring needed)."""
+    from harness import JitsiSim
+    d = workdir("walkthrough-counsellor")
+    home = TestHome(d)
+    sim = JitsiSim(d)
+    app = None
+    try:
+        app = App(home, (), workdir=d)
+        wd = app.wd
+        wd.wait_screen("start")
+        wd.click("#open-counsellor")
+        wd.wait_screen("counsellor-setup")
+        wd.js("document.getElementById('cs-provider').value = 'jitsi';"
+              "document.getElementById('cs-provider').dispatchEvent(new Event('change'))")
+        wd.type("#cs-profile", sim.base + "/profile.json")
+        wd.type("#cs-server", sim.base)
+        wd.type("#cs-name", "Beratung Nord")
+        time.sleep(1.5)
+        wd.screenshot(os.path.join(out, "9-counsellor-setup.png"))
+        wd.click("#cs-save")
+        wd.wait_screen("counsellor-consent")
+        wd.click("#cc-privacy-check")
+        wd.click("#cc-terms-check")
+        wd.click("#cc-continue")
+        wd.wait_screen("counsellor")
+        wd.type("#cn-client-name", "Kim")
+        wd.click("#cn-start")
+        wd.wait_for("return document.getElementById('cn-status').dataset.state === 'open'")
+        time.sleep(1.5)
+        wd.screenshot(os.path.join(out, "10-counsellor-running.png"))
+        print("wrote counsellor screenshots")
+        wd.click("#cn-end")
+        wd.wait_screen("ended")
+    finally:
+        if app:
+            app.close()
+        sim.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
+    target = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "docs/img")
     main()
-    browser_walkthrough(os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "docs/img"))
+    browser_walkthrough(target)
+    counsellor_walkthrough(target)
