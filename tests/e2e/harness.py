@@ -249,6 +249,18 @@ def app_pids():
     return [int(p) for p in out.split()]
 
 
+def wait_until(check, what, timeout=90):
+    """Polls `check` until it returns something true; a generous limit that
+    only guards against a hang."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def processes():
     """pid -> (pgid, command line) of every process."""
     out = {}

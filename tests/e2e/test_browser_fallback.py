@@ -10,22 +10,12 @@ through its processes, the simulated servers and the app's main window.
 import os
 import shutil
 import signal
-import time
 import unittest
 import uuid
 
 from harness import (DiskChecks, App, JitsiSim, Sim, TestHome, browser_pids, kill_strays,
-                     processes, save_artifacts, workdir)
+                     processes, save_artifacts, wait_until, workdir)
 
-
-def wait_until(check, what, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class BrowserCase(DiskChecks, unittest.TestCase):

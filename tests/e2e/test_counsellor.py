@@ -11,23 +11,13 @@ import json
 import os
 import shutil
 import subprocess
-import time
 import unittest
 import urllib.parse
 
-from harness import DiskChecks, App, Sim, TestHome, save_artifacts, workdir
+from harness import DiskChecks, App, Sim, TestHome, save_artifacts, wait_until, workdir
 
 SERVICE = "de.sprechzimmer.desktop"
 
-
-def wait_until(check, what, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class CounsellorCase(DiskChecks, unittest.TestCase):
