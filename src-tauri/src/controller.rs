@@ -160,9 +160,13 @@ pub fn receive_link<R: Runtime>(app: &AppHandle<R>, link: String) {
     let state = app.state::<AppState>();
     state.lock().pending_invite = Some(link);
     let _ = app.emit_to(MAIN_WINDOW, events::INVITE, ());
-    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
-        let _ = w.unminimize();
-        let _ = w.set_focus();
+    match app.get_webview_window(MAIN_WINDOW) {
+        Some(w) => {
+            let _ = w.unminimize();
+            let _ = w.set_focus();
+        }
+        // In the tray with no window: a new one picks the link up at start.
+        None => crate::tray::show_screen(app, None),
     }
 }
 

@@ -208,7 +208,7 @@ fn run_action<R: Runtime>(app: AppHandle<R>, action: cli::AppAction) {
                     let _ = writeln!(out, "{}", view.invite);
                     let _ = out.flush();
                 }
-                tray::show_screen(&app, "counsellor");
+                tray::show_screen(&app, Some("counsellor"));
             }
             Err(e) => {
                 eprintln!("{} [{}]", i18n::t(i18n::current(), &format!("error.{}", e.code())), e.code());
@@ -320,11 +320,8 @@ fn quit_cleanly_on_signals<R: Runtime>(app: &AppHandle<R>) {
 }
 
 fn focus_main<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
-        let _ = w.unminimize();
-        let _ = w.show();
-        let _ = w.set_focus();
-    }
+    // Also when the app sits in the tray with its window closed.
+    tray::show_screen(app, None);
 }
 
 fn listen_for_deep_links<R: Runtime>(app: &AppHandle<R>) {

@@ -62,14 +62,14 @@ fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 
 fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
-        "start" => show_screen(app, "counsellor"),
+        "start" => show_screen(app, Some("counsellor")),
         "copy" => {
             use tauri_plugin_clipboard_manager::ClipboardExt;
             match app.state::<CounsellorState>().invite() {
                 Some(invite) => {
                     let _ = app.clipboard().write_text(invite);
                 }
-                None => show_screen(app, "counsellor"),
+                None => show_screen(app, Some("counsellor")),
             }
         }
         "show_meeting" => controller::show_meeting(app),
@@ -81,8 +81,8 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                 }
             });
         }
-        "open" => show_screen(app, "start"),
-        "settings" => show_screen(app, "settings"),
+        "open" => show_screen(app, None),
+        "settings" => show_screen(app, Some("settings")),
         "quit" => {
             controller::end_session(app, EndReason::Quit, None);
             app.exit(0);
@@ -91,19 +91,22 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     }
 }
 
-/// Shows the app window on `screen`, building the window if it was closed.
-pub fn show_screen<R: Runtime>(app: &AppHandle<R>, screen: &'static str) {
+/// Shows the app window, on `screen` if given (otherwise as it is),
+/// building the window if it was closed.
+pub fn show_screen<R: Runtime>(app: &AppHandle<R>, screen: Option<&'static str>) {
     if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
         let _ = w.unminimize();
         let _ = w.show();
         let _ = w.set_focus();
-        let _ = app.emit_to(MAIN_WINDOW, SHOW_EVENT, screen);
+        if let Some(screen) = screen {
+            let _ = app.emit_to(MAIN_WINDOW, SHOW_EVENT, screen);
+        }
         return;
     }
     let app = app.clone();
     // Window creation belongs on the main thread's loop, not in a menu callback.
     let _ = app.clone().run_on_main_thread(move || {
-        if let Err(e) = crate::open_main_window(&app, Some(screen)) {
+        if let Err(e) = crate::open_main_window(&app, screen) {
             log::warn!("app window: {e}");
         }
     });

@@ -297,6 +297,15 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
             children = [cmd for pid, (pgid, cmd) in processes().items() if self.parent_of(pid) == proc.pid]
             self.assertEqual(tree, {proc.pid})
             self.assertFalse([c for c in children if "WebKit" in c], f"no webview in the tray: {children}")
+
+            # A client link clicked now reaches the tray app, which builds its
+            # window again; the window takes the link and asks for the profile.
+            mid, _ = self.sim.create()
+            profile_requests = lambda: [e for e in self.sim.state()["log"] if e["path"] == "/profile.json"]
+            seen = len(profile_requests())  # setup asked once already
+            handed = self.cli(self.sim.invite(mid))
+            self.assertEqual(handed.returncode, 0, "the second start hands over and exits")
+            wait_until(lambda: len(profile_requests()) > seen, "the rebuilt window to open the invite")
         finally:
             proc.terminate()
             proc.wait(30)
