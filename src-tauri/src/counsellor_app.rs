@@ -180,7 +180,7 @@ pub async fn status<R: Runtime>(app: &AppHandle<R>) -> Result<CounsellorView> {
 
 // ---- setup ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SetupRequest {
     pub profile: String,
@@ -237,6 +237,16 @@ pub fn remove<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
     log::info!("counsellor account removed");
     crate::tray::remove(app);
     Ok(())
+}
+
+// Written out by hand so that no debug print can ever show the secret.
+impl std::fmt::Debug for SetupRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetupRequest")
+            .field("provider", &self.provider)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
 }
 
 // ---- sessions ----
@@ -379,4 +389,23 @@ pub fn notify_client_waiting<R: Runtime>(app: &AppHandle<R>) {
         .title(t(lang, "counsellor.notify.title"))
         .body(t(lang, "counsellor.notify.body"))
         .show();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_setup_request_never_prints_its_secret() {
+        let req: SetupRequest = serde_json::from_value(serde_json::json!({
+            "profile": "https://b.example.org/p.json", "provider": "bbb", "server": "https://bbb.example.org/api",
+            "secret": "tenant-secret-123", "jwtAppId": null, "displayName": "B"
+        }))
+        .unwrap();
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("tenant-secret-123"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+        let unknown = serde_json::json!({ "profile": "x", "provider": "bbb", "server": "x", "displayName": "B", "extra": 1 });
+        assert!(serde_json::from_value::<SetupRequest>(unknown).is_err(), "unknown fields are refused");
+    }
 }
