@@ -181,3 +181,17 @@ fn managed_policy_narrows_which_invites_are_taken() {
     let (_, _, err) = run(&["check-invite", &invite("bbb.example.org", "https")], &envs);
     assert!(err.contains("[policy.organisation_not_allowed]"), "{err}");
 }
+
+#[test]
+fn the_log_does_not_name_the_user_home() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join(".config/de.sprechzimmer.desktop");
+    std::fs::create_dir_all(&cfg).unwrap();
+    std::fs::write(cfg.join("settings.json"), "{broken").unwrap();
+    let config = home.path().join(".config");
+    let envs = [("HOME", home.path().to_str().unwrap()), ("XDG_CONFIG_HOME", config.to_str().unwrap())];
+    let (code, _, err) = run(&["policy"], &envs);
+    assert_eq!(code, 1);
+    assert!(err.contains("setting ignored: ~/.config/de.sprechzimmer.desktop/settings.json: (file) (malformed_json)"), "{err}");
+    assert!(!err.contains(home.path().to_str().unwrap()), "the home path (with the user's name) stays out of the log: {err}");
+}

@@ -87,7 +87,12 @@ pub fn main_entry() {
     logging::init(setup.settings.log_level);
     i18n::init(setup.settings.language);
     for p in &setup.resolved.problems {
-        log::warn!("setting ignored: {}: {} ({})", p.origin, if p.key.is_empty() { "(file)" } else { &p.key }, p.problem);
+        // Paths in the user's home name the user: shortened to `~`.
+        let origin = match dirs::home_dir().map(|h| h.to_string_lossy().into_owned()) {
+            Some(home) if !home.is_empty() && p.origin.starts_with(&home) => format!("~{}", &p.origin[home.len()..]),
+            _ => p.origin.clone(),
+        };
+        log::warn!("setting ignored: {origin}: {} ({})", if p.key.is_empty() { "(file)" } else { &p.key }, p.problem);
     }
     let args: Vec<String> = std::env::args().collect();
     match cli::dispatch(&args, &setup) {
