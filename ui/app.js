@@ -1,7 +1,7 @@
 // The client flow on screen. All decisions (consent, lobby, meeting, wipe)
 // are made in Rust; this module shows state and forwards what the user does.
 import * as i18n from './i18n.js';
-import { render, appendLinked } from './richtext.js';
+import { renderDocuments } from './documents.js';
 import { openSettings } from './settings.js';
 import * as counsellor from './counsellor.js';
 
@@ -80,19 +80,9 @@ function renderConsent(v) {
   $('consent-time').textContent = v.summary.scheduled_at
     ? t('consent.scheduled', { time: i18n.formatTime(v.summary.scheduled_at) })
     : '';
-  for (const [key, doc] of [['privacy', v.privacy], ['terms', v.terms]]) {
-    $(`${key}-title`).textContent = doc.title;
-    $(`${key}-version`).textContent = t('consent.version', { version: doc.version });
-    render($(`${key}-text`), doc.text, openExternal);
-    $(`${key}-text`).scrollTop = 0;
-    $(`${key}-check`).checked = false;
-  }
+  renderDocuments('', v, openExternal);
   $('name-field').hidden = !v.nameEditable;
   $('name-input').value = '';
-  render($('withdrawal-text'), v.withdrawalText, openExternal);
-  const contact = $('withdrawal-contact');
-  contact.replaceChildren();
-  if (v.withdrawalEmail) appendLinked(contact, t('consent.withdrawal_email', { email: v.withdrawalEmail }), openExternal);
   updateConsentButton();
 }
 

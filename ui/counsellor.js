@@ -2,7 +2,7 @@
 // checks everything (secret against the server, consent against the
 // current texts, the running session); this module shows and forwards.
 import * as i18n from './i18n.js';
-import { render, appendLinked } from './richtext.js';
+import { renderDocuments } from './documents.js';
 
 const { invoke } = window.__TAURI__.core;
 const { t } = i18n;
@@ -65,18 +65,7 @@ export async function open() {
 
 function renderConsent(v) {
   $('cc-org').textContent = v.organisation;
-  for (const [key, doc] of [['privacy', v.consent.privacy], ['terms', v.consent.terms]]) {
-    $(`cc-${key}-title`).textContent = doc.title;
-    $(`cc-${key}-version`).textContent = t('consent.version', { version: doc.version });
-    render($(`cc-${key}-text`), doc.text, ui.openExternal);
-    $(`cc-${key}-check`).checked = false;
-  }
-  render($('cc-withdrawal-text'), v.consent.withdrawalText, ui.openExternal);
-  const contact = $('cc-withdrawal-contact');
-  contact.replaceChildren();
-  if (v.consent.withdrawalEmail) {
-    appendLinked(contact, t('consent.withdrawal_email', { email: v.consent.withdrawalEmail }), ui.openExternal);
-  }
+  renderDocuments('cc-', v.consent, ui.openExternal);
   updateConsent();
 }
 

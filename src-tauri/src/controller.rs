@@ -465,11 +465,6 @@ pub fn open_moderator_meeting<R: Runtime>(app: &AppHandle<R>, mut ticket: Meetin
     launch_meeting(app, ticket, view, generation, true)
 }
 
-/// Whether the running meeting is a counsellor's.
-pub fn is_moderator_meeting(state: &AppState) -> bool {
-    state.lock().meeting.as_ref().is_some_and(|m| m.moderator)
-}
-
 fn launch_meeting<R: Runtime>(app: &AppHandle<R>, ticket: MeetingTicket, view: View, generation: u64, moderator: bool) -> Result<()> {
     let state = app.state::<AppState>();
     let dir = SessionDir::create(&state.paths).map_err(|e| Error::Wipe(e.into()))?;
@@ -489,12 +484,18 @@ fn launch_meeting<R: Runtime>(app: &AppHandle<R>, ticket: MeetingTicket, view: V
         host_nonce,
         moderator,
     });
+    // A meeting that could not open leaves nothing registered behind it,
+    // or the next start would find the app busy.
+    let abandon = |dir: SessionDir, err: Error| {
+        state.lock().meeting = None;
+        let _ = dir.wipe();
+        Err(err)
+    };
     let browser = match &view {
         View::Embedded => {
             emit_view(app, None);
             if let Err(e) = meeting_window::open(app, &ticket, &dir, entry) {
-                let _ = dir.wipe();
-                return Err(e.into());
+                return abandon(dir, e.into());
             }
             None
         }
@@ -504,8 +505,7 @@ fn launch_meeting<R: Runtime>(app: &AppHandle<R>, ticket: MeetingTicket, view: V
                 Ok(b) => Some(b),
                 Err(e) => {
                     log::warn!("{} could not be started: {e}", found.display_name());
-                    let _ = dir.wipe();
-                    return Err(Error::BrowserStartFailed);
+                    return abandon(dir, Error::BrowserStartFailed);
                 }
             }
         }

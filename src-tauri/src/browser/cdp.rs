@@ -112,10 +112,6 @@ impl Driver {
         Some(self.command(None, "Target.activateTarget", json!({ "targetId": id })))
     }
 
-    pub fn main_target(&self) -> Option<&Target> {
-        self.main.as_ref()
-    }
-
     pub fn on_message(&mut self, raw: &str) -> (Vec<Value>, Vec<Event>) {
         let Ok(msg) = serde_json::from_str::<Value>(raw) else { return (vec![], vec![]) };
         let params = &msg["params"];
