@@ -6,8 +6,12 @@
 use std::ffi::OsString;
 use std::io;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Child;
+#[cfg(unix)]
+use std::process::{Command, Stdio};
+use std::time::Duration;
+#[cfg(unix)]
+use std::time::Instant;
 
 /// Written into the session folder, so the next start can end a browser
 /// that outlived a crashed app before it deletes the profile.

@@ -168,6 +168,11 @@ pub fn find(key: &str) -> Option<&'static Def> {
     DEFS.iter().find(|d| d.key == key)
 }
 
+/// For sources whose names carry no case (the Windows registry).
+pub fn find_ignore_case(key: &str) -> Option<&'static Def> {
+    DEFS.iter().find(|d| d.key.eq_ignore_ascii_case(key))
+}
+
 /// Why a value was not taken. Never carries the value itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Invalid {

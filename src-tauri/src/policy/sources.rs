@@ -157,40 +157,77 @@ pub fn system() -> (Vec<Layer>, Vec<Problem>) {
     }
 }
 
+/// One registry value, as the platform code hands it over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegValue {
+    Str(String),
+    Multi(Vec<String>),
+    Dword(u32),
+    /// Binary, QWORD or anything else a policy never uses.
+    Other,
+}
+
+/// A registry key's values as a layer. Windows matches value names without
+/// regard to case, so `OrganisationProfileUrl` is `organisationProfileUrl`;
+/// names no setting has stay as they are and are reported as unknown.
+pub fn registry_layer(origin: &str, level: Level, values: impl IntoIterator<Item = (String, RegValue)>) -> (Layer, Vec<Problem>) {
+    let mut map = Map::new();
+    let mut problems = Vec::new();
+    for (name, value) in values {
+        let key = super::definition::find_ignore_case(&name).map_or(name, |d| d.key.to_string());
+        let json = match value {
+            // The ADMX writes switches as DWORDs; settings take them as text.
+            RegValue::Dword(n) => Json::from(n.to_string()),
+            RegValue::Str(s) => Json::from(s),
+            RegValue::Multi(items) => Json::from(items),
+            RegValue::Other => {
+                problems.push(Problem::new(origin, &key, "wrong_type"));
+                continue;
+            }
+        };
+        if map.insert(key.clone(), json).is_some() {
+            // Only one value per name can exist in a real key; a reader that
+            // saw two (case variants) keeps neither guessing silently.
+            problems.push(Problem::new(origin, &key, "duplicate_key"));
+        }
+    }
+    (Layer { level, origin: origin.to_string(), values: map }, problems)
+}
+
 #[cfg(windows)]
-mod windows {
+pub mod windows {
     use super::*;
-    use windows_registry::{Type, CURRENT_USER, LOCAL_MACHINE};
+    use windows_registry::{Key, Type, CURRENT_USER, LOCAL_MACHINE};
 
     pub fn read() -> (Vec<Layer>, Vec<Problem>) {
         let mut layers = Vec::new();
         let mut problems = Vec::new();
         // User policy first: the machine's, read later, wins.
         for (root, name) in [(CURRENT_USER, "HKCU"), (LOCAL_MACHINE, "HKLM")] {
-            let origin = format!(r"{name}\{REGISTRY_KEY}");
-            let Ok(key) = root.open(REGISTRY_KEY) else { continue };
-            let Ok(values) = key.values() else {
-                problems.push(Problem::new(&origin, "", "unreadable"));
-                continue;
-            };
-            let mut map = Map::new();
-            for (value_name, value) in values {
-                let json = match value.ty() {
-                    Type::U32 => u32::try_from(value).ok().map(|n| Json::from(n.to_string())),
-                    Type::String | Type::ExpandString => String::try_from(value).ok().map(Json::from),
-                    Type::MultiString => Vec::<String>::try_from(value).ok().map(Json::from),
-                    _ => None,
-                };
-                match json {
-                    Some(j) => {
-                        map.insert(value_name, j);
-                    }
-                    None => problems.push(Problem::new(&origin, &value_name, "wrong_type")),
-                }
-            }
-            layers.push(Layer { level: Level::Managed, origin, values: map });
+            let (layer, p) = read_key(root, REGISTRY_KEY, &format!(r"{name}\{REGISTRY_KEY}"));
+            layers.extend(layer);
+            problems.extend(p);
         }
         (layers, problems)
+    }
+
+    /// One policy key; a missing key is no layer and no problem.
+    pub fn read_key(root: &Key, path: &str, origin: &str) -> (Option<Layer>, Vec<Problem>) {
+        let Ok(key) = root.open(path) else { return (None, vec![]) };
+        let Ok(values) = key.values() else {
+            return (None, vec![Problem::new(origin, "", "unreadable")]);
+        };
+        let values = values.map(|(name, value)| {
+            let v = match value.ty() {
+                Type::U32 => u32::try_from(value).map_or(RegValue::Other, RegValue::Dword),
+                Type::String | Type::ExpandString => String::try_from(value).map_or(RegValue::Other, RegValue::Str),
+                Type::MultiString => Vec::<String>::try_from(value).map_or(RegValue::Other, RegValue::Multi),
+                _ => RegValue::Other,
+            };
+            (name, v)
+        });
+        let (layer, problems) = registry_layer(origin, Level::Managed, values);
+        (Some(layer), problems)
     }
 }
 
@@ -291,5 +328,56 @@ mod tests {
         assert_eq!(l.values.len(), 2);
         assert_eq!(l.values["meetingView"], "browser");
         assert_eq!(l.values["logLevel"], "debug");
+    }
+
+    #[test]
+    fn registry_names_match_without_case_and_types_map() {
+        let (layer, problems) = registry_layer(
+            r"HKLM\SOFTWARE\Policies\Sprechzimmer",
+            Level::Managed,
+            [
+                ("OrganisationProfileUrl".to_string(), RegValue::Str("https://beratung.example.org/p.json".into())),
+                ("ALLOWEDPROVIDERS".to_string(), RegValue::Multi(vec!["bbb".into()])),
+                ("autostart".to_string(), RegValue::Dword(1)),
+                ("logLevel".to_string(), RegValue::Other),
+                ("Telemetry".to_string(), RegValue::Str("on".into())),
+            ],
+        );
+        assert_eq!(layer.values["organisationProfileUrl"], "https://beratung.example.org/p.json");
+        assert_eq!(layer.values["allowedProviders"], serde_json::json!(["bbb"]));
+        assert_eq!(layer.values["autostart"], "1");
+        assert!(!layer.values.contains_key("logLevel"));
+        assert!(layer.values.contains_key("Telemetry"), "unknown names stay, to be reported");
+        assert_eq!(problems, vec![Problem::new(r"HKLM\SOFTWARE\Policies\Sprechzimmer", "logLevel", "wrong_type")]);
+        let r = resolve(&[layer], UrlRules::default());
+        assert!(r.is_locked("organisationProfileUrl"));
+        assert!(r.problems.iter().any(|p| p.key == "Telemetry" && p.problem == "unknown_key"));
+
+        let (_, problems) = registry_layer("k", Level::Managed, [("language".to_string(), RegValue::Str("de".into())), ("Language".to_string(), RegValue::Str("en".into()))]);
+        assert_eq!(problems[0].problem, "duplicate_key");
+    }
+
+    /// The real registry (Windows, or Wine on CI): a key of its own under
+    /// HKCU, so the machine's policy is never touched.
+    #[cfg(windows)]
+    #[test]
+    fn windows_registry_key_is_read_as_a_locked_layer() {
+        use windows_registry::CURRENT_USER;
+        let path = format!(r"Software\SprechzimmerTest\{}", std::process::id());
+        let key = CURRENT_USER.create(&path).unwrap();
+        key.set_string("ORGANISATIONPROFILEURL", "https://beratung.example.org/p.json").unwrap();
+        key.set_multi_string("allowedMeetingHosts", &["bbb.example.org", "*.example.net"]).unwrap();
+        key.set_u32("counsellorMode", 7).unwrap();
+        key.set_bytes("proxyUrl", windows_registry::Type::Bytes, &[1, 2, 3]).unwrap();
+        let (layer, problems) = windows::read_key(CURRENT_USER, &path, "HKCU test");
+        let _ = CURRENT_USER.remove_tree(&path);
+        let layer = layer.expect("the key exists");
+        assert_eq!(problems.iter().map(|p| (p.key.as_str(), p.problem)).collect::<Vec<_>>(), [("proxyUrl", "wrong_type")]);
+        let r = resolve(&[layer], UrlRules::default());
+        assert_eq!(r.str("organisationProfileUrl"), Some("https://beratung.example.org/p.json"));
+        assert_eq!(r.list("allowedMeetingHosts"), Some(vec!["bbb.example.org".to_string(), "*.example.net".to_string()]));
+        assert!(r.is_locked("allowedMeetingHosts"));
+        assert!(r.problems.iter().any(|p| p.key == "counsellorMode" && p.problem == "invalid_value"), "a number that is no choice is reported");
+        assert!(windows::read_key(CURRENT_USER, r"Software\SprechzimmerTest\missing", "x").0.is_none());
     }
 }
