@@ -27,6 +27,7 @@ pub mod provider;
 pub mod session;
 pub mod settings;
 pub mod tray;
+pub mod webview2;
 pub mod webview_probe;
 pub mod wipe;
 
@@ -103,6 +104,14 @@ pub fn main_entry() {
 }
 
 fn run(args: Vec<String>, setup: settings::Setup, action: Option<cli::AppAction>) {
+    #[cfg(windows)]
+    if webview2::probe_runtime() == webview2::Runtime::Missing {
+        let lang = i18n::current();
+        let text = i18n::t(lang, "webview2.missing");
+        eprintln!("sprechzimmer: {}", text.replace('\n', " "));
+        webview2::tell_runtime_missing(&i18n::t(lang, "webview2.missing_title"), &text);
+        std::process::exit(webview2::EXIT_NO_WEBVIEW);
+    }
     keep_gpu_caches_off_disk();
     let paths = match Paths::for_current_user() {
         Ok(p) => p,

@@ -124,6 +124,21 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &Sessio
         })
         .build()?;
 
+    // WebView2 raises the main guard for the top frame only; frames get the
+    // same host rule and their own permission check (see webview2.rs).
+    #[cfg(windows)]
+    {
+        let (allowed, rules) = (ticket.allowed_hosts.clone(), rules);
+        window.with_webview(move |wv| {
+            // SAFETY: the controller belongs to this live webview.
+            let hooked = unsafe { wv.controller().CoreWebView2() }
+                .and_then(|core| crate::webview2::guard_frames(&core, allowed, rules));
+            if hooked.is_err() {
+                log::warn!("meeting window: frame guard not installed");
+            }
+        })?;
+    }
+
     window.on_window_event(move |event| {
         if let WindowEvent::CloseRequested { .. } = event {
             let app = window_app.clone();
