@@ -229,6 +229,11 @@ pub fn save_user(file: &Path, resolved: &Resolved, key: &str, value: Option<&str
     Ok(())
 }
 
+/// An absolute browser path as the platform spells one (tests of the
+/// `browser` setting, which takes `auto`, a name or an absolute path).
+#[cfg(test)]
+pub(crate) const ABSOLUTE_BROWSER: &str = if cfg!(windows) { r"C:\Chromium\chrome.exe" } else { "/opt/chromium/chrome" };
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,7 +259,7 @@ mod tests {
     fn typed_from_policy() {
         let r = resolve(
             &[managed(json!({
-                "meetingView": "browser", "browser": "/opt/chromium/chrome", "language": "en", "logLevel": "debug",
+                "meetingView": "browser", "browser": ABSOLUTE_BROWSER, "language": "en", "logLevel": "debug",
                 "organisationProfileUrl": "https://beratung.example.org/profile.json",
                 "allowedMeetingHosts": ["*.example.org"], "allowedProviders": ["jitsi"], "proxyUrl": "http://proxy.example.org:3128"
             }))],
@@ -262,7 +267,7 @@ mod tests {
         );
         let s = Settings::from_resolved(&r);
         assert_eq!(s.meeting_view, MeetingView::Browser);
-        assert_eq!(s.browser, BrowserChoice::Path("/opt/chromium/chrome".into()));
+        assert_eq!(s.browser, BrowserChoice::Path(ABSOLUTE_BROWSER.into()));
         assert_eq!(s.language, Some(Lang::En));
         assert_eq!(s.log_level, log::LevelFilter::Debug);
         assert!(s.profile_locked);

@@ -293,7 +293,8 @@ mod tests {
         let dirs = ProfileDirs { root: PathBuf::from("/tmp/s-1/browser") };
         let args: Vec<String> =
             chromium_args(&dirs, "de", false, "Öffnen <script>", None).into_iter().map(|a| a.into_string().unwrap()).collect();
-        for needed in ["--remote-debugging-pipe", "--no-first-run", "--disable-sync", "--disable-extensions", "--disable-background-networking", "--disable-component-update", "--disable-breakpad", "--user-data-dir=/tmp/s-1/browser/profile", "--lang=de"] {
+        let profile = format!("--user-data-dir={}", dirs.root.join("profile").display());
+        for needed in ["--remote-debugging-pipe", "--no-first-run", "--disable-sync", "--disable-extensions", "--disable-background-networking", "--disable-component-update", "--disable-breakpad", &profile, "--lang=de"] {
             assert!(args.iter().any(|a| a == needed), "missing {needed}");
         }
         let app = args.iter().find_map(|a| a.strip_prefix("--app=")).unwrap();

@@ -312,7 +312,8 @@ mod tests {
         for bad in ["ftp://proxy:21", "https://proxy.example.org:3128", "proxy.example.org:3128", "http://proxy/path", "http://"] {
             assert_eq!(parse("proxyUrl", json!(bad)), Err(Invalid::NotAllowed), "{bad}");
         }
-        assert!(parse("browser", json!("/opt/chromium/chrome")).unwrap().is_some());
+        assert!(parse("browser", json!(crate::settings::ABSOLUTE_BROWSER)).unwrap().is_some());
+        assert_eq!(parse("browser", json!("chromium/chrome")), Err(Invalid::NotAllowed), "a relative path");
         assert_eq!(parse("browser", json!("firefox")), Err(Invalid::NotAllowed));
     }
 }
