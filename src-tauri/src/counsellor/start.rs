@@ -168,23 +168,35 @@ fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
     Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize().into()
 }
 
-/// An HS256 token as Jitsi's token authentication expects it.
-pub fn jitsi_jwt(app_id: &str, secret: &str, server: &Url, room: &str, name: &str, moderator: bool, exp: OffsetDateTime, now: OffsetDateTime) -> String {
-    let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
-    let header = json!({ "alg": "HS256", "typ": "JWT" });
-    let claims = json!({
-        "iss": app_id,
-        "aud": "jitsi",
-        "sub": server.host_str().unwrap_or_default(),
-        "room": room,
-        "nbf": now.unix_timestamp() - 60,
-        "exp": exp.unix_timestamp(),
-        "moderator": moderator,
-        "context": { "user": { "name": name, "moderator": moderator.to_string() } },
-    });
-    let signing_input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
-    let sig = hmac_sha256(secret.as_bytes(), signing_input.as_bytes());
-    format!("{signing_input}.{}", b64(&sig))
+/// What a room's Jitsi tokens share; each participant's token adds a name
+/// and a role.
+pub struct JitsiToken<'a> {
+    pub app_id: &'a str,
+    pub server: &'a Url,
+    pub room: &'a str,
+    pub exp: OffsetDateTime,
+    pub now: OffsetDateTime,
+}
+
+impl JitsiToken<'_> {
+    /// An HS256 token as Jitsi's token authentication expects it.
+    pub fn sign(&self, secret: &str, name: &str, moderator: bool) -> String {
+        let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        let header = json!({ "alg": "HS256", "typ": "JWT" });
+        let claims = json!({
+            "iss": self.app_id,
+            "aud": "jitsi",
+            "sub": self.server.host_str().unwrap_or_default(),
+            "room": self.room,
+            "nbf": self.now.unix_timestamp() - 60,
+            "exp": self.exp.unix_timestamp(),
+            "moderator": moderator,
+            "context": { "user": { "name": name, "moderator": moderator.to_string() } },
+        });
+        let signing_input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+        let sig = hmac_sha256(secret.as_bytes(), signing_input.as_bytes());
+        format!("{signing_input}.{}", b64(&sig))
+    }
 }
 
 pub fn start_jitsi(account: &Account, secret: Option<&str>, opts: &Options, now: OffsetDateTime) -> Result<Started, CounsellorError> {
@@ -196,9 +208,10 @@ pub fn start_jitsi(account: &Account, secret: Option<&str>, opts: &Options, now:
             let start = opts.at.unwrap_or(now).max(now);
             let exp = start + time::Duration::hours(12);
             let client_name = opts.client_name.as_deref().unwrap_or("");
+            let token = JitsiToken { app_id: app, server, room: &room, exp, now };
             (
-                Some(jitsi_jwt(app, secret, server, &room, client_name, false, exp, now)),
-                Some(jitsi_jwt(app, secret, server, &room, &account.display_name, true, exp, now)),
+                Some(token.sign(secret, client_name, false)),
+                Some(token.sign(secret, &account.display_name, true)),
             )
         }
         (Some(_), None) => return Err(CounsellorError::SecretMissing),
