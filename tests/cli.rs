@@ -84,16 +84,33 @@ fn wipe_check_removes_leftovers() {
     assert_eq!(code, 0);
     assert!(out.contains("clean"), "{out}");
 
-    let leftover = cache.join("de.sprechzimmer.desktop/sessions/s-crashed/webview");
+    let leftover = cache.join("de.sprechzimmer.desktop/sessions/s-00000000c0ffee01/webview");
     std::fs::create_dir_all(&leftover).unwrap();
     std::fs::write(leftover.join("cookies"), "sid=secret").unwrap();
     let (code, out, _) = run(&["wipe", "--check"], &envs);
     assert_eq!(code, 0);
-    assert!(out.contains("removed") && out.contains("s-crashed"), "{out}");
+    assert!(out.contains("removed") && out.contains("s-00000000c0ffee01"), "{out}");
     assert!(!cache.join("de.sprechzimmer.desktop/sessions").exists());
 
     let (code, _, _) = run(&["wipe"], &envs);
     assert_eq!(code, 2, "usage error");
+}
+
+#[cfg(unix)]
+#[test]
+fn wipe_check_never_follows_a_symlinked_sessions_folder() {
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join("cache");
+    let elsewhere = home.path().join("elsewhere");
+    std::fs::create_dir_all(elsewhere.join("s-00000000c0ffee02")).unwrap();
+    std::fs::write(elsewhere.join("s-00000000c0ffee02/precious"), "keep").unwrap();
+    std::fs::create_dir_all(cache.join("de.sprechzimmer.desktop")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, cache.join("de.sprechzimmer.desktop/sessions")).unwrap();
+    let envs = [("XDG_CACHE_HOME", cache.to_str().unwrap()), ("HOME", home.path().to_str().unwrap())];
+    let (code, _, err) = run(&["wipe", "--check"], &envs);
+    assert_eq!(code, 1, "not clean: {err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    assert!(elsewhere.join("s-00000000c0ffee02/precious").exists(), "the link's target is untouched");
 }
 
 fn policy_root(files: &[(&str, &str)]) -> tempfile::TempDir {

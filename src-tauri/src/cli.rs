@@ -260,6 +260,14 @@ fn wipe_cmd(args: &[String]) -> i32 {
     for f in &report.failed {
         eprintln!("could not remove {}", f.display());
     }
+    for (dir, why) in &report.refused {
+        let why = match why {
+            wipe::Refusal::Symlink => "a symbolic link",
+            wipe::Refusal::NotAFolder => "not a folder",
+            wipe::Refusal::ForeignOwner => "owned by another user",
+        };
+        eprintln!("left alone: {} is {why}; nothing below it was touched", dir.display());
+    }
     if report.is_clean() {
         0
     } else {

@@ -75,28 +75,125 @@ impl Removed {
     }
 }
 
+/// What `remove_tree` could not remove (with what it did remove).
+#[derive(Debug, thiserror::Error)]
+#[error("{} item(s) could not be removed", failed.len())]
+pub struct Incomplete {
+    pub removed: Removed,
+    pub failed: Vec<PathBuf>,
+}
+
+impl From<Incomplete> for io::Error {
+    fn from(e: Incomplete) -> io::Error {
+        io::Error::other(e)
+    }
+}
+
 /// Removes `path` and everything below it, counting what it removed. A path
-/// that does not exist is not an error: it is already clean.
-pub fn remove_tree(path: &Path) -> io::Result<Removed> {
+/// that does not exist is already clean. Symlinks are removed, never
+/// followed. An item that cannot be removed does not stop the rest: every
+/// such item is reported.
+pub fn remove_tree(path: &Path) -> Result<Removed, Incomplete> {
+    remove_tree_with(path, &|p: &Path| fs::remove_file(p))
+}
+
+/// `remove_tree` with the file removal given, so a test can make one file
+/// undeletable (root may delete anything, and CI runs as root).
+fn remove_tree_with(path: &Path, remove_file: &dyn Fn(&Path) -> io::Result<()>) -> Result<Removed, Incomplete> {
     let mut removed = Removed::default();
+    let mut failed = Vec::new();
+    remove_into(path, remove_file, &mut removed, &mut failed);
+    if failed.is_empty() {
+        Ok(removed)
+    } else {
+        Err(Incomplete { removed, failed })
+    }
+}
+
+fn remove_into(path: &Path, remove_file: &dyn Fn(&Path) -> io::Result<()>, removed: &mut Removed, failed: &mut Vec<PathBuf>) {
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(removed),
-        Err(e) => return Err(e),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return,
+        Err(_) => return failed.push(path.to_path_buf()),
     };
     if meta.is_dir() {
-        for entry in fs::read_dir(path)? {
-            removed.add(remove_tree(&entry?.path())?);
+        let before = failed.len();
+        match fs::read_dir(path) {
+            Ok(entries) => {
+                for entry in entries {
+                    match entry {
+                        Ok(e) => remove_into(&e.path(), remove_file, removed, failed),
+                        Err(_) => failed.push(path.to_path_buf()),
+                    }
+                }
+            }
+            Err(_) => return failed.push(path.to_path_buf()),
         }
-        fs::remove_dir(path)?;
-        removed.dirs += 1;
+        match fs::remove_dir(path) {
+            Ok(()) => removed.dirs += 1,
+            // A folder that still holds a failed item is no extra news.
+            Err(_) if failed.len() > before => {}
+            Err(_) => failed.push(path.to_path_buf()),
+        }
     } else {
-        // Symlinks are removed, never followed.
-        fs::remove_file(path)?;
-        removed.files += 1;
-        removed.bytes += meta.len();
+        match remove_file(path) {
+            Ok(()) => {
+                removed.files += 1;
+                removed.bytes += meta.len();
+            }
+            Err(_) => failed.push(path.to_path_buf()),
+        }
     }
-    Ok(removed)
+}
+
+/// Why one of the app's own folders is not touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    Symlink,
+    NotAFolder,
+    ForeignOwner,
+}
+
+/// The app's folders are its own: no symlink (which would lead the sweep
+/// somewhere else), no file in their place, and on Unix owned by this user.
+/// A missing folder is fine.
+pub fn check_own_dir(path: &Path) -> Result<(), Refusal> {
+    match fs::symlink_metadata(path) {
+        Err(_) => Ok(()),
+        Ok(m) if m.file_type().is_symlink() => Err(Refusal::Symlink),
+        Ok(m) if !m.is_dir() => Err(Refusal::NotAFolder),
+        Ok(m) if !owned_by_me(&m) => Err(Refusal::ForeignOwner),
+        Ok(_) => Ok(()),
+    }
+}
+
+#[cfg(unix)]
+fn owned_by_me(m: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    m.uid() == unsafe { libc::geteuid() }
+}
+
+#[cfg(not(unix))]
+fn owned_by_me(_: &fs::Metadata) -> bool {
+    // Per-user profile folders; Windows ACLs keep other users out.
+    true
+}
+
+/// A session folder's name as `SessionDir::create` makes it: `s-` and 16
+/// lower-case hex digits. The sweep touches nothing else.
+pub fn is_session_name(name: &std::ffi::OsStr) -> bool {
+    name.to_str().and_then(|n| n.strip_prefix("s-")).is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
+
+fn refuse_foreign(paths: &Paths) -> io::Result<()> {
+    for dir in [paths.root.clone(), paths.sessions()] {
+        if let Err(r) = check_own_dir(&dir) {
+            return Err(io::Error::new(io::ErrorKind::PermissionDenied, format!("{}: {r:?}", dir.display())));
+        }
+    }
+    Ok(())
 }
 
 fn private_dir(path: &Path) -> io::Result<()> {
@@ -122,6 +219,7 @@ pub struct AppLock {
 impl AppLock {
     /// `None` when another process of the app holds it.
     pub fn acquire(paths: &Paths) -> io::Result<Option<AppLock>> {
+        refuse_foreign(paths)?;
         private_dir(&paths.root)?;
         let f = open_lock(&paths.app_lock())?;
         match f.try_lock() {
@@ -143,6 +241,7 @@ const LOCK_FILE: &str = ".lock";
 
 impl SessionDir {
     pub fn create(paths: &Paths) -> io::Result<SessionDir> {
+        refuse_foreign(paths)?;
         let name = format!("s-{}", hex::encode(rand::random::<[u8; 8]>()));
         let path = paths.sessions().join(name);
         private_dir(&path)?;
@@ -192,39 +291,64 @@ pub struct SweepReport {
     pub found: Vec<Leftover>,
     /// Sessions still running in another process, left alone.
     pub live_sessions: usize,
+    /// Items that could not be removed.
     pub failed: Vec<PathBuf>,
+    /// Folders of the app that are not its own (a symlink, another user's):
+    /// nothing below them was touched.
+    pub refused: Vec<(PathBuf, Refusal)>,
 }
 
 impl SweepReport {
     pub fn is_clean(&self) -> bool {
-        self.failed.is_empty()
+        self.failed.is_empty() && self.refused.is_empty()
     }
 }
 
 /// Removes every session folder no running process holds, and the UI's
 /// browsing data when `ui_too` (the caller holds the app lock or knows the
-/// app is not running).
+/// app is not running). Only folders the app itself names and owns.
 pub fn sweep(paths: &Paths, ui_too: bool) -> SweepReport {
     let mut report = SweepReport::default();
+    for dir in [paths.root.clone(), paths.sessions()] {
+        if let Err(r) = check_own_dir(&dir) {
+            report.refused.push((dir, r));
+            return report;
+        }
+    }
     let take = |path: PathBuf, report: &mut SweepReport| match remove_tree(&path) {
         Ok(removed) if !removed.is_empty() => report.found.push(Leftover { path, removed }),
         Ok(_) => {}
-        Err(_) => report.failed.push(path),
+        Err(inc) => {
+            if !inc.removed.is_empty() {
+                report.found.push(Leftover { path, removed: inc.removed });
+            }
+            report.failed.extend(inc.failed);
+        }
     };
     if let Ok(entries) = fs::read_dir(paths.sessions()) {
         for entry in entries.flatten() {
             let path = entry.path();
-            if is_live_session(&path) {
-                report.live_sessions += 1;
-            } else {
-                // A browser that outlived a crashed app would write on.
-                crate::browser::process::end_leftover(&path);
-                take(path, &mut report);
+            if !is_session_name(&entry.file_name()) {
+                continue;
+            }
+            match check_own_dir(&path) {
+                // A link in our own folder is ours to remove, not to follow.
+                Err(Refusal::Symlink) => take(path, &mut report),
+                Err(r) => report.refused.push((path, r)),
+                Ok(()) if is_live_session(&path) => report.live_sessions += 1,
+                Ok(()) => {
+                    // A browser that outlived a crashed app would write on.
+                    crate::browser::process::end_leftover(&path);
+                    take(path, &mut report);
+                }
             }
         }
     }
     if ui_too {
-        take(paths.ui_webview(), &mut report);
+        match check_own_dir(&paths.ui_webview()) {
+            Ok(()) | Err(Refusal::Symlink) => take(paths.ui_webview(), &mut report),
+            Err(r) => report.refused.push((paths.ui_webview(), r)),
+        }
     }
     remove_if_empty(&paths.sessions());
     report
@@ -277,7 +401,7 @@ mod tests {
         let live = SessionDir::create(&p).unwrap();
         write(&live.webview_dir().join("cookies"), 5);
         // A crashed session: its folder exists but nobody holds the lock.
-        let crashed = p.sessions().join("s-crashed");
+        let crashed = p.sessions().join("s-00000000c0ffee01");
         write(&crashed.join("webview/cookies"), 7);
         write(&crashed.join(LOCK_FILE), 0);
         write(&p.ui_webview().join("localstorage/x"), 3);
@@ -304,7 +428,7 @@ mod tests {
     fn sweep_ends_a_browser_left_running_by_a_crash_first() {
         use crate::browser::process::{spawn, PID_FILE};
         let (_t, p) = paths();
-        let crashed = p.sessions().join("s-crashed");
+        let crashed = p.sessions().join("s-00000000c0ffee01");
         write(&crashed.join("browser/profile/Cookies"), 9);
         write(&crashed.join(LOCK_FILE), 0);
         let arg = format!("--user-data-dir={}", crashed.join("browser/profile").display());
@@ -323,7 +447,7 @@ mod tests {
         let (t, p) = paths();
         let outside = t.path().join("precious.txt");
         write(&outside, 4);
-        let crashed = p.sessions().join("s-x");
+        let crashed = p.sessions().join("s-00000000c0ffee02");
         fs::create_dir_all(&crashed).unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink(&outside, crashed.join("link")).unwrap();
@@ -349,5 +473,95 @@ mod tests {
         let (_t, p) = paths();
         let r = sweep(&p, true);
         assert!(r.found.is_empty() && r.is_clean());
+    }
+
+    #[test]
+    fn only_session_names_the_app_makes() {
+        for ok in ["s-0123456789abcdef", "s-00000000c0ffee01"] {
+            assert!(is_session_name(std::ffi::OsStr::new(ok)), "{ok}");
+        }
+        for bad in ["s-crashed", "s-0123456789ABCDEF", "s-0123456789abcde", "s-0123456789abcdef0", "x-0123456789abcdef", "..", "", "s-"] {
+            assert!(!is_session_name(std::ffi::OsStr::new(bad)), "{bad}");
+        }
+        // Anything else in the sessions folder is not ours to delete.
+        let (_t, p) = paths();
+        write(&p.sessions().join("notes/keep.txt"), 1);
+        write(&p.sessions().join("s-00000000c0ffee03/cookies"), 1);
+        let r = sweep(&p, false);
+        assert_eq!(r.found.len(), 1);
+        assert!(p.sessions().join("notes/keep.txt").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_sessions_folder_is_refused_not_followed() {
+        let (t, p) = paths();
+        let elsewhere = t.path().join("elsewhere");
+        write(&elsewhere.join("s-00000000c0ffee04/precious"), 4);
+        write(&elsewhere.join("precious.txt"), 4);
+        fs::create_dir_all(&p.root).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, p.sessions()).unwrap();
+        let r = sweep(&p, true);
+        assert_eq!(r.refused, [(p.sessions(), Refusal::Symlink)]);
+        assert!(!r.is_clean());
+        assert!(elsewhere.join("s-00000000c0ffee04/precious").exists());
+        assert!(elsewhere.join("precious.txt").exists());
+        assert!(SessionDir::create(&p).is_err(), "no session is created through the link");
+        assert!(!elsewhere.join("s-00000000c0ffee04").read_dir().unwrap().any(|e| e.unwrap().file_name() == LOCK_FILE));
+
+        // The app's own root as a link: the same.
+        let (t2, p2) = paths();
+        write(&t2.path().join("other/sessions/s-00000000c0ffee05/x"), 1);
+        std::os::unix::fs::symlink(t2.path().join("other"), &p2.root).unwrap();
+        assert_eq!(sweep(&p2, true).refused[0].1, Refusal::Symlink);
+        assert!(t2.path().join("other/sessions/s-00000000c0ffee05/x").exists());
+        assert!(AppLock::acquire(&p2).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn another_users_folder_is_refused() {
+        // As root (CI), a folder handed to "nobody"; otherwise "/", which is
+        // root's.
+        let t = tempfile::tempdir().unwrap();
+        // SAFETY: no preconditions.
+        let foreign = if unsafe { libc::geteuid() } == 0 {
+            let d = t.path().join("foreign");
+            fs::create_dir(&d).unwrap();
+            std::os::unix::fs::chown(&d, Some(65534), Some(65534)).unwrap();
+            d
+        } else {
+            PathBuf::from("/")
+        };
+        assert_eq!(check_own_dir(&foreign), Err(Refusal::ForeignOwner));
+        assert_eq!(check_own_dir(t.path()), Ok(()));
+        assert_eq!(check_own_dir(&t.path().join("missing")), Ok(()));
+        let file = t.path().join("file");
+        fs::write(&file, "").unwrap();
+        assert_eq!(check_own_dir(&file), Err(Refusal::NotAFolder));
+    }
+
+    #[test]
+    fn removal_goes_on_past_an_undeletable_file() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("s");
+        for name in ["a", "b-stuck", "c", "sub/d", "sub/e-stuck"] {
+            write(&root.join(name), 2);
+        }
+        let err = remove_tree_with(&root, &|p: &Path| {
+            if p.file_name().is_some_and(|n| n.to_string_lossy().ends_with("-stuck")) {
+                Err(io::Error::from(io::ErrorKind::PermissionDenied))
+            } else {
+                fs::remove_file(p)
+            }
+        })
+        .unwrap_err();
+        let mut failed = err.failed.clone();
+        failed.sort();
+        assert_eq!(failed, [root.join("b-stuck"), root.join("sub/e-stuck")], "each stuck file, and no folder twice");
+        assert_eq!(err.removed.files, 3, "everything else went");
+        assert!(!root.join("a").exists() && !root.join("c").exists() && !root.join("sub/d").exists());
+        assert!(remove_tree(&root).is_ok());
+        assert!(!root.exists());
     }
 }

@@ -218,14 +218,14 @@ class FoldersTest(WineTest):
         self.assertEqual(code, 0)
         self.assertIn("clean", out)
         sessions = os.path.join(self.local_appdata(), "de.sprechzimmer.desktop", "sessions")
-        leftover = os.path.join(sessions, "s-crashed", "webview", "EBWebView", "Default")
+        leftover = os.path.join(sessions, "s-00000000c0ffee01", "webview", "EBWebView", "Default")
         os.makedirs(leftover)
         with open(os.path.join(leftover, "Cookies"), "w") as f:
             f.write("sid=secret")
         code, out, err = self.sz("wipe", "--check")
         self.assertEqual(code, 0, err)
         self.assertIn("removed", out)
-        self.assertIn("s-crashed", out)
+        self.assertIn("s-00000000c0ffee01", out)
         self.assertIn("AppData\\Local\\de.sprechzimmer.desktop", out, "a Windows path, under %LOCALAPPDATA%")
         self.assertFalse(os.path.exists(sessions))
 
