@@ -223,7 +223,8 @@ pub struct ConsentView {
 /// Parses the link, fetches the organisation's profile and checks that the
 /// organisation stands behind the meeting. Nothing is stored on disk.
 pub async fn open_invite(state: &AppState, link: String) -> Result<ConsentView> {
-    if matches!(state.phase(), Phase::Lobby | Phase::Meeting) {
+    // Any meeting, the client's or the counsellor's own, keeps the app busy.
+    if matches!(state.phase(), Phase::Lobby | Phase::Meeting) || state.lock().meeting.is_some() {
         return Err(SessionError::Busy.into());
     }
     let now = time::OffsetDateTime::now_utc();
@@ -467,7 +468,6 @@ pub fn open_moderator_meeting<R: Runtime>(app: &AppHandle<R>, mut ticket: Meetin
 
 fn launch_meeting<R: Runtime>(app: &AppHandle<R>, ticket: MeetingTicket, view: View, generation: u64, moderator: bool) -> Result<()> {
     let state = app.state::<AppState>();
-    let dir = SessionDir::create(&state.paths).map_err(|e| Error::Wipe(e.into()))?;
     let host_nonce = hex::encode(rand::random::<[u8; 16]>());
     let lang = i18n::current().code();
     let entry = match (&ticket.meeting, &view) {
@@ -475,15 +475,30 @@ fn launch_meeting<R: Runtime>(app: &AppHandle<R>, ticket: MeetingTicket, view: V
         (Meeting::Jitsi(_), View::Embedded) => jitsi::host_page_url(&host_nonce),
         (Meeting::Jitsi(j), View::Browser(_)) => jitsi::direct_room_url(j, &ticket.display_name, lang),
     };
-    // Registered before the window exists: its first request needs the nonce.
-    state.lock().meeting = Some(ActiveMeeting {
-        ticket: ticket.clone(),
-        browser: None,
-        dir: None,
-        stage: bbb::Stage::Joining,
-        host_nonce,
-        moderator,
-    });
+    // Registered before the window exists: its first request needs the
+    // nonce. One meeting at a time, whoever started it: a second would
+    // orphan the first one's window, browser and session folder.
+    {
+        let mut inner = state.lock();
+        if inner.meeting.is_some() {
+            return Err(SessionError::Busy.into());
+        }
+        inner.meeting = Some(ActiveMeeting {
+            ticket: ticket.clone(),
+            browser: None,
+            dir: None,
+            stage: bbb::Stage::Joining,
+            host_nonce,
+            moderator,
+        });
+    }
+    let dir = match SessionDir::create(&state.paths) {
+        Ok(d) => d,
+        Err(e) => {
+            state.lock().meeting = None;
+            return Err(Error::Wipe(e.into()));
+        }
+    };
     // A meeting that could not open leaves nothing registered behind it,
     // or the next start would find the app busy.
     let abandon = |dir: SessionDir, err: Error| {
@@ -862,6 +877,25 @@ mod tests {
         state.lock().meeting =
             Some(ActiveMeeting { ticket, browser: None, dir: None, stage: bbb::Stage::Joining, host_nonce: nonce.into(), moderator: false });
         (state, dir)
+    }
+
+    #[test]
+    fn no_second_meeting_while_one_runs_whoever_started_it() {
+        let (state, _d) = state_with_jitsi_meeting("moderator-nonce");
+        state.lock().meeting.as_mut().unwrap().moderator = true;
+        let ticket = state.lock().meeting.as_ref().unwrap().ticket.clone();
+        // A client invite while the counsellor's own meeting runs.
+        let link = crate::invite::build_jitsi_link(&Url::parse("https://beratung.example.org/p.json").unwrap(), &Url::parse("https://meet.example.org/Other-2").unwrap(), None, None);
+        let err = tauri::async_runtime::block_on(open_invite(&state, link)).unwrap_err();
+        assert_eq!(err.code(), Error::from(SessionError::Busy).code());
+        // And the launch itself refuses, leaving the running meeting as it was.
+        let app = crate::with_commands(tauri::test::mock_builder(), state).build(tauri::test::mock_context(tauri::test::noop_assets())).unwrap();
+        let err = launch_meeting(app.handle(), ticket, View::Embedded, 0, false).unwrap_err();
+        assert_eq!(err.code(), Error::from(SessionError::Busy).code());
+        let state = app.state::<AppState>();
+        let inner = state.lock();
+        let m = inner.meeting.as_ref().expect("still registered");
+        assert!(m.moderator && m.host_nonce == "moderator-nonce");
     }
 
     #[test]

@@ -55,14 +55,17 @@ pub fn classify(url: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRule
 /// allowed meeting host (BigBlueButton), or our Jitsi host page, whose CSP
 /// admits frames from the meeting origin only — the request comes from that
 /// frame.
-pub fn grant(kind: PermissionKind, page: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRules) -> bool {
+/// Nothing while the window is still hidden: a page that never reaches the
+/// client stage (an error, a redirect chain) gets no media behind the
+/// client's back.
+pub fn grant(kind: PermissionKind, page: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRules, shown: bool) -> bool {
     let media = matches!(kind, PermissionKind::Camera | PermissionKind::Microphone | PermissionKind::DisplayCapture);
     let meeting_page = match classify(page, allowed, rules) {
         Nav::Allow if jitsi::is_host_url(page) => page.path() == "/jitsi",
         Nav::Allow => matches!(page.scheme(), "https" | "http"),
         _ => false,
     };
-    media && meeting_page
+    shown && media && meeting_page
 }
 
 pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &SessionDir, entry: Url) -> tauri::Result<()> {
@@ -117,8 +120,9 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &Sessio
         .on_download(|_webview, event| !matches!(event, DownloadEvent::Requested { .. }))
         .on_permission_request(move |webview, kind| {
             // Allow explicitly: WebKitGTK's default answer is "deny".
+            let shown = webview.window().is_visible().unwrap_or(false);
             match webview.url() {
-                Ok(page) if grant(kind, &page, &perm_allowed, rules) => PermissionResponse::Allow,
+                Ok(page) if grant(kind, &page, &perm_allowed, rules, shown) => PermissionResponse::Allow,
                 _ => PermissionResponse::Deny,
             }
         })
@@ -201,20 +205,25 @@ mod tests {
         let other = Url::parse("https://evil.example/").unwrap();
         let plain = Url::parse("http://bbb.example.org/html5client/join").unwrap();
         for kind in [PermissionKind::Camera, PermissionKind::Microphone, PermissionKind::DisplayCapture] {
-            assert!(grant(kind, &meeting, &allowed, rules));
-            assert!(!grant(kind, &other, &allowed, rules));
-            assert!(!grant(kind, &plain, &allowed, rules), "not over plain http");
+            assert!(grant(kind, &meeting, &allowed, rules, true));
+            assert!(!grant(kind, &other, &allowed, rules, true));
+            assert!(!grant(kind, &plain, &allowed, rules, true), "not over plain http");
         }
         for kind in [PermissionKind::Geolocation, PermissionKind::Notifications, PermissionKind::ClipboardRead] {
-            assert!(!grant(kind, &meeting, &allowed, rules));
+            assert!(!grant(kind, &meeting, &allowed, rules, true));
         }
         // Jitsi: the request reaches us with our host page as the top page.
         let host = Url::parse(&format!("{}/jitsi?n=1", jitsi::host_base())).unwrap();
-        assert!(grant(PermissionKind::Microphone, &host, &allowed, rules));
-        assert!(!grant(PermissionKind::Geolocation, &host, &allowed, rules));
+        assert!(grant(PermissionKind::Microphone, &host, &allowed, rules, true));
+        assert!(!grant(PermissionKind::Geolocation, &host, &allowed, rules, true));
         let signal = Url::parse(&format!("{}/signal/left", jitsi::host_base())).unwrap();
-        assert!(!grant(PermissionKind::Camera, &signal, &allowed, rules));
-        assert!(!grant(PermissionKind::Camera, &Url::parse("about:blank").unwrap(), &allowed, rules));
+        assert!(!grant(PermissionKind::Camera, &signal, &allowed, rules, true));
+        assert!(!grant(PermissionKind::Camera, &Url::parse("about:blank").unwrap(), &allowed, rules, true));
+        // Still hidden: nothing, not even for the meeting itself.
+        for kind in [PermissionKind::Camera, PermissionKind::Microphone, PermissionKind::DisplayCapture] {
+            assert!(!grant(kind, &meeting, &allowed, rules, false));
+            assert!(!grant(kind, &host, &allowed, rules, false));
+        }
     }
 
     #[test]
