@@ -27,7 +27,7 @@ function control(row, onChange) {
     el.type = 'text';
     el.spellcheck = false;
     el.autocomplete = 'off';
-    el.value = row.value ?? '';
+    el.value = Array.isArray(row.value) ? row.value.join(', ') : (row.value ?? '');
     el.placeholder = t('settings.not_set');
   }
   el.id = id;
@@ -67,6 +67,13 @@ export function renderSettings(rows, { onSaved, onError }) {
       lock.className = 'locked';
       lock.textContent = t('settings.locked');
       item.append(lock);
+    }
+    if (row.problem) {
+      const problem = document.createElement('p');
+      problem.className = 'setting-problem';
+      problem.textContent = t('settings.problem');
+      item.dataset.problem = 'true';
+      item.append(problem);
     }
     list.append(item);
   }

@@ -109,7 +109,9 @@ impl Settings {
             language,
             log_level,
             profile_url: r.str("organisationProfileUrl").and_then(|u| Url::parse(u).ok()),
-            profile_locked: r.get("organisationProfileUrl").is_some_and(|e| e.locked && e.value.is_some()),
+            // Locked with no usable value (a broken managed URL): no
+            // organisation's invites are accepted.
+            profile_locked: r.get("organisationProfileUrl").is_some_and(|e| e.locked),
             allowed_hosts,
             allowed_providers,
             counsellor_mode: r.str("counsellorMode") != Some("off"),
@@ -154,16 +156,24 @@ pub struct SettingView {
     pub choices: Option<&'static [&'static str]>,
     pub level: Level,
     pub locked: bool,
+    /// A source gave a value the app could not use (see `sprechzimmer
+    /// policy`); for a restriction the app then holds to the strictest
+    /// reading.
+    pub problem: bool,
 }
 
-/// What users may set, with the current value and whether policy locks it.
+/// What users may set, with the current value and whether policy locks it;
+/// and the organisation's restrictions, read-only, wherever policy sets one.
 pub fn view(resolved: &Resolved, lang: Lang) -> Vec<SettingView> {
     let i = usize::from(lang == Lang::En);
     policy::DEFS
         .iter()
-        .filter(|d| d.user)
         .filter_map(|d| {
             let e = resolved.get(d.key)?;
+            let problem = resolved.problems.iter().any(|p| p.key == d.key);
+            if !d.user && !e.locked && !problem {
+                return None;
+            }
             let named = |v: &Option<Json>| v.as_ref().and_then(Json::as_str).is_none_or(|s| policy::definition::BROWSERS.contains(&s));
             let choices = match d.kind {
                 policy::Kind::Choice(c) => Some(c),
@@ -171,7 +181,7 @@ pub fn view(resolved: &Resolved, lang: Lang) -> Vec<SettingView> {
                 policy::Kind::Browser if named(&e.value) => Some(policy::definition::BROWSERS),
                 _ => None,
             };
-            Some(SettingView { key: d.key, title: d.title[i], help: d.help[i], value: e.value.clone(), choices, level: e.level, locked: e.locked })
+            Some(SettingView { key: d.key, title: d.title[i], help: d.help[i], value: e.value.clone(), choices, level: e.level, locked: e.locked, problem })
         })
         .collect()
 }

@@ -31,10 +31,25 @@ pub struct Def {
     pub default: Option<&'static str>,
     /// Users may set it themselves (settings screen, settings.json).
     pub user: bool,
+    /// What an invalid *managed* value becomes. A restriction fails closed:
+    /// an admin's typo must never leave the computer less restricted than
+    /// meant. `None`: fall back to the layer below, like any other setting.
+    pub closed: Option<Closed>,
     /// The public MSI property that writes it under the machine policy key.
     pub msi: Option<&'static str>,
     pub title: [&'static str; 2],
     pub help: [&'static str; 2],
+}
+
+/// How a restriction fails closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// The list's valid items only, possibly none (which allows nothing).
+    KeepValid,
+    /// This value.
+    Value(&'static str),
+    /// Locked with no value: nothing matches it.
+    Nothing,
 }
 
 pub const BROWSERS: &[&str] = &["auto", "chromium", "chrome", "edge"];
@@ -47,6 +62,7 @@ pub const DEFS: &[Def] = &[
         kind: Kind::Url,
         default: None,
         user: false,
+        closed: Some(Closed::Nothing),
         msi: Some("ORGPROFILEURL"),
         title: ["Profil der Organisation", "Organisation profile"],
         help: [
@@ -59,6 +75,7 @@ pub const DEFS: &[Def] = &[
         kind: Kind::HostList,
         default: None,
         user: false,
+        closed: Some(Closed::KeepValid),
         msi: Some("ALLOWEDHOSTS"),
         title: ["Erlaubte Meeting-Server", "Allowed meeting servers"],
         help: [
@@ -71,6 +88,7 @@ pub const DEFS: &[Def] = &[
         kind: Kind::NameList(PROVIDERS),
         default: None,
         user: false,
+        closed: Some(Closed::KeepValid),
         msi: Some("ALLOWEDPROVIDERS"),
         title: ["Erlaubte Videodienste", "Allowed video services"],
         help: [
@@ -83,6 +101,7 @@ pub const DEFS: &[Def] = &[
         kind: Kind::Choice(&["on", "off"]),
         default: Some("on"),
         user: false,
+        closed: Some(Closed::Value("off")),
         msi: Some("COUNSELLORMODE"),
         title: ["Funktionen für BeraterInnen", "Counsellor features"],
         help: [
@@ -95,6 +114,7 @@ pub const DEFS: &[Def] = &[
         kind: Kind::Choice(&["off", "on"]),
         default: Some("off"),
         user: true,
+        closed: None,
         msi: Some("AUTOSTART"),
         title: ["Beim Anmelden im Tray starten", "Start in the tray at login"],
         help: [
@@ -107,6 +127,7 @@ pub const DEFS: &[Def] = &[
         kind: Kind::Choice(&["auto", "embedded", "browser"]),
         default: Some("auto"),
         user: true,
+        closed: None,
         msi: Some("MEETINGVIEW"),
         title: ["Beratungen öffnen in", "Open sessions in"],
         help: [
@@ -119,6 +140,7 @@ pub const DEFS: &[Def] = &[
         kind: Kind::Browser,
         default: Some("auto"),
         user: true,
+        closed: None,
         msi: Some("MEETINGBROWSER"),
         title: ["Browser für Beratungen", "Browser for sessions"],
         help: [
@@ -131,6 +153,7 @@ pub const DEFS: &[Def] = &[
         kind: Kind::Proxy,
         default: None,
         user: true,
+        closed: None,
         msi: Some("PROXYURL"),
         title: ["Proxy", "Proxy"],
         help: [
@@ -143,6 +166,7 @@ pub const DEFS: &[Def] = &[
         kind: Kind::Choice(&["auto", "de", "en"]),
         default: Some("auto"),
         user: true,
+        closed: None,
         msi: Some("LANGUAGE"),
         title: ["Sprache", "Language"],
         help: [
@@ -155,6 +179,7 @@ pub const DEFS: &[Def] = &[
         kind: Kind::Choice(&["off", "error", "warn", "info", "debug"]),
         default: Some("warn"),
         user: true,
+        closed: None,
         msi: Some("LOGLEVEL"),
         title: ["Protokollstufe", "Log level"],
         help: [
@@ -207,7 +232,15 @@ impl Def {
                     Json::String(s) => s.split([',', ';', ' ', '\n']).map(str::to_string).collect(),
                     _ => return Err(Invalid::WrongType),
                 };
-                let items: Vec<String> = items.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+                let items: Vec<String> = items
+                    .into_iter()
+                    .map(|s| match self.kind {
+                        // Names carry no case: an admin's "BBB" is bbb.
+                        Kind::NameList(_) => s.trim().to_ascii_lowercase(),
+                        _ => s.trim().to_string(),
+                    })
+                    .filter(|s| !s.is_empty())
+                    .collect();
                 if items.is_empty() {
                     return Ok(None);
                 }
@@ -227,7 +260,15 @@ impl Def {
             }
             _ => {
                 let Json::String(s) = raw else { return Err(Invalid::WrongType) };
-                let s = s.trim();
+                let lowered;
+                let s = match self.kind {
+                    // Choices carry no case: an admin's "Off" is off.
+                    Kind::Choice(_) => {
+                        lowered = s.trim().to_ascii_lowercase();
+                        lowered.as_str()
+                    }
+                    _ => s.trim(),
+                };
                 if s.is_empty() {
                     return Ok(None);
                 }
@@ -246,6 +287,32 @@ impl Def {
                 } else {
                     Err(Invalid::NotAllowed)
                 }
+            }
+        }
+    }
+}
+
+impl Def {
+    /// The entry value for an invalid managed `raw`, when this setting is a
+    /// restriction (`Some(None)`: locked, nothing allowed); `None` when it
+    /// simply falls back.
+    pub fn closed_value(&self, raw: &Json, rules: UrlRules) -> Option<Option<Json>> {
+        match self.closed? {
+            Closed::Value(v) => Some(Some(Json::from(v))),
+            Closed::Nothing => Some(None),
+            Closed::KeepValid => {
+                let items: Vec<Json> = match raw {
+                    Json::Array(a) => a.clone(),
+                    Json::String(s) => s.split([',', ';', ' ', '\n']).map(Json::from).collect(),
+                    _ => vec![],
+                };
+                let mut valid = Vec::new();
+                for item in items.iter().take(MAX_ITEMS) {
+                    if let Ok(Some(Json::Array(ok))) = self.parse(item, rules) {
+                        valid.extend(ok);
+                    }
+                }
+                Some(Some(Json::from(valid)))
             }
         }
     }
@@ -287,6 +354,21 @@ mod tests {
             }
             assert!(d.title.iter().chain(&d.help).all(|t| !t.is_empty()));
         }
+    }
+
+    #[test]
+    fn restrictions_fail_closed() {
+        let closed = |key: &str, raw: Json| find(key).unwrap().closed_value(&raw, UrlRules::default());
+        assert_eq!(closed("allowedMeetingHosts", json!(["bbb.example.org", "https://bbb2.example.org"])), Some(Some(json!(["bbb.example.org"]))));
+        assert_eq!(closed("allowedMeetingHosts", json!("bbb.example.org, https://x.example.org/")), Some(Some(json!(["bbb.example.org"]))), "MSI form");
+        assert_eq!(closed("allowedMeetingHosts", json!([7, "not a host/"])), Some(Some(json!([]))), "nothing valid: nothing allowed");
+        assert_eq!(closed("allowedProviders", json!(["zoom", "jitsi"])), Some(Some(json!(["jitsi"]))));
+        assert_eq!(closed("counsellorMode", json!("disabled")), Some(Some(json!("off"))));
+        assert_eq!(closed("organisationProfileUrl", json!("beratung.example.org")), Some(None));
+        assert_eq!(closed("meetingView", json!("sometimes")), None, "not a restriction: falls back");
+        // Names and choices carry no case.
+        assert_eq!(parse("allowedProviders", json!(["BBB", " Jitsi "])), Ok(Some(json!(["bbb", "jitsi"]))));
+        assert_eq!(parse("counsellorMode", json!("Off")), Ok(Some(json!("off"))));
     }
 
     #[test]

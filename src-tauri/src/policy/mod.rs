@@ -42,6 +42,9 @@ pub struct Entry {
     pub level: Level,
     pub origin: String,
     pub locked: bool,
+    /// A managed restriction whose value was invalid, held closed (see
+    /// `definition::Closed`) rather than dropped.
+    pub failed_closed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,6 +111,7 @@ pub fn resolve(layers: &[Layer], rules: UrlRules) -> Resolved {
             level: Level::Default,
             origin: "default".into(),
             locked: false,
+            failed_closed: false,
         };
         for layer in &layers {
             let Some(raw) = layer.values.get(def.key) else { continue };
@@ -122,10 +126,18 @@ pub fn resolve(layers: &[Layer], rules: UrlRules) -> Resolved {
                         level: layer.level,
                         origin: layer.origin.clone(),
                         locked: layer.level == Level::Managed,
+                        failed_closed: false,
                     }
                 }
                 Ok(None) => {}
-                Err(e) => out.problems.push(Problem::new(&layer.origin, def.key, e.code())),
+                Err(e) => {
+                    out.problems.push(Problem::new(&layer.origin, def.key, e.code()));
+                    // A broken restriction never widens what the app allows.
+                    let closed = if layer.level == Level::Managed { def.closed_value(raw, rules) } else { None };
+                    if let Some(value) = closed {
+                        entry = Entry { key: def.key, value, level: Level::Managed, origin: layer.origin.clone(), locked: true, failed_closed: true };
+                    }
+                }
             }
         }
         out.entries.push(entry);
@@ -139,12 +151,17 @@ pub fn report(r: &Resolved) -> String {
     let width = DEFS.iter().map(|d| d.key.len()).max().unwrap_or(0);
     for e in &r.entries {
         let value = match &e.value {
+            None if e.failed_closed => "(nothing allowed)".to_string(),
             None => "(not set)".to_string(),
             Some(Json::String(v)) => v.clone(),
             Some(Json::Array(a)) => a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
             Some(v) => v.to_string(),
         };
-        let lock = if e.locked { " [locked]" } else { "" };
+        let lock = match (e.locked, e.failed_closed) {
+            (_, true) => " [locked; the managed value was invalid, held to the strictest reading]",
+            (true, false) => " [locked]",
+            _ => "",
+        };
         let from = match e.level {
             Level::Default => "default".to_string(),
             Level::Recommended => format!("recommended policy: {}", e.origin),
@@ -233,6 +250,43 @@ mod tests {
         for want in [("meetingView", "wrong_type"), ("proxyUrl", "invalid_value"), ("telemetry", "unknown_key"), ("allowedMeetingHosts", "not_a_user_setting")] {
             assert!(got.contains(&want), "{want:?} in {got:?}");
         }
+    }
+
+    #[test]
+    fn broken_managed_restrictions_fail_closed() {
+        let r = resolve(
+            &[
+                layer(Level::Recommended, "rec", json!({ "meetingView": "browser" })),
+                layer(
+                    Level::Managed,
+                    "policy.json",
+                    json!({
+                        "allowedMeetingHosts": ["bbb.example.org", "https://bbb2.example.org"],
+                        "allowedProviders": ["zoom"],
+                        "counsellorMode": "disabled",
+                        "organisationProfileUrl": "beratung.example.org/profile.json",
+                        "meetingView": "sometimes",
+                    }),
+                ),
+            ],
+            UrlRules::default(),
+        );
+        assert_eq!(r.list("allowedMeetingHosts"), Some(vec!["bbb.example.org".to_string()]), "the valid item only");
+        assert_eq!(r.list("allowedProviders"), Some(vec![]), "nothing valid: nothing allowed");
+        assert_eq!(r.str("counsellorMode"), Some("off"));
+        let org = r.get("organisationProfileUrl").unwrap();
+        assert!(org.locked && org.failed_closed && org.value.is_none());
+        for key in ["allowedMeetingHosts", "allowedProviders", "counsellorMode"] {
+            assert!(r.is_locked(key) && r.get(key).unwrap().failed_closed, "{key}");
+        }
+        // An ordinary setting still falls back to the layer below.
+        assert_eq!((r.str("meetingView"), r.get("meetingView").unwrap().failed_closed), (Some("browser"), false));
+        assert_eq!(r.problems.len(), 5, "every one is reported");
+        let text = report(&r);
+        assert!(text.contains("(nothing allowed)") && text.contains("held to the strictest reading"), "{text}");
+        // Empty (an MSI property nobody gave) is still "not set", not broken.
+        let r = resolve(&[layer(Level::Managed, "msi", json!({ "allowedMeetingHosts": "", "counsellorMode": "" }))], UrlRules::default());
+        assert_eq!((r.get("allowedMeetingHosts").unwrap().value.clone(), r.str("counsellorMode")), (None, Some("on")));
     }
 
     #[test]
