@@ -83,6 +83,7 @@ fn wipe_check_removes_leftovers() {
     let (code, out, _) = run(&["wipe", "--check"], &envs);
     assert_eq!(code, 0);
     assert!(out.contains("clean"), "{out}");
+    assert!(!cache.join("de.sprechzimmer.desktop").exists(), "checking leaves no folder behind");
 
     let leftover = cache.join("de.sprechzimmer.desktop/sessions/s-00000000c0ffee01/webview");
     std::fs::create_dir_all(&leftover).unwrap();

@@ -235,6 +235,11 @@ fn wipe_cmd(args: &[String]) -> i32 {
             return 1;
         }
     };
+    // Checking must not itself leave a trace: no app folder, nothing to do.
+    if std::fs::symlink_metadata(&paths.root).is_err() {
+        println!("clean: no leftovers found");
+        return 0;
+    }
     // The UI folder belongs to a running app; only touch it when none runs.
     let lock = wipe::AppLock::acquire(&paths).ok().flatten();
     let report = wipe::sweep(&paths, lock.is_some());
