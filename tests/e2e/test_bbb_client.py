@@ -12,8 +12,17 @@ import unittest
 
 import signal
 import subprocess
+import urllib.parse
 
-from harness import DiskChecks, APP, App, Sim, TestHome, app_pids, save_artifacts, workdir
+from harness import (DiskChecks, APP, App, JitsiSim, Sim, TestHome, app_pids, save_artifacts, skip_on_windows,
+                     wait_until, workdir)
+
+# Windows (SZ_E2E_PLATFORM=windows) runs the happy path with its wipe check,
+# the navigation guard for the page and for its frames, the hand-over to a
+# running app and the crash sweep.
+NEUTRAL = "not in the Windows subset: platform-neutral (Rust and UI), run on Linux"
+ENDINGS = ("not in the Windows subset: every ending goes through the wipe the happy path "
+           "checks on Windows; run on Linux")
 
 class ClientCase(DiskChecks, unittest.TestCase):
     sim_args = ("--auto-confirm-end",)
@@ -115,6 +124,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertEqual(wd.invoke("session_status"), {"ok": "idle"})
         self.assert_nothing_left(before, ["Kim Klientin", "Kim+Klientin", mid] + self.tokens(mid))
 
+    @skip_on_windows(NEUTRAL)
     def test_unticked_consent_blocks_lobby_and_meeting(self):
         mid, _ = self.running_meeting()
         wd = self.start(self.sim.invite(mid))
@@ -139,6 +149,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertEqual(self.sim.calls("isMeetingRunning"), [], "no lobby without consent")
         self.assertEqual(self.guest_joins(), [], "no meeting without consent")
 
+    @skip_on_windows(NEUTRAL)
     def test_lobby_waits_until_the_counsellor_opens_the_room(self):
         mid, _ = self.sim.create()
         wd = self.start(self.sim.invite(mid))
@@ -156,6 +167,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.wait_entered(mid)
         wd.wait_screen("meeting")
 
+    @skip_on_windows(NEUTRAL)
     def test_lobby_counts_down_to_the_appointment(self):
         mid, _ = self.sim.create()
         wd = self.start(self.sim.invite(mid, at="2099-01-01T09:30:00Z"))
@@ -182,6 +194,31 @@ class ClientCase(DiskChecks, unittest.TestCase):
         for url in ("https://not-offered.example/", "javascript:alert(1)", "file:///etc/passwd"):
             self.assertIn("err", wd.invoke("open_external", {"url": url}), url)
 
+    def test_frames_in_the_meeting_are_held_to_the_meeting_host(self):
+        # WebView2 reports a frame's navigation apart from the page's
+        # (FrameNavigationStarting), so this is a test of its own on Windows.
+        # The meeting page adds two frames through a javascript: URL (which
+        # is no navigation): one on the meeting host, one on a host the
+        # invite does not name (the other server, as localhost).
+        outside = JitsiSim(self.dir)
+        try:
+            mid, _ = self.running_meeting()
+            wd = self.start(self.sim.invite(mid))
+            self.join_and_admit(wd, mid)
+            foreign = outside.base.replace("127.0.0.1", "localhost") + "/frame-probe"
+            script = ("javascript:void(['%s', '/frame-allowed'].forEach(function (u) {"
+                      " var f = document.createElement('iframe'); f.src = u; document.body.appendChild(f); }))" % foreign)
+            self.sim.control(f"meetings/{mid}/users/navigate?to=" + urllib.parse.quote(script, safe=""))
+            # The frame on the meeting host loads: the page did add the frames.
+            wait_until(lambda: [e for e in self.sim.state()["log"] if e["path"] == "/frame-allowed"],
+                       "the frame on the meeting host to load")
+            time.sleep(3)
+            self.assertEqual([e for e in outside.state()["log"] if e["path"] == "/frame-probe"], [],
+                             "a frame reached a host outside the meeting's")
+            self.assertEqual(wd.invoke("session_status"), {"ok": "meeting"}, "the meeting goes on")
+        finally:
+            outside.stop()
+
     def test_second_start_hands_the_link_to_the_running_app(self):
         mid, _ = self.running_meeting()
         wd = self.start()
@@ -192,6 +229,8 @@ class ClientCase(DiskChecks, unittest.TestCase):
         wd.wait_screen("consent")
         self.assertEqual(wd.text("#consent-org"), "Demo-Beratungsstelle Sprechzimmer")
 
+    @skip_on_windows("Linux only: a Linux desktop logout ends apps with SIGTERM; Windows sends "
+                     "WM_QUERYENDSESSION/WM_ENDSESSION, which this harness cannot send")
     def test_logout_sigterm_during_a_meeting_leaves_nothing(self):
         mid, _ = self.running_meeting()
         wd = self.start(self.sim.invite(mid))
@@ -208,6 +247,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertEqual(app_pids(), [], "SIGTERM quits the app")
         self.assert_nothing_left(before, [mid] + self.tokens(mid))
 
+    @skip_on_windows(ENDINGS)
     def test_leave_from_the_app(self):
         mid, _ = self.running_meeting()
         wd = self.start(self.sim.invite(mid))
@@ -219,6 +259,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "left")
         self.assert_nothing_left(before, [mid] + self.tokens(mid))
 
+    @skip_on_windows(ENDINGS)
     def test_counsellor_ends_the_meeting(self):
         mid, _ = self.running_meeting()
         wd = self.start(self.sim.invite(mid))
@@ -230,6 +271,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "ended")
         self.assert_nothing_left(before, [mid] + self.tokens(mid))
 
+    @skip_on_windows(ENDINGS)
     def test_denied_in_the_waiting_room(self):
         mid, _ = self.running_meeting()
         wd = self.start(self.sim.invite(mid))
@@ -243,6 +285,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertIn("nicht in den Raum eingelassen", wd.text("#ended-reason"))
         self.assert_nothing_left(before, [mid] + self.tokens(mid))
 
+    @skip_on_windows(NEUTRAL)
     def test_join_error_is_a_clear_message_not_xml(self):
         # The room was re-created since the invite was made: BBB answers the
         # join with mismatchCreateTimeParam XML.
@@ -272,6 +315,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertEqual(self.home.sessions(), [], "the next start removed the leftovers")
         self.assert_nothing_left(before, [mid] + self.tokens(mid))
 
+    @skip_on_windows(NEUTRAL)
     def test_bad_link_gets_a_clear_message(self):
         wd = self.start()
         wd.wait_screen("start")
@@ -284,6 +328,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         wd.click("#error-back")
         wd.wait_screen("start")
 
+    @skip_on_windows(NEUTRAL)
     def test_pasted_invite_for_a_foreign_host_is_refused(self):
         mid, _ = self.running_meeting()
         link = self.sim.invite(mid).replace("127.0.0.1", "localhost")
@@ -293,6 +338,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         wd.wait_screen("error")
         self.assertEqual(wd.prop("#error-message", "dataset")["code"], "invite.host_not_allowed")
 
+    @skip_on_windows(NEUTRAL)
     def test_server_down_in_the_lobby_offers_retry(self):
         mid, _ = self.sim.create()
         wd = self.start(self.sim.invite(mid))
@@ -307,6 +353,8 @@ class ClientCase(DiskChecks, unittest.TestCase):
         wd.click("#lobby-retry")
         self.wait_guest(mid, "WAIT")
 
+    @skip_on_windows("not in the Windows subset: the language comes from LANG on every platform "
+                     "(src-tauri/src/i18n.rs); run on Linux")
     def test_english_system_locale(self):
         self.home_env_lang = "en_US.UTF-8"
         mid, _ = self.running_meeting()
@@ -316,6 +364,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertEqual(wd.text("#privacy-title"), "Privacy notice")
         self.assertEqual(wd.text("#consent-continue"), "Continue to the waiting room")
 
+    @skip_on_windows(NEUTRAL)
     def test_cancel_on_the_consent_screen_forgets_the_invite(self):
         mid, _ = self.running_meeting()
         wd = self.start(self.sim.invite(mid))
@@ -326,6 +375,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertEqual(wd.invoke("enter_lobby")["err"]["code"], "session.none")
         self.assertEqual(wd.screen(), "start", "no 'ended' screen: nothing had started")
 
+    @skip_on_windows(NEUTRAL)
     def test_a_new_link_during_the_lobby_keeps_the_lobby(self):
         mid, _ = self.sim.create()
         wd = self.start(self.sim.invite(mid))
@@ -338,6 +388,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertEqual(wd.screen(), "lobby")
         self.assertEqual(wd.invoke("session_status"), {"ok": "lobby"})
 
+    @skip_on_windows(NEUTRAL)
     def test_cancel_in_the_lobby(self):
         mid, _ = self.sim.create()
         wd = self.start(self.sim.invite(mid))

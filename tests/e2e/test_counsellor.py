@@ -14,12 +14,14 @@ import subprocess
 import unittest
 import urllib.parse
 
-from harness import DiskChecks, App, Sim, TestHome, save_artifacts, wait_until, workdir
+from harness import DiskChecks, App, Sim, TestHome, save_artifacts, skip_on_windows, wait_until, workdir
 
 SERVICE = "de.sprechzimmer.desktop"
 
 
 
+@skip_on_windows("Linux only: a second app in its own D-Bus session (isolated-app.sh) and "
+                 "gnome-keyring's Secret Service; Windows keeps the secret in the Credential Manager")
 class CounsellorCase(DiskChecks, unittest.TestCase):
     def setUp(self):
         self.dir = workdir(self._testMethodName)

@@ -1,6 +1,8 @@
 """End to end: managed policy in the real app. Policy files are read from a
 test policy root (`SPRECHZIMMER_POLICY_ROOT`, honoured by debug builds
-only) laid out like `/etc/sprechzimmer/policies`."""
+only) laid out like `/etc/sprechzimmer/policies`. On Windows
+(SZ_E2E_PLATFORM=windows, the installed release build) managed values go to
+the registry instead, under HKCU\\SOFTWARE\\Policies\\Sprechzimmer."""
 
 import json
 import os
@@ -8,7 +10,8 @@ import shutil
 import unittest
 import uuid
 
-from harness import App, JitsiSim, Sim, TestHome, save_artifacts, workdir
+from harness import (WINDOWS, App, JitsiSim, Sim, TestHome, clear_registry_policy, save_artifacts,
+                     set_registry_policy, skip_on_windows, workdir)
 
 
 class PolicyCase(unittest.TestCase):
@@ -19,16 +22,25 @@ class PolicyCase(unittest.TestCase):
         self.home.extra_env["SPRECHZIMMER_POLICY_ROOT"] = self.root
         self.sims = []
         self.app = None
+        if WINDOWS:
+            clear_registry_policy()
 
     def tearDown(self):
         save_artifacts("policy-" + self._testMethodName, self.dir, self.app)
         if self.app:
             self.app.close()
+        if WINDOWS:
+            clear_registry_policy()
         for s in self.sims:
             s.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def policy(self, kind, name, values):
+        if WINDOWS:
+            # The registry source has managed values only, and no files.
+            assert kind == "managed" and isinstance(values, dict), (kind, values)
+            set_registry_policy(values)
+            return
         d = os.path.join(self.root, kind)
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, name), "w") as f:
@@ -59,6 +71,8 @@ class PolicyCase(unittest.TestCase):
         with open(p) as f:
             return json.load(f)
 
+    @skip_on_windows("Linux only: uses a recommended policy level and the XDG settings file; "
+                     "the Windows registry source holds managed values only")
     def test_locked_settings_show_as_locked_and_cannot_be_changed(self):
         self.policy("managed", "10-org.json", {"meetingView": "browser", "browser": "chromium"})
         self.policy("recommended", "10-site.json", {"logLevel": "info"})
@@ -114,6 +128,29 @@ class PolicyCase(unittest.TestCase):
         wd.click("#open-invite")
         wd.wait_screen("consent")
 
+    def test_a_broken_restriction_narrows_and_shows(self):
+        # An admin pasted a URL into the host list: the valid host still
+        # works, nothing else does, and the settings screen says so.
+        bbb = Sim(self.dir, "--auto-confirm-end")
+        self.sims.append(bbb)
+        self.policy("managed", "10-org.json", {
+            "allowedMeetingHosts": ["localhost", "https://127.0.0.1/"],
+        })
+        mid, _ = bbb.create()
+        wd = self.start(bbb.invite(mid))
+        wd.wait_screen("error")
+        self.assertEqual(wd.prop("#error-message", "dataset")["code"], "policy.host_not_allowed",
+                         "127.0.0.1 is not allowed: the broken item did not lift the restriction")
+        wd.click("#error-back")
+        self.open_settings(wd)
+        row = self.setting(wd, "allowedMeetingHosts")
+        self.assertEqual((row["locked"], row["disabled"], row["value"]), ("true", True, "localhost"))
+        self.assertIn(wd.js("return document.querySelector(`.setting[data-key='allowedMeetingHosts'] .setting-problem`).textContent"),
+                      row["text"])
+        self.assertIn("IT", row["text"])
+
+    @skip_on_windows("Linux only: malformed JSON policy files; the Windows source is the "
+                     "registry, which has typed values and no files")
     def test_a_broken_policy_file_does_not_stop_the_app(self):
         self.policy("managed", "00-broken.json", "{\"meetingView\": ")
         self.policy("managed", "10-types.json", {"meetingView": 42, "proxyUrl": "ftp://nope", "unknownThing": True})
@@ -139,6 +176,7 @@ class PolicyCase(unittest.TestCase):
                    "secret": "s", "jwtAppId": None, "displayName": "B"}
         self.assertEqual(wd.invoke("counsellor_setup", {"request": request})["err"]["code"], "counsellor.disabled")
 
+    @skip_on_windows("Linux only: checks the XDG autostart entry under ~/.config/autostart")
     def test_autostart_follows_the_setting(self):
         self.home.extra_env["SPRECHZIMMER_LOG"] = ""
         autostart = os.path.join(self.home.path, ".config", "autostart")
