@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod cli;
+pub mod cmdline;
 pub mod policy;
 pub mod commands;
 pub mod consent;
@@ -157,6 +158,11 @@ fn run(args: Vec<String>, setup: settings::Setup, action: Option<cli::AppAction>
                 open_main_window(app.handle(), None)?;
             }
             if let Some(link) = controller::link_from_args(args.into_iter().skip(1)) {
+                // The first instance, for sure now: the invite leaves the
+                // world-readable command line for the rest of the run.
+                if !cmdline::forget_arguments() && cfg!(target_os = "linux") {
+                    log::warn!("the command line could not be blanked");
+                }
                 controller::receive_link(app.handle(), link);
             }
             listen_for_deep_links(app.handle());

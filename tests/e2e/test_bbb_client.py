@@ -12,6 +12,7 @@ import unittest
 
 import signal
 import subprocess
+import sys
 import urllib.parse
 
 from harness import (DiskChecks, APP, App, JitsiSim, Sim, TestHome, app_pids, save_artifacts, skip_on_windows,
@@ -112,6 +113,16 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertTrue(guest["guest"])
         self.assertEqual(guest["role"], "VIEWER")
         self.assertEqual(len(self.home.sessions()), 1, "a running session has its folder")
+        if sys.platform.startswith("linux"):
+            # The invite came as argv[1]; every local user can read a
+            # process's command line, so the running app no longer shows it.
+            secrets = ["Kim", "Klientin", mid, "checksum", "sprechzimmer:"] + self.tokens(mid)
+            self.assertTrue(app_pids(), "the app is running")
+            for pid in app_pids():
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    shown = f.read().decode("utf-8", errors="replace")
+                for s in secrets:
+                    self.assertNotIn(s, shown, f"process {pid} shows part of the invite")
 
         # The client presses "leave" in the BBB client: it goes to the logoutURL.
         self.sim.control(f"meetings/{mid}/users/leave")
