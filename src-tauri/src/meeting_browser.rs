@@ -47,7 +47,7 @@ pub fn open<R: Runtime>(
     lang: &str,
 ) -> std::io::Result<BrowserMeeting> {
     let dirs = ProfileDirs { root: dir.browser_dir() };
-    for d in [dirs.profile(), dirs.home()] {
+    for d in [dirs.profile(), dirs.home(), dirs.tmp()] {
         std::fs::create_dir_all(&d)?;
     }
     let opening = crate::i18n::t(crate::i18n::current(), "meeting.opening");

@@ -7,7 +7,12 @@
 //! What it enforces: the app window loads only the meeting, and every
 //! document request (main frame, frames, pop-ups) goes through the same
 //! host check as the embedded meeting window. Pop-ups are closed; their
-//! address is offered to the user instead.
+//! address is offered to the user instead. Downloads are denied.
+//!
+//! Frames: Chromium gives cross-site and sandboxed frames a target of their
+//! own (out-of-process iframes). Browser-level auto-attach does not reach
+//! them, so every attached page and frame session asks for its own
+//! children, and each is held until its `Fetch` interception is on.
 
 use serde_json::{json, Value};
 use url::Url;
@@ -77,12 +82,14 @@ pub struct Driver {
     media_origins: Vec<String>,
     main: Option<Target>,
     popups: Vec<Target>,
+    /// Frames of the meeting page that run in a target of their own.
+    frames: Vec<Target>,
     last_url: Option<String>,
 }
 
 impl Driver {
     pub fn new(entry: Url, allowed: Vec<HostPattern>, rules: UrlRules, media_origins: Vec<String>) -> Driver {
-        Driver { next_id: 0, entry, allowed, rules, media_origins, main: None, popups: Vec::new(), last_url: None }
+        Driver { next_id: 0, entry, allowed, rules, media_origins, main: None, popups: Vec::new(), frames: Vec::new(), last_url: None }
     }
 
     fn command(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
@@ -98,6 +105,7 @@ impl Driver {
     /// until its requests are intercepted.
     pub fn start(&mut self) -> Vec<Value> {
         vec![
+            self.command(None, "Browser.setDownloadBehavior", json!({ "behavior": "deny" })),
             self.command(None, "Target.setDiscoverTargets", json!({ "discover": true })),
             self.command(None, "Target.setAutoAttach", json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true })),
         ]
@@ -123,10 +131,12 @@ impl Driver {
             Some("Target.targetDestroyed") => {
                 let gone = params["targetId"].as_str();
                 self.popups.retain(|p| Some(p.target_id.as_str()) != gone);
+                self.frames.retain(|p| Some(p.target_id.as_str()) != gone);
                 (vec![], self.closed_if(|m| Some(m.target_id.as_str()) == gone))
             }
             Some("Target.detachedFromTarget") => {
                 let gone = params["sessionId"].as_str();
+                self.frames.retain(|p| Some(p.session_id.as_str()) != gone);
                 (vec![], self.closed_if(|m| Some(m.session_id.as_str()) == gone))
             }
             _ => (vec![], vec![]),
@@ -152,12 +162,25 @@ impl Driver {
         let target = Target { target_id: target_id.to_string(), session_id: session.to_string() };
         let mut cmds = Vec::new();
         let mut events = Vec::new();
-        if info["type"].as_str() == Some("page") {
+        let kind = info["type"].as_str();
+        if matches!(kind, Some("page" | "iframe")) {
+            // Before the target runs: its document requests are intercepted,
+            // and so are its own out-of-process frames.
             cmds.push(self.command(
                 Some(session),
                 "Fetch.enable",
                 json!({ "patterns": [{ "urlPattern": "*", "resourceType": "Document", "requestStage": "Request" }] }),
             ));
+            cmds.push(self.command(
+                Some(session),
+                "Target.setAutoAttach",
+                json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
+            ));
+        }
+        if kind == Some("iframe") {
+            cmds.push(self.command(Some(session), "Runtime.runIfWaitingForDebugger", json!({})));
+            self.frames.push(target);
+        } else if kind == Some("page") {
             if self.main.is_none() && self.last_url.is_none() {
                 for origin in self.media_origins.clone() {
                     cmds.push(self.command(
@@ -192,8 +215,16 @@ impl Driver {
         let allowed = url.as_ref().is_some_and(|u| self.is_allowed(u));
         let main = self.main.as_ref().filter(|m| Some(m.session_id.as_str()) == session);
         let main_frame = main.is_some_and(|m| params["frameId"].as_str() == Some(m.target_id.as_str()));
+        let in_frame = self.frames.iter().any(|f| Some(f.session_id.as_str()) == session);
         let mut events = Vec::new();
-        let verdict = if main.is_some() {
+        let verdict = if in_frame {
+            // A frame of its own: the same host rule, refused quietly.
+            if allowed {
+                "continue"
+            } else {
+                "fail"
+            }
+        } else if main.is_some() {
             if allowed {
                 "continue"
             } else {
@@ -287,19 +318,24 @@ mod tests {
     fn the_first_page_gets_the_guard_media_and_then_the_meeting() {
         let mut d = driver();
         let start = d.start();
-        assert_eq!(methods(&start), ["Target.setDiscoverTargets", "Target.setAutoAttach"]);
-        assert_eq!(start[1]["params"]["waitForDebuggerOnStart"], true);
+        assert_eq!(methods(&start), ["Browser.setDownloadBehavior", "Target.setDiscoverTargets", "Target.setAutoAttach"]);
+        assert_eq!(start[0]["params"]["behavior"], "deny", "no download ever lands in the session folder");
+        assert_eq!(start[2]["params"]["waitForDebuggerOnStart"], true);
         let (cmds, events) = d.on_message(&attached("S1", "T1", "page", "about:blank"));
         assert!(events.is_empty());
-        assert_eq!(methods(&cmds), ["Fetch.enable", "Browser.grantPermissions", "Runtime.runIfWaitingForDebugger", "Page.navigate"]);
+        assert_eq!(
+            methods(&cmds),
+            ["Fetch.enable", "Target.setAutoAttach", "Browser.grantPermissions", "Runtime.runIfWaitingForDebugger", "Page.navigate"]
+        );
         assert_eq!(cmds[0]["sessionId"], "S1");
         assert_eq!(cmds[0]["params"]["patterns"][0]["resourceType"], "Document");
-        assert_eq!(cmds[1]["params"]["origin"], "https://bbb.example.org");
-        assert_eq!(cmds[1]["params"]["permissions"], json!(["audioCapture", "videoCapture"]));
-        assert!(cmds[1].get("sessionId").is_none(), "a browser-wide command");
-        assert_eq!(cmds[3]["params"]["url"], "https://bbb.example.org/bigbluebutton/api/join?x=1");
+        assert_eq!((cmds[1]["sessionId"].as_str(), cmds[1]["params"]["waitForDebuggerOnStart"].as_bool()), (Some("S1"), Some(true)), "the page's own frames are held too");
+        assert_eq!(cmds[2]["params"]["origin"], "https://bbb.example.org");
+        assert_eq!(cmds[2]["params"]["permissions"], json!(["audioCapture", "videoCapture"]));
+        assert!(cmds[2].get("sessionId").is_none(), "a browser-wide command");
+        assert_eq!(cmds[4]["params"]["url"], "https://bbb.example.org/bigbluebutton/api/join?x=1");
         let ids: Vec<u64> = cmds.iter().map(|c| c["id"].as_u64().unwrap()).collect();
-        assert_eq!(ids, [3, 4, 5, 6], "ids are unique and increasing");
+        assert_eq!(ids, [4, 5, 6, 7, 8], "ids are unique and increasing");
     }
 
     #[test]
@@ -330,17 +366,43 @@ mod tests {
         let mut d = driver();
         d.on_message(&attached("S1", "T1", "page", "about:blank"));
         let (cmds, events) = d.on_message(&attached("S2", "T2", "page", "https://docs.example.com/a"));
-        assert_eq!(methods(&cmds), ["Fetch.enable", "Runtime.runIfWaitingForDebugger", "Target.closeTarget"]);
-        assert_eq!(cmds[2]["params"]["targetId"], "T2");
+        assert_eq!(methods(&cmds), ["Fetch.enable", "Target.setAutoAttach", "Runtime.runIfWaitingForDebugger", "Target.closeTarget"]);
+        assert_eq!(cmds[3]["params"]["targetId"], "T2");
         assert_eq!(events, [Event::Offer(Url::parse("https://docs.example.com/a").unwrap())]);
         // Opened blank, then sent somewhere: the request tells where.
         d.on_message(&attached("S3", "T3", "page", "about:blank"));
         let (cmds, events) = d.on_message(&paused("S3", "T3", "https://bbb.example.org/other"));
         assert_eq!(methods(&cmds), ["Fetch.failRequest"]);
         assert_eq!(events, [Event::Offer(Url::parse("https://bbb.example.org/other").unwrap())]);
-        // Workers and frames just run.
-        let (cmds, _) = d.on_message(&attached("S4", "T4", "iframe", "https://bbb.example.org/pad"));
+        // Workers just run.
+        let (cmds, _) = d.on_message(&attached("S4", "T4", "worker", "https://bbb.example.org/w.js"));
         assert_eq!(methods(&cmds), ["Runtime.runIfWaitingForDebugger"]);
+    }
+
+    #[test]
+    fn frames_of_their_own_are_held_to_the_hosts_too() {
+        let mut d = driver();
+        d.on_message(&attached("S1", "T1", "page", "about:blank"));
+        // A sandboxed or cross-site frame becomes its own target: held until
+        // its requests are intercepted and its own frames are, too.
+        let (cmds, events) = d.on_message(&attached("F1", "TF1", "iframe", "about:srcdoc"));
+        assert_eq!(methods(&cmds), ["Fetch.enable", "Target.setAutoAttach", "Runtime.runIfWaitingForDebugger"]);
+        assert!(cmds.iter().all(|c| c["sessionId"] == "F1"));
+        assert!(events.is_empty());
+        // Its navigation away is refused quietly: no offer, no "left hosts".
+        let (cmds, events) = d.on_message(&paused("F1", "TF1", "https://elsewhere.example/"));
+        assert_eq!(methods(&cmds), ["Fetch.failRequest"]);
+        assert_eq!(cmds[0]["sessionId"], "F1");
+        assert!(events.is_empty(), "a frame neither ends the meeting nor pops an offer");
+        let (cmds, _) = d.on_message(&paused("F1", "TF1", "https://bbb.example.org/pad"));
+        assert_eq!(methods(&cmds), ["Fetch.continueRequest"]);
+        // A frame inside that frame: the same.
+        d.on_message(&attached("F2", "TF2", "iframe", "about:blank"));
+        assert_eq!(methods(&d.on_message(&paused("F2", "TF2", "http://bbb.example.org/")).0), ["Fetch.failRequest"]);
+        // Gone is gone: a later request on that session is no frame's.
+        d.on_message(&json!({ "method": "Target.targetDestroyed", "params": { "targetId": "TF1" } }).to_string());
+        let (_, events) = d.on_message(&paused("F1", "TF1", "https://elsewhere.example/"));
+        assert_eq!(events.len(), 1, "an unknown session is treated as a pop-up: offered, not loaded");
     }
 
     #[test]

@@ -100,13 +100,13 @@ pub fn find(choice: &BrowserChoice, search_path: Option<&std::ffi::OsStr>) -> Op
             .iter()
             .flat_map(|c| dirs.iter().map(move |d| d.join(c)))
             .chain(kind.fixed_paths())
-            .find(|p| is_executable(p))
+            .find(|p| usable(p))
             .map(|path| Installed { kind, path })
     };
     match choice {
         BrowserChoice::Auto => BrowserKind::PREFERENCE.into_iter().find_map(locate),
         BrowserChoice::Kind(kind) => locate(*kind),
-        BrowserChoice::Path(path) => is_executable(path).then(|| Installed { kind: guess_kind(path), path: path.clone() }),
+        BrowserChoice::Path(path) => usable(path).then(|| Installed { kind: guess_kind(path), path: path.clone() }),
     }
 }
 
@@ -119,6 +119,28 @@ fn guess_kind(path: &Path) -> BrowserKind {
     } else {
         BrowserKind::Chromium
     }
+}
+
+fn usable(p: &Path) -> bool {
+    is_executable(p) && !is_snap(p)
+}
+
+/// A snap's browser (Ubuntu's `chromium`, a wrapper script that starts
+/// `/snap/bin/chromium`) is confined: it cannot keep its profile in the
+/// session folder and would fall back to the user's own. Never used.
+fn is_snap(p: &Path) -> bool {
+    if std::fs::canonicalize(p).is_ok_and(|c| in_snap(&c)) {
+        return true;
+    }
+    // Wrapper scripts are small; a real browser binary is not read.
+    match std::fs::metadata(p) {
+        Ok(m) if m.len() < 64 * 1024 => std::fs::read(p).is_ok_and(|b| b.starts_with(b"#!") && b.windows(10).any(|w| w == b"/snap/bin/")),
+        _ => false,
+    }
+}
+
+fn in_snap(canonical: &Path) -> bool {
+    canonical.starts_with("/snap") || canonical.starts_with("/var/lib/snapd")
 }
 
 fn is_executable(p: &Path) -> bool {
@@ -150,6 +172,12 @@ impl ProfileDirs {
     pub fn home(&self) -> PathBuf {
         self.root.join("home")
     }
+
+    /// Chromium's temporary files (`/tmp/org.chromium.Chromium.*` otherwise,
+    /// which a killed browser leaves behind).
+    pub fn tmp(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
 }
 
 /// No first-run screens, sync, extensions, background requests, crash
@@ -174,6 +202,9 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-search-engine-choice-screen",
     "--hide-crash-restore-bubble",
     "--password-store=basic",
+    // Any permission not granted over the pipe (camera and microphone for
+    // the meeting origin) is refused, never asked.
+    "--deny-permission-prompts",
     "--use-mock-keychain",
     "--disable-features=Translate,MediaRouter,DialMediaRouteProvider,OptimizationHints,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
     "--autoplay-policy=no-user-gesture-required",
@@ -225,6 +256,7 @@ pub fn chromium_env(dirs: &ProfileDirs, real_home: Option<&Path>, get: impl Fn(&
         ("XDG_CACHE_HOME".to_string(), home.join(".cache").into_os_string()),
         ("XDG_DATA_HOME".to_string(), home.join(".local/share").into_os_string()),
         ("XDG_STATE_HOME".to_string(), home.join(".local/state").into_os_string()),
+        ("TMPDIR".to_string(), dirs.tmp().into_os_string()),
     ];
     if let Some(real) = real_home {
         let real_config = get("XDG_CONFIG_HOME").map(PathBuf::from).unwrap_or_else(|| real.join(".config"));
@@ -288,13 +320,30 @@ mod tests {
         assert_eq!((found.kind, found.path), (BrowserKind::Edge, p));
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_snap_browser_is_never_used() {
+        assert!(in_snap(Path::new("/snap/chromium/3000/usr/lib/chromium-browser/chrome")));
+        assert!(in_snap(Path::new("/snap/bin/chromium")));
+        assert!(!in_snap(Path::new("/usr/bin/chromium")));
+        let d = tempfile::tempdir().unwrap();
+        // Ubuntu's transitional chromium-browser package: a script that
+        // starts the snap.
+        let wrapper = fake_browser(d.path(), "chromium");
+        std::fs::write(&wrapper, "#!/bin/sh\nexec /snap/bin/chromium \"$@\"\n").unwrap();
+        assert_eq!(find(&BrowserChoice::Auto, Some(d.path().as_os_str())), None);
+        assert_eq!(find(&BrowserChoice::Path(wrapper.clone()), None), None, "not even when named");
+        std::fs::write(&wrapper, "#!/bin/sh\nexec /usr/lib/chromium/chromium \"$@\"\n").unwrap();
+        assert!(find(&BrowserChoice::Auto, Some(d.path().as_os_str())).is_some(), "Debian's own wrapper is fine");
+    }
+
     #[test]
     fn command_line_keeps_the_browser_quiet_and_the_url_off() {
         let dirs = ProfileDirs { root: PathBuf::from("/tmp/s-1/browser") };
         let args: Vec<String> =
             chromium_args(&dirs, "de", false, "Öffnen <script>", None).into_iter().map(|a| a.into_string().unwrap()).collect();
         let profile = format!("--user-data-dir={}", dirs.root.join("profile").display());
-        for needed in ["--remote-debugging-pipe", "--no-first-run", "--disable-sync", "--disable-extensions", "--disable-background-networking", "--disable-component-update", "--disable-breakpad", &profile, "--lang=de"] {
+        for needed in ["--remote-debugging-pipe", "--no-first-run", "--disable-sync", "--disable-extensions", "--disable-background-networking", "--disable-component-update", "--disable-breakpad", "--deny-permission-prompts", &profile, "--lang=de"] {
             assert!(args.iter().any(|a| a == needed), "missing {needed}");
         }
         let app = args.iter().find_map(|a| a.strip_prefix("--app=")).unwrap();
@@ -320,6 +369,7 @@ mod tests {
         for k in ["XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"] {
             assert!(get(k).unwrap().starts_with("/s/browser/home"), "{k}");
         }
+        assert_eq!(get("TMPDIR"), Some(PathBuf::from("/s/browser/tmp")), "temporary files die with the session folder");
         assert_eq!(get("XAUTHORITY"), Some(real.path().join(".Xauthority")));
         assert_eq!(get("PULSE_COOKIE"), None, "only when it exists");
         let env = chromium_env(&dirs, Some(real.path()), |k| (k == "XAUTHORITY").then(|| "/run/x".into()));
