@@ -690,6 +690,10 @@ pub fn on_meeting_page<R: Runtime>(app: &AppHandle<R>, url: &Url) {
         }
         bbb::PageEvent::Ended => spawn_end(app, EndReason::Ended, None),
         bbb::PageEvent::Denied => spawn_end(app, EndReason::Denied, None),
+        bbb::PageEvent::JoinRefused(err) => {
+            let reason = if err == ProviderError::Denied { EndReason::Denied } else { EndReason::Failed };
+            spawn_end(app, reason, Some(err.code()));
+        }
         bbb::PageEvent::JoinFailed => {
             let meeting = state.lock().meeting.as_ref().map(|m| m.ticket.meeting.clone());
             let http = state.http.clone();
@@ -714,7 +718,13 @@ pub fn on_meeting_left_hosts<R: Runtime>(app: &AppHandle<R>, url: &Url) {
         let logout = m.ticket.logout_url.as_ref().is_some_and(|l| url.as_str().starts_with(l.as_str()));
         (logout, m.stage)
     };
-    if is_logout {
+    // BBB refuses a browser join by sending it to the logoutURL with the
+    // reason attached.
+    let refused = if is_logout && stage == bbb::Stage::Joining { bbb::join_error_in(url) } else { None };
+    if let Some(err) = refused {
+        let reason = if err == ProviderError::Denied { EndReason::Denied } else { EndReason::Failed };
+        spawn_end(app.clone(), reason, Some(err.code()));
+    } else if is_logout {
         let reason = if stage == bbb::Stage::GuestWait { EndReason::Denied } else { EndReason::Ended };
         spawn_end(app.clone(), reason, None);
     } else {

@@ -120,6 +120,11 @@ impl BbbInvite {
                 return Err(ProviderError::NotAGuestInvite);
             }
         }
+        // The legacy `password` picks the role by which meeting password it
+        // is: the moderator's would let the link's holder in as moderator.
+        if join.url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("password")) {
+            return Err(ProviderError::NotAGuestInvite);
+        }
         Ok(invite)
     }
 
@@ -139,8 +144,9 @@ impl BbbInvite {
         if !hosts::same_origin(&join.url, &running.url) || join.meeting_id != running.meeting_id {
             return Err(ProviderError::InviteInvalid);
         }
-        if join.param("redirect").as_deref() == Some("false") {
-            // The browser must go through the join redirect itself.
+        // The browser must go through the join redirect itself. BBB reads
+        // booleans without regard to case ("FALSE" is false).
+        if join.url.query_pairs().any(|(k, v)| k.eq_ignore_ascii_case("redirect") && v.trim().eq_ignore_ascii_case("false")) {
             return Err(ProviderError::InviteInvalid);
         }
         let display_name = join.param("fullName").unwrap_or_default();
@@ -244,11 +250,30 @@ pub enum PageEvent {
     Denied,
     /// The join URL itself finished loading: BBB answered with an XML error.
     JoinFailed,
+    /// BBB refused the join by redirecting to the logoutURL with its reason
+    /// in `errors=[{"key":…}]` (what it does for a browser join).
+    JoinRefused(ProviderError),
+}
+
+/// The reason in a join-error redirect: `?errors=[{"key":"checksumError",…}]`.
+pub fn join_error_in(url: &Url) -> Option<ProviderError> {
+    let raw = url.query_pairs().find(|(k, _)| k == "errors")?.1;
+    if raw.len() > 4096 {
+        return Some(ProviderError::Unexpected);
+    }
+    let errors: serde_json::Value = serde_json::from_str(&raw).ok()?;
+    let key = errors.as_array()?.first()?.get("key")?.as_str();
+    Some(failure_for(key))
 }
 
 /// Reads a main-frame page load in the meeting window. Hosts were already
 /// checked by the navigation guard.
 pub fn on_main_frame_load(stage: Stage, url: &Url, join: &Url, logout: Option<&Url>) -> PageEvent {
+    if stage == Stage::Joining {
+        if let Some(e) = join_error_in(url) {
+            return PageEvent::JoinRefused(e);
+        }
+    }
     let path = url.path();
     if let Some(logout) = logout {
         if url.as_str().starts_with(logout.as_str()) {
@@ -278,6 +303,26 @@ fn left(stage: Stage) -> PageEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_join_refused_by_redirect_says_why() {
+        let join = Url::parse("https://bbb.example.org/bigbluebutton/api/join?x=1").unwrap();
+        let logout = Url::parse("https://beratung.example.org/ende").unwrap();
+        let errors = |json: &str| {
+            let mut u = logout.clone();
+            u.query_pairs_mut().append_pair("errors", json);
+            u
+        };
+        let checksum = errors(r#"[{"key":"checksumError","message":"Checksums do not match"}]"#);
+        assert_eq!(on_main_frame_load(Stage::Joining, &checksum, &join, Some(&logout)), PageEvent::JoinRefused(ProviderError::InviteInvalid));
+        let full = errors(r#"[{"key":"maxParticipantsReached","message":"x"}]"#);
+        assert_eq!(on_main_frame_load(Stage::Joining, &full, &join, Some(&logout)), PageEvent::JoinRefused(ProviderError::MeetingFull));
+        // Garbage in the parameter is no reason; the logout still means "left".
+        assert_eq!(on_main_frame_load(Stage::Joining, &errors("not json"), &join, Some(&logout)), PageEvent::JoinFailed);
+        assert_eq!(join_error_in(&errors(&"x".repeat(5000))), Some(ProviderError::Unexpected));
+        // Once in the meeting, a logout is the end, whatever it carries.
+        assert_eq!(on_main_frame_load(Stage::InMeeting, &checksum, &join, Some(&logout)), PageEvent::Ended);
+    }
 
     #[test]
     fn checksum_matches_the_bbb_docs_worked_example() {
@@ -337,10 +382,13 @@ mod tests {
             BbbInvite::new(join_url("&role=MODERATOR"), run()),
             Err(ProviderError::NotAGuestInvite)
         ));
-        assert!(matches!(
-            BbbInvite::new(join_url("&redirect=false"), run()),
-            Err(ProviderError::InviteInvalid)
-        ));
+        for redirect in ["&redirect=false", "&redirect=FALSE", "&Redirect=False", "&redirect=%20false"] {
+            assert!(matches!(BbbInvite::new(join_url(redirect), run()), Err(ProviderError::InviteInvalid)), "{redirect}");
+        }
+        for password in ["&password=mp", "&PASSWORD=ap", "&Password="] {
+            assert!(matches!(BbbInvite::new(join_url(password), run()), Err(ProviderError::NotAGuestInvite)), "{password}");
+        }
+        assert!(BbbInvite::new(join_url("&redirect=true"), run()).is_ok());
     }
 
     #[test]

@@ -80,17 +80,48 @@ fn check_jwt(jwt: &str, room: &str, now: OffsetDateTime) -> Result<(), ProviderE
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| ProviderError::InviteInvalid)?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| ProviderError::InviteInvalid)?;
+    let Claims(claims) = serde_json::from_slice(&bytes).map_err(|_| ProviderError::InviteInvalid)?;
     match claims.get("room").and_then(|r| r.as_str()) {
         Some(r) if r.eq_ignore_ascii_case(room) => {}
         _ => return Err(ProviderError::InviteInvalid),
     }
-    if let Some(exp) = claims.get("exp").and_then(|e| e.as_i64()) {
-        if now.unix_timestamp() >= exp {
-            return Err(ProviderError::InviteExpired);
-        }
+    // NumericDate: whole seconds. A string or a fraction is no expiry the
+    // app can hold the token to.
+    match claims.get("exp") {
+        None => {}
+        Some(e) => match e.as_i64() {
+            Some(exp) if now.unix_timestamp() >= exp => return Err(ProviderError::InviteExpired),
+            Some(_) => {}
+            None => return Err(ProviderError::InviteInvalid),
+        },
     }
     Ok(())
+}
+
+/// A token's claims, refused when one appears twice: readers disagree on
+/// which copy counts, and the server's choice may not be the app's.
+struct Claims(serde_json::Map<String, serde_json::Value>);
+
+impl<'de> serde::Deserialize<'de> for Claims {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Claims, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Claims;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object of claims")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Claims, A::Error> {
+                let mut out = serde_json::Map::new();
+                while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                    if out.insert(k, v).is_some() {
+                        return Err(serde::de::Error::custom("duplicate claim"));
+                    }
+                }
+                Ok(Claims(out))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 /// The documented overrides: no prejoin screen, no app promotion, nothing
@@ -320,6 +351,17 @@ mod tests {
         assert_eq!(JitsiInvite::new(u.clone(), Some(wildcard), NOW).unwrap_err(), ProviderError::InviteInvalid);
         let expired = jwt(serde_json::json!({"room": "Beratung-1", "exp": 1_700_000_000}));
         assert_eq!(JitsiInvite::new(u.clone(), Some(expired), NOW).unwrap_err(), ProviderError::InviteExpired);
+        for claims in [
+            serde_json::json!({"room": "Beratung-1", "exp": "1900000000"}),
+            serde_json::json!({"room": "Beratung-1", "exp": 1.9e9}),
+            serde_json::json!({"room": "Beratung-1", "exp": null}),
+        ] {
+            assert_eq!(JitsiInvite::new(u.clone(), Some(jwt(claims.clone())), NOW).unwrap_err(), ProviderError::InviteInvalid, "{claims}");
+        }
+        // The same claim twice: one reader takes the first, another the last.
+        let e = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        let twice = format!("{}.{}.{}", e(br#"{"alg":"HS256"}"#), e(br#"{"room":"Other","room":"Beratung-1"}"#), e(b"s"));
+        assert_eq!(JitsiInvite::new(u.clone(), Some(twice), NOW).unwrap_err(), ProviderError::InviteInvalid);
         for junk in ["a.b", "a.b.c.d", "x.%%%.y", &"a".repeat(MAX_JWT_LEN + 1)] {
             assert!(JitsiInvite::new(u.clone(), Some(junk.to_string()), NOW).is_err(), "{junk}");
         }
