@@ -18,11 +18,15 @@ pub struct UrlRules {
 impl UrlRules {
     /// `SPRECHZIMMER_ALLOW_LOOPBACK_HTTP=1` is the explicit opt-in the demo and
     /// the tests use; nothing else turns it on.
+    /// `SPRECHZIMMER_ALLOW_LOOPBACK_HTTP=1`, honoured only by builds made
+    /// for tests, the demo and benchmarks: debug builds, or release builds
+    /// with the `loopback-http` feature. A shipped build ignores it.
     pub fn from_env() -> Self {
-        UrlRules {
-            allow_loopback_http: std::env::var("SPRECHZIMMER_ALLOW_LOOPBACK_HTTP").as_deref()
-                == Ok("1"),
-        }
+        Self::from_env_in(cfg!(any(debug_assertions, feature = "loopback-http")), |k| std::env::var(k).ok())
+    }
+
+    pub fn from_env_in(build_allows: bool, get: impl Fn(&str) -> Option<String>) -> Self {
+        UrlRules { allow_loopback_http: build_allows && get("SPRECHZIMMER_ALLOW_LOOPBACK_HTTP").as_deref() == Some("1") }
     }
 }
 
@@ -363,5 +367,14 @@ mod tests {
         assert!(HostPattern::parse("192.0.2.1").is_err());
         assert!(HostPattern::parse("ex\u{0430}mple.org").is_err());
         assert!(HostPattern::parse("127.0.0.1").is_ok());
+    }
+
+    #[test]
+    fn loopback_http_only_in_builds_made_for_it() {
+        let set = |k: &str| (k == "SPRECHZIMMER_ALLOW_LOOPBACK_HTTP").then(|| "1".to_string());
+        assert!(UrlRules::from_env_in(true, set).allow_loopback_http);
+        assert!(!UrlRules::from_env_in(false, set).allow_loopback_http, "a shipped build ignores the variable");
+        assert!(!UrlRules::from_env_in(true, |_| Some("yes".into())).allow_loopback_http);
+        assert!(!UrlRules::from_env_in(true, |_| None).allow_loopback_http);
     }
 }
