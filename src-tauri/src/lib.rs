@@ -7,8 +7,10 @@
 
 pub mod browser;
 pub mod cli;
+pub mod clipboard;
 pub mod cmdline;
 pub mod policy;
+pub mod private_file;
 pub mod commands;
 pub mod consent;
 pub mod controller;
@@ -25,6 +27,7 @@ pub mod meeting_window;
 pub mod net;
 pub mod profile;
 pub mod provider;
+pub mod scrub;
 pub mod session;
 pub mod settings;
 pub mod tray;
@@ -79,6 +82,7 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
         commands::counsellor_start,
         commands::counsellor_end,
         commands::counsellor_mail_invite,
+        commands::counsellor_copy_invite,
     ])
 }
 

@@ -230,12 +230,7 @@ pub fn save_user(file: &Path, resolved: &Resolved, key: &str, value: Option<&str
         Some(v) => map.insert(key.to_string(), v),
         None => map.remove(key),
     };
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = file.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(&Json::Object(map)).expect("map serialises"))?;
-    std::fs::rename(&tmp, file)?;
+    crate::private_file::write(file, &serde_json::to_vec_pretty(&Json::Object(map)).expect("map serialises"))?;
     Ok(())
 }
 

@@ -110,6 +110,8 @@ pub enum CounsellorError {
     NoSession,
     #[error("counsellor features are switched off by policy")]
     Disabled,
+    #[error("the clipboard is not available")]
+    Clipboard,
     #[error(transparent)]
     Provider(#[from] crate::provider::ProviderError),
     #[error(transparent)]
@@ -133,6 +135,7 @@ impl CounsellorError {
             CounsellorError::Busy => "session.busy",
             CounsellorError::NoSession => "counsellor.no_session",
             CounsellorError::Disabled => "counsellor.disabled",
+            CounsellorError::Clipboard => "counsellor.clipboard",
             CounsellorError::Provider(e) => e.code(),
             CounsellorError::Profile(e) => e.code(),
             CounsellorError::Io(_) => "counsellor.write_failed",
@@ -274,12 +277,7 @@ impl Account {
     }
 
     pub fn save(&self, file: &Path) -> Result<(), CounsellorError> {
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = file.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(self).expect("account serialises"))?;
-        std::fs::rename(&tmp, file)?;
+        crate::private_file::write(file, &serde_json::to_vec_pretty(self).expect("account serialises"))?;
         Ok(())
     }
 }

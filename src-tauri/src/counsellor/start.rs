@@ -7,6 +7,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use url::Url;
+use zeroize::Zeroizing;
 
 use super::{Access, Account, CounsellorError};
 use crate::invite;
@@ -156,16 +157,19 @@ pub fn end_bbb(http: &Http, api: &Url, secret: &str, meeting_id: &str) -> Result
     }
 }
 
+/// RFC 2104 over SHA-256. The key block and both pads are copies of the
+/// secret: each is zeroed when dropped.
 fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    let mut k = [0u8; 64];
+    let mut k = Zeroizing::new([0u8; 64]);
     if key.len() > 64 {
-        k[..32].copy_from_slice(&Sha256::digest(key));
+        let digest = Zeroizing::new(<[u8; 32]>::from(Sha256::digest(key)));
+        k[..32].copy_from_slice(digest.as_slice());
     } else {
         k[..key.len()].copy_from_slice(key);
     }
-    let pad = |byte: u8| k.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
-    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(msg).finalize();
-    Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize().into()
+    let pad = |byte: u8| Zeroizing::new(k.iter().map(|b| b ^ byte).collect::<Vec<u8>>());
+    let inner = Sha256::new().chain_update(pad(0x36).as_slice()).chain_update(msg).finalize();
+    Sha256::new().chain_update(pad(0x5c).as_slice()).chain_update(inner).finalize().into()
 }
 
 /// What a room's Jitsi tokens share; each participant's token adds a name

@@ -34,13 +34,17 @@ impl ChecksumAlgo {
 }
 
 /// `hex(hash(callName + queryString + sharedSecret))`, query without `checksum`.
+/// The parts go into the hash one by one: the shared secret is never
+/// copied into a joined string that would outlive the call in freed memory.
 pub fn checksum(algo: ChecksumAlgo, call: &str, query: &str, secret: &str) -> String {
-    let input = format!("{call}{query}{secret}");
+    fn hash<D: Digest>(call: &str, query: &str, secret: &str) -> String {
+        hex::encode(D::new().chain_update(call).chain_update(query).chain_update(secret).finalize())
+    }
     match algo {
-        ChecksumAlgo::Sha1 => hex::encode(Sha1::digest(input.as_bytes())),
-        ChecksumAlgo::Sha256 => hex::encode(Sha256::digest(input.as_bytes())),
-        ChecksumAlgo::Sha384 => hex::encode(Sha384::digest(input.as_bytes())),
-        ChecksumAlgo::Sha512 => hex::encode(Sha512::digest(input.as_bytes())),
+        ChecksumAlgo::Sha1 => hash::<Sha1>(call, query, secret),
+        ChecksumAlgo::Sha256 => hash::<Sha256>(call, query, secret),
+        ChecksumAlgo::Sha384 => hash::<Sha384>(call, query, secret),
+        ChecksumAlgo::Sha512 => hash::<Sha512>(call, query, secret),
     }
 }
 
@@ -98,12 +102,25 @@ impl SignedCall {
     }
 }
 
+impl Drop for SignedCall {
+    fn drop(&mut self) {
+        crate::scrub::url(&mut self.url);
+        crate::scrub::text(&mut self.meeting_id);
+    }
+}
+
 /// What a client invite holds for BigBlueButton.
 #[derive(Debug, Clone)]
 pub struct BbbInvite {
     pub join: SignedCall,
     pub running: SignedCall,
     pub display_name: String,
+}
+
+impl Drop for BbbInvite {
+    fn drop(&mut self) {
+        crate::scrub::text(&mut self.display_name);
+    }
 }
 
 impl BbbInvite {
