@@ -94,7 +94,7 @@ struct Inner {
     meeting: Option<ActiveMeeting>,
     /// Bumped whenever a session ends, so its background tasks stop.
     generation: u64,
-    pending_invite: Option<String>,
+    pending_invite: Option<zeroize::Zeroizing<String>>,
     view: Option<View>,
     /// Links the meeting asked to open, which the user may now confirm.
     offered_links: Vec<Url>,
@@ -158,7 +158,7 @@ impl AppState {
 /// it up with `take_pending_invite`, the same way it handles a pasted link.
 pub fn receive_link<R: Runtime>(app: &AppHandle<R>, link: String) {
     let state = app.state::<AppState>();
-    state.lock().pending_invite = Some(link);
+    state.lock().pending_invite = Some(zeroize::Zeroizing::new(link));
     let _ = app.emit_to(MAIN_WINDOW, events::INVITE, ());
     match app.get_webview_window(MAIN_WINDOW) {
         Some(w) => {
@@ -171,7 +171,7 @@ pub fn receive_link<R: Runtime>(app: &AppHandle<R>, link: String) {
 }
 
 pub fn take_pending_invite(state: &AppState) -> Option<String> {
-    state.lock().pending_invite.take()
+    state.lock().pending_invite.take().map(|link| link.to_string())
 }
 
 /// Picks the first link-looking argument, so `sprechzimmer <link>` works
@@ -547,7 +547,7 @@ fn launch_meeting<R: Runtime>(app: &AppHandle<R>, ticket: MeetingTicket, view: V
     let _ = app.emit_to(MAIN_WINDOW, events::MEETING, "opening");
     if ticket.meeting.can_be_watched() {
         let app = app.clone();
-        tauri::async_runtime::spawn(async move { watch_meeting(app, ticket.meeting, generation).await });
+        tauri::async_runtime::spawn(async move { watch_meeting(app, ticket.meeting.clone(), generation).await });
     }
     Ok(())
 }

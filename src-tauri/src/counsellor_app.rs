@@ -28,6 +28,12 @@ struct Running {
     invite: String,
 }
 
+impl Drop for Running {
+    fn drop(&mut self) {
+        crate::scrub::text(&mut self.invite);
+    }
+}
+
 pub struct CounsellorState {
     /// `counsellor.json`; `None` where the platform has no config folder.
     file: Option<PathBuf>,
@@ -58,6 +64,14 @@ impl CounsellorState {
     pub fn invite(&self) -> Option<String> {
         self.running().as_ref().map(|r| r.invite.clone())
     }
+}
+
+/// Copies the running session's invite (never text the UI sends) to the
+/// clipboard, kept out of clipboard history.
+pub fn copy_invite<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
+    let invite = zeroize::Zeroizing::new(app.state::<CounsellorState>().invite().ok_or(CounsellorError::NoSession)?);
+    crate::clipboard::copy_private(&invite).map_err(|_| CounsellorError::Clipboard)?;
+    Ok(())
 }
 
 /// Called by every session end: the counsellor's session is over too.

@@ -78,6 +78,16 @@ pub struct MeetingTicket {
     pub display_name: String,
 }
 
+impl Drop for MeetingTicket {
+    fn drop(&mut self) {
+        crate::scrub::text(&mut self.session_id);
+        crate::scrub::text(&mut self.display_name);
+        if let Some(u) = self.logout_url.as_mut() {
+            crate::scrub::url(u);
+        }
+    }
+}
+
 pub struct Session {
     phase: Phase,
     current: Option<Current>,
@@ -199,22 +209,8 @@ fn scrub(cur: Current) {
     let Invite { profile_url, meeting, logout_url, .. } = invite;
     let mut urls: Vec<Url> = vec![profile_url];
     urls.extend(logout_url);
-    match meeting {
-        Meeting::Bbb(mut b) => {
-            b.display_name.zeroize();
-            b.join.meeting_id.zeroize();
-            b.running.meeting_id.zeroize();
-            urls.push(b.join.url);
-            urls.push(b.running.url);
-        }
-        Meeting::Jitsi(mut j) => {
-            j.room.zeroize();
-            if let Some(mut t) = j.jwt.take() {
-                t.zeroize();
-            }
-            urls.push(j.room_url);
-        }
-    }
+    // The meeting's own types zero their URLs, IDs, names and tokens on drop.
+    drop(meeting);
     for u in urls {
         String::from(u).zeroize();
     }

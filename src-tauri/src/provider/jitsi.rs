@@ -21,6 +21,16 @@ pub struct JitsiInvite {
     pub jwt: Option<String>,
 }
 
+impl Drop for JitsiInvite {
+    fn drop(&mut self) {
+        crate::scrub::url(&mut self.room_url);
+        crate::scrub::text(&mut self.room);
+        if let Some(jwt) = self.jwt.as_mut() {
+            crate::scrub::text(jwt);
+        }
+    }
+}
+
 const MAX_JWT_LEN: usize = 4096;
 
 impl JitsiInvite {
