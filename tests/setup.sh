@@ -24,6 +24,8 @@ packages=(
   # Windows: cross-build with mingw-w64, run under Wine, package with wixl
   # (MSI) and makensis (per-user installer), sign with osslsigncode
   mingw-w64 wine wine64 nsis osslsigncode xdotool
+  # the e2e check that a copied invite is kept out of clipboard history
+  xclip
 )
 
 missing=()

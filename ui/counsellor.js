@@ -133,7 +133,8 @@ async function start() {
 
 async function copyInvite() {
   try {
-    await navigator.clipboard.writeText($('cn-invite').value);
+    // Rust copies the running invite, kept out of clipboard history.
+    await invoke('counsellor_copy_invite');
     ui.toast(t('counsellor.copied'));
   } catch (e) {
     // Without clipboard access: select it, so Ctrl+C works.

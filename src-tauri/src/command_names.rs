@@ -20,4 +20,5 @@ pub const ALL: &[&str] = &[
     "counsellor_start",
     "counsellor_end",
     "counsellor_mail_invite",
+    "counsellor_copy_invite",
 ];

@@ -112,6 +112,11 @@ pub async fn counsellor_end<R: Runtime>(app: AppHandle<R>) -> Result<()> {
 }
 
 #[tauri::command]
+pub fn counsellor_copy_invite<R: Runtime>(app: AppHandle<R>) -> Result<()> {
+    counsellor_app::copy_invite(&app)
+}
+
+#[tauri::command]
 pub fn counsellor_mail_invite<R: Runtime>(app: AppHandle<R>) -> Result<()> {
     counsellor_app::mail_invite(&app)
 }

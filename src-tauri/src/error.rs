@@ -120,6 +120,7 @@ mod tests {
             "counsellor.not_set_up", "counsellor.damaged", "counsellor.invalid", "counsellor.secret_missing",
             "counsellor.keyring", "counsellor.wrong_secret", "counsellor.not_in_profile", "counsellor.no_terms",
             "counsellor.consent_required", "counsellor.no_session", "counsellor.write_failed", "counsellor.disabled",
+            "counsellor.clipboard",
         ];
         for lang in [Lang::De, Lang::En] {
             for c in codes {

@@ -64,12 +64,8 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
         "start" => show_screen(app, Some("counsellor")),
         "copy" => {
-            use tauri_plugin_clipboard_manager::ClipboardExt;
-            match app.state::<CounsellorState>().invite() {
-                Some(invite) => {
-                    let _ = app.clipboard().write_text(invite);
-                }
-                None => show_screen(app, Some("counsellor")),
+            if crate::counsellor_app::copy_invite(app).is_err() {
+                show_screen(app, Some("counsellor"));
             }
         }
         "show_meeting" => controller::show_meeting(app),

@@ -120,6 +120,17 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
         wd.wait_for("return !document.getElementById('cn-running').hidden", what="the running session")
         invite = wd.prop("#cn-invite", "value")
         self.assertTrue(invite.startswith("sprechzimmer://join?v=1&provider=bbb"))
+
+        # Copied for the client, marked so clipboard managers keep no history
+        # of it (KDE's hint, which Klipper and others honour).
+        wd.click("#cn-copy")
+
+        def clipboard(*target):
+            r = subprocess.run(["xclip", "-selection", "clipboard", "-o", *target], capture_output=True, text=True, timeout=10)
+            return r.stdout if r.returncode == 0 else ""
+        wait_until(lambda: clipboard() == invite, "the invite on the clipboard")
+        self.assertIn("x-kde-passwordManagerHint", clipboard("-t", "TARGETS").split())
+        self.assertEqual(clipboard("-t", "x-kde-passwordManagerHint"), "secret")
         meetings = self.sim.state()["meetings"]
         self.assertEqual(len(meetings), 1)
         mid, meeting = next(iter(meetings.items()))
@@ -158,6 +169,7 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
         wd.wait_screen("ended")
         cwd.wait_screen("ended")
         self.assertEqual(cwd.prop("#ended-reason", "dataset")["reason"], "ended")
+        wait_until(lambda: clipboard() != invite, "the invite off the clipboard at the end")
         tokens = [u["token"] for u in self.sim.state()["meetings"][mid]["users"]]
         self.assert_nothing_left(before, [mid, "Kim Klientin", "Kim+Klientin", self.sim.secret] + tokens)
         after_client = client_home.snapshot()
