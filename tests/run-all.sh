@@ -38,3 +38,12 @@ outer_home="$(mktemp -d)"
 trap 'rm -rf "$outer_home"' EXIT
 HOME="$outer_home" xvfb-run -a -s "-screen 0 1280x900x24" \
   dbus-run-session -- python3 tests/e2e/run.py 2> >(grep -v -E 'dbus-daemon|AccessDenied|portal|pw\.conf|Gtk-WARNING|fallback .C. locale|invalid max threads|^$' >&2)
+
+# No third parties: the same sessions again with the whole process tree
+# under strace (the app, WebKit's processes, the fallback Chromium); any
+# attempt to reach anything but the simulator fails (harness.check_traffic).
+SZ_E2E_TRACE=1 HOME="$outer_home" xvfb-run -a -s "-screen 0 1280x900x24" \
+  dbus-run-session -- python3 tests/e2e/run.py "test_*.py" \
+    test_happy_path_leaves_nothing_behind test_bbb_in_chromium_then_leave_leaves_nothing \
+    test_happy_path_then_hang_up test_jitsi_in_chromium_then_hang_up test_setup_session_round_trip_and_removal \
+    2> >(grep -v -E 'dbus-daemon|AccessDenied|portal|pw\.conf|Gtk-WARNING|fallback .C. locale|invalid max threads|^$' >&2)

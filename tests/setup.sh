@@ -26,6 +26,8 @@ packages=(
   mingw-w64 wine wine64 nsis osslsigncode xdotool
   # the e2e check that a copied invite is kept out of clipboard history
   xclip
+  # the traffic log of the e2e suite (every connection of the process tree)
+  strace
 )
 
 missing=()

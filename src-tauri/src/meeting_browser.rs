@@ -46,13 +46,13 @@ pub fn open<R: Runtime>(
     rules: UrlRules,
     lang: &str,
 ) -> std::io::Result<BrowserMeeting> {
-    let dirs = ProfileDirs { root: dir.browser_dir() };
-    for d in [dirs.profile(), dirs.home(), dirs.tmp()] {
+    let dirs = ProfileDirs { root: dir.browser_dir(), tmp: dir.scratch_dir()? };
+    for d in [dirs.profile(), dirs.home()] {
         std::fs::create_dir_all(&d)?;
     }
     let opening = crate::i18n::t(crate::i18n::current(), "meeting.opening");
     let proxy = app.state::<crate::controller::AppState>().settings().proxy;
-    let args = browser::chromium_args(&dirs, lang, is_root(), &opening, proxy.as_ref());
+    let args = browser::chromium_args(&dirs, lang, is_root(), &opening, proxy.as_ref(), &ticket.allowed_hosts);
     let env = browser::chromium_env(&dirs, dirs_home().as_deref(), |k| std::env::var_os(k));
     let media = vec![ticket.meeting.host_url().origin().ascii_serialization()];
     let driver = Arc::new(Mutex::new(Driver::new(entry, ticket.allowed_hosts.clone(), rules, media)));

@@ -146,6 +146,13 @@ fn remove_into(path: &Path, remove_file: &dyn Fn(&Path) -> io::Result<()>, remov
     }
 }
 
+/// `<temp>/sz-<hex>` for the session folder `s-<hex>`.
+pub fn scratch_for(session_dir: &Path) -> Option<PathBuf> {
+    let name = session_dir.file_name()?;
+    let hex = name.to_str()?.strip_prefix("s-").filter(|_| is_session_name(name))?;
+    Some(std::env::temp_dir().join(format!("sz-{hex}")))
+}
+
 /// Why one of the app's own folders is not touched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -265,11 +272,27 @@ impl SessionDir {
         self.path.join("browser")
     }
 
+    /// The session's scratch folder in the system's temporary folder, for
+    /// Chromium's temporary files and sockets (a Unix socket path is at most
+    /// 108 bytes, too short for one below the session folder). Created
+    /// owner-only; wiped with the session, and by the sweep after a crash.
+    pub fn scratch_dir(&self) -> io::Result<PathBuf> {
+        let dir = scratch_for(&self.path).ok_or_else(|| io::Error::other("not a session folder"))?;
+        if check_own_dir(&dir).is_err() {
+            return Err(io::Error::new(io::ErrorKind::PermissionDenied, "the scratch folder is not ours"));
+        }
+        private_dir(&dir)?;
+        Ok(dir)
+    }
+
     pub fn wipe(mut self) -> io::Result<Removed> {
         drop(self.lock.take());
         let mut removed = remove_tree(&self.path)?;
         // The lock file is bookkeeping, not session data.
         removed.files = removed.files.saturating_sub(1);
+        if let Some(scratch) = scratch_for(&self.path).filter(|s| check_own_dir(s).is_ok()) {
+            removed.add(remove_tree(&scratch)?);
+        }
         if let Some(parent) = self.path.parent() {
             remove_if_empty(parent);
         }
@@ -339,6 +362,12 @@ pub fn sweep(paths: &Paths, ui_too: bool) -> SweepReport {
                 Ok(()) => {
                     // A browser that outlived a crashed app would write on.
                     crate::browser::process::end_leftover(&path);
+                    if let Some(scratch) = scratch_for(&path) {
+                        match check_own_dir(&scratch) {
+                            Ok(()) | Err(Refusal::Symlink) => take(scratch, &mut report),
+                            Err(r) => report.refused.push((scratch, r)),
+                        }
+                    }
                     take(path, &mut report);
                 }
             }

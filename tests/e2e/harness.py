@@ -11,6 +11,7 @@ instead of a throwaway home."""
 
 import hashlib
 import json
+import re
 import os
 import shutil
 import signal
@@ -50,6 +51,14 @@ else:
     APP = os.environ.get("SPRECHZIMMER_BIN", os.path.join(ROOT, "target", "debug", "sprechzimmer"))
     NATIVE_DRIVER = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
 ISOLATED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "isolated-app.sh")
+TRACED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "traced-app.sh")
+# SZ_E2E_TRACE=1: every app runs under strace, and closing it fails the test
+# on any connection other than to a simulator the test started (see
+# check_traffic; tests/run-all.sh runs the traffic pass).
+TRACE = os.environ.get("SZ_E2E_TRACE") == "1" and not WINDOWS
+# Ports of the simulators started in this process: the only servers an app
+# may talk to.
+SIM_PORTS = set()
 TAURI_DRIVER = shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver")
 ARTIFACTS = os.environ.get("E2E_ARTIFACTS", os.path.join(ROOT, "target", "e2e"))
 
@@ -124,6 +133,7 @@ class Sim:
             time.sleep(0.05)
         info = json.load(open(self.ready))
         self.base, self.secret = info["base"], info["secret"]
+        SIM_PORTS.add(urllib.parse.urlsplit(self.base).port)
 
     def stop(self):
         self.proc.terminate()
@@ -198,6 +208,7 @@ class JitsiSim:
                 raise RuntimeError("simulated Jitsi server did not start")
             time.sleep(0.05)
         self.base = json.load(open(ready))["base"]
+        SIM_PORTS.add(urllib.parse.urlsplit(self.base).port)
 
     def stop(self):
         self.proc.terminate()
@@ -432,6 +443,13 @@ class App:
         self.port = free_port()
         self.native_port = free_port()
         log = open(os.path.join(workdir or home.path, "driver.log"), "a")
+        application = ISOLATED if isolated else APP
+        self.trace = None
+        if TRACE and not isolated:
+            # tauri-driver passes its environment on to the app.
+            self.trace = os.path.join(workdir or home.path, f"traffic-{self.port}.log")
+            home.extra_env["SZ_TRACE_FILE"] = self.trace
+            application = TRACED
         # Absolute paths: a test may hide programs from the app's PATH.
         self.driver = subprocess.Popen(
             [TAURI_DRIVER, "--port", str(self.port), "--native-port", str(self.native_port),
@@ -439,7 +457,7 @@ class App:
             env=home.env(), stdout=log, stderr=log, start_new_session=True)
         wait_port(self.port)
         self.wd = Session(f"http://127.0.0.1:{self.port}",
-                          {"tauri:options": {"application": ISOLATED if isolated else APP, "args": list(args)}})
+                          {"tauri:options": {"application": application, "args": list(args)}})
         self.wd.wait_for("return document.body.dataset.ready === 'true'", what="app UI ready")
 
     def kill9(self):
@@ -465,6 +483,99 @@ class App:
             time.sleep(0.1)
         for pid in app_pids():
             kill_hard(pid)
+        if self.trace:
+            check_traffic(self.trace)
+
+
+LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
+
+
+def _endpoint(text):
+    """`127.0.0.1:443`, `[2001:db8::1]:53` or `::1:53` -> (family, address, port)."""
+    m = re.fullmatch(r"\[?([0-9a-fA-F:.]+?)\]?:(\d+)", text)
+    if not m:
+        return None
+    addr = m.group(1)
+    return ("inet6" if ":" in addr else "inet", addr, int(m.group(2)))
+
+
+def traffic(trace):
+    """What the traced process tree put on the wire, from strace's log
+    (`-yy` names each socket's protocol and, once connected, its peer):
+
+    - `sent`: TCP connections attempted (a SYN leaves) and UDP datagrams
+      sent, as (family, address, port); local sockets as ("unix", path);
+    - `probes`: UDP sockets "connected" to learn a route, with nothing sent;
+    - `own`: the loopback ports the tree itself listens on."""
+    sent, probes, own = [], [], set()
+    for line in open(trace, errors="replace"):
+        call = re.search(r"\b(bind|connect|sendto|sendmsg|sendmmsg)\((\d+)(?:<([A-Za-z0-9]+):\[([^\]]*)\]>)?", line)
+        if not call:
+            continue
+        name, proto, sock = call.group(1), (call.group(3) or "").upper(), call.group(4) or ""
+        entry = None
+        if "sa_family=AF_INET6" in line:
+            a = re.search(r'inet_pton\(AF_INET6, "([^"]+)"', line)
+            p = re.search(r"sin6_port=htons\((\d+)\)", line)
+            entry = ("inet6", a and a.group(1), p and int(p.group(1)))
+        elif "sa_family=AF_INET" in line:
+            a = re.search(r'inet_addr\("([^"]+)"\)', line)
+            p = re.search(r"sin_port=htons\((\d+)\)", line)
+            entry = ("inet", a and a.group(1), p and int(p.group(1)))
+        elif "sa_family=AF_UNIX" in line:
+            a = re.search(r'sun_path=@?"([^"]*)"', line)
+            entry = ("unix", a and a.group(1), None)
+        elif re.search(r"sa_family=AF_(?!NETLINK|UNSPEC)", line):
+            entry = ("other", line.strip()[:200], None)
+        if name == "bind":
+            if entry and entry[0] in ("inet", "inet6") and entry[2]:
+                own.add(entry[2])
+        elif name == "connect":
+            if entry is None:
+                continue
+            if proto.startswith("UDP"):
+                probes.append(entry)
+            else:
+                sent.append(entry)
+        elif proto.startswith("UDP") or proto.startswith("TCP"):
+            # A send: to the address given, or to the connected peer. A reply
+            # on a connection accepted by a port the tree listens on answers
+            # a local client (the WebDriver): it goes back where it came from.
+            local = _endpoint(sock.split("->")[0]) if "->" in sock else None
+            peer = entry if entry and entry[0] in ("inet", "inet6") else _endpoint(sock.split("->")[-1]) if "->" in sock else None
+            if peer:
+                sent.append(peer + ((local[2] if local else None),))
+    return sent, probes, own
+
+
+def check_traffic(trace):
+    """The app put nothing on the wire but to the simulators of this test:
+    no other address, no other port, no name lookup (a resolver is reached
+    on port 53, or through systemd-resolved's socket). Allowed besides:
+    loopback ports the traced tree listens on itself (WebKit's inspector
+    server, there only under WebDriver automation), and glibc's attempts to
+    reach nscd's socket, which is absent on the test machines. UDP sockets
+    "connected" only to learn a route (Chromium's reachability probes) send
+    nothing and are written to `<trace>.probes` for the record."""
+    sent, probes, own = traffic(trace)
+    outside = []
+    for family, addr, port, *local in sent:
+        if family in ("inet", "inet6"):
+            answering = bool(local) and local[0] in own
+            if addr not in LOOPBACK or (port not in SIM_PORTS and port not in own and not answering):
+                outside.append((family, addr, port))
+        elif family == "unix":
+            if addr and "resolve" in addr:
+                outside.append((family, addr, port))
+        else:
+            outside.append((family, addr, port))
+    with open(trace + ".probes", "w") as f:
+        for p in sorted(set(map(str, probes))):
+            f.write(p + "\n")
+    if outside:
+        raise AssertionError(f"the app tried to reach something other than the simulator: {sorted(set(map(str, outside)))[:20]}")
+    if not any(e[0] in ("inet", "inet6") and e[2] in SIM_PORTS for e in sent):
+        raise AssertionError(f"the trace saw no connection to the simulator; was the app traced? ({trace})")
 
 
 def workdir(name):

@@ -7,9 +7,12 @@ probe must find no WebRTC here and pick Chromium. The browser is observed
 through its processes, the simulated servers and the app's main window.
 """
 
+import glob
 import os
 import shutil
 import signal
+import tempfile
+import time
 import unittest
 import uuid
 
@@ -27,6 +30,7 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         self.home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = "auto"
         self.sims = []
         self.app = None
+        self.started_at = time.time() - 1
 
     def tearDown(self):
         save_artifacts("browser-" + self._testMethodName, self.dir, self.app)
@@ -138,11 +142,15 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         session = self.home.sessions()[0]
         with open(os.path.join(self.home.app_dir(), "sessions", session, "browser.pid")) as f:
             main_pid = int(f.read())
+        scratch = os.path.join(tempfile.gettempdir(), "sz-" + session[2:])
+        self.assertTrue(os.path.isdir(scratch), "Chromium's temporary files go to the session's scratch folder")
         os.kill(main_pid, signal.SIGKILL)
         wd.wait_screen("ended")
         self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "closed")
         self.assert_browser_gone()
         self.assert_nothing_left(before, [mid])
+        self.assertFalse(os.path.exists(scratch), "the scratch folder went with the session")
+        self.assertEqual(self.new_chromium_temp(), [], "nothing in the system's temporary folder either")
 
     def test_app_killed_takes_the_browser_along_and_next_start_cleans(self):
         sim, mid = self.bbb()
@@ -160,9 +168,20 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         profile = os.path.join(self.home.app_dir(), "sessions", sessions[0], "browser", "profile")
         self.assertTrue(os.path.isdir(profile), "the crash left the profile behind")
 
+        scratch = os.path.join(tempfile.gettempdir(), "sz-" + sessions[0][2:])
+        self.assertTrue(os.path.isdir(scratch), "the crash left the scratch folder behind")
+
         wd = self.start()
         wd.wait_screen("start")
         self.assert_nothing_left(before, [mid])
+        self.assertFalse(os.path.exists(scratch), "the next start removed the scratch folder too")
+        self.assertEqual(self.new_chromium_temp(), [])
+
+    def new_chromium_temp(self):
+        """Chromium's own temporary folders made since the test began."""
+        return [p for p in glob.glob(os.path.join(tempfile.gettempdir(), ".org.chromium.Chromium.*"))
+                + glob.glob(os.path.join(tempfile.gettempdir(), "org.chromium.Chromium.*"))
+                if os.path.getmtime(p) >= self.started_at]
 
     def test_jitsi_in_chromium_then_hang_up(self):
         sim = JitsiSim(self.dir)

@@ -162,6 +162,10 @@ fn is_executable(p: &Path) -> bool {
 #[derive(Debug, Clone)]
 pub struct ProfileDirs {
     pub root: PathBuf,
+    /// Chromium's temporary files: the session's scratch folder
+    /// (`wipe::SessionDir::scratch_dir`), short enough for the sockets
+    /// Chromium makes there, and wiped with the session.
+    pub tmp: PathBuf,
 }
 
 impl ProfileDirs {
@@ -173,11 +177,6 @@ impl ProfileDirs {
         self.root.join("home")
     }
 
-    /// Chromium's temporary files (`/tmp/org.chromium.Chromium.*` otherwise,
-    /// which a killed browser leaves behind).
-    pub fn tmp(&self) -> PathBuf {
-        self.root.join("tmp")
-    }
 }
 
 /// No first-run screens, sync, extensions, background requests, crash
@@ -207,6 +206,9 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--deny-permission-prompts",
     "--use-mock-keychain",
     "--disable-features=Translate,MediaRouter,DialMediaRouteProvider,OptimizationHints,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
+    // No IPv6 reachability probe: a socket "connected" to a public DNS
+    // server to learn the local address (tests/e2e's traffic log saw it).
+    "--enable-features=EnableIPv6ReachabilityOverride",
     "--autoplay-policy=no-user-gesture-required",
     "--window-size=1100,760",
 ];
@@ -214,8 +216,9 @@ const CHROMIUM_FLAGS: &[&str] = &[
 /// The command line. The meeting URL is not on it: it carries session
 /// tokens, and a process list is readable by every local user. The page is
 /// sent over the pipe instead.
-pub fn chromium_args(dirs: &ProfileDirs, lang: &str, as_root: bool, opening: &str, proxy: Option<&url::Url>) -> Vec<OsString> {
+pub fn chromium_args(dirs: &ProfileDirs, lang: &str, as_root: bool, opening: &str, proxy: Option<&url::Url>, hosts: &[crate::hosts::HostPattern]) -> Vec<OsString> {
     let mut args: Vec<OsString> = CHROMIUM_FLAGS.iter().map(OsString::from).collect();
+    args.push(resolver_rules(hosts, proxy).into());
     let mut user_data = OsString::from("--user-data-dir=");
     user_data.push(dirs.profile());
     args.push(user_data);
@@ -230,6 +233,20 @@ pub fn chromium_args(dirs: &ProfileDirs, lang: &str, as_root: bool, opening: &st
     }
     args.push(format!("--app={}", opening_page(opening)).into());
     args
+}
+
+/// Chromium resolves no name but the meeting hosts (and the proxy): its
+/// background services (update checks, IPv6 probes towards public DNS
+/// servers) have nothing to reach, whatever flag a version forgets to honour.
+/// IP literals (the loopback demo) need no resolving.
+pub fn resolver_rules(hosts: &[crate::hosts::HostPattern], proxy: Option<&url::Url>) -> String {
+    let mut rules = String::from("--host-resolver-rules=MAP * ~NOTFOUND");
+    let proxy_host = proxy.and_then(|p| p.host_str()).map(str::to_string);
+    for h in hosts.iter().map(ToString::to_string).chain(proxy_host) {
+        rules.push_str(", EXCLUDE ");
+        rules.push_str(&h);
+    }
+    rules
 }
 
 /// The app window's first page, shown until the meeting loads. A data URL:
@@ -256,7 +273,9 @@ pub fn chromium_env(dirs: &ProfileDirs, real_home: Option<&Path>, get: impl Fn(&
         ("XDG_CACHE_HOME".to_string(), home.join(".cache").into_os_string()),
         ("XDG_DATA_HOME".to_string(), home.join(".local/share").into_os_string()),
         ("XDG_STATE_HOME".to_string(), home.join(".local/state").into_os_string()),
-        ("TMPDIR".to_string(), dirs.tmp().into_os_string()),
+        // `/tmp/org.chromium.Chromium.*` otherwise, which a killed browser
+        // leaves behind.
+        ("TMPDIR".to_string(), dirs.tmp.clone().into_os_string()),
     ];
     if let Some(real) = real_home {
         let real_config = get("XDG_CONFIG_HOME").map(PathBuf::from).unwrap_or_else(|| real.join(".config"));
@@ -339,9 +358,9 @@ mod tests {
 
     #[test]
     fn command_line_keeps_the_browser_quiet_and_the_url_off() {
-        let dirs = ProfileDirs { root: PathBuf::from("/tmp/s-1/browser") };
+        let dirs = ProfileDirs { root: PathBuf::from("/tmp/s-1/browser"), tmp: PathBuf::from("/tmp/sz-1") };
         let args: Vec<String> =
-            chromium_args(&dirs, "de", false, "Öffnen <script>", None).into_iter().map(|a| a.into_string().unwrap()).collect();
+            chromium_args(&dirs, "de", false, "Öffnen <script>", None, &[]).into_iter().map(|a| a.into_string().unwrap()).collect();
         let profile = format!("--user-data-dir={}", dirs.root.join("profile").display());
         for needed in ["--remote-debugging-pipe", "--no-first-run", "--disable-sync", "--disable-extensions", "--disable-background-networking", "--disable-component-update", "--disable-breakpad", "--deny-permission-prompts", &profile, "--lang=de"] {
             assert!(args.iter().any(|a| a == needed), "missing {needed}");
@@ -352,15 +371,26 @@ mod tests {
         assert!(page.contains("Öffnen script"), "{page}");
         assert!(!args.iter().any(|a| a.contains("remote-debugging-port")), "never a TCP port");
         assert!(!args.iter().any(|a| a == "--no-sandbox"));
-        assert!(chromium_args(&dirs, "en", true, "", None).iter().any(|a| a == "--no-sandbox"));
+        assert!(chromium_args(&dirs, "en", true, "", None, &[]).iter().any(|a| a == "--no-sandbox"));
         let proxy = url::Url::parse("socks5://127.0.0.1:1080").unwrap();
-        assert!(chromium_args(&dirs, "en", false, "", Some(&proxy)).iter().any(|a| a == "--proxy-server=socks5://127.0.0.1:1080"));
+        assert!(chromium_args(&dirs, "en", false, "", Some(&proxy), &[]).iter().any(|a| a == "--proxy-server=socks5://127.0.0.1:1080"));
         assert!(!args.iter().any(|a| a.starts_with("--proxy-server")), "no proxy unless configured");
+        assert!(args.iter().any(|a| a == "--host-resolver-rules=MAP * ~NOTFOUND"), "nothing resolves without meeting hosts");
+    }
+
+    #[test]
+    fn only_the_meeting_hosts_and_the_proxy_resolve() {
+        let hosts = [crate::hosts::HostPattern::parse("bbb.example.org").unwrap(), crate::hosts::HostPattern::parse("*.meet.example.net").unwrap()];
+        let proxy = url::Url::parse("http://proxy.example.org:3128").unwrap();
+        assert_eq!(
+            resolver_rules(&hosts, Some(&proxy)),
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE bbb.example.org, EXCLUDE *.meet.example.net, EXCLUDE proxy.example.org"
+        );
     }
 
     #[test]
     fn environment_points_every_home_folder_into_the_session() {
-        let dirs = ProfileDirs { root: PathBuf::from("/s/browser") };
+        let dirs = ProfileDirs { root: PathBuf::from("/s/browser"), tmp: PathBuf::from("/tmp/sz-1") };
         let real = tempfile::tempdir().unwrap();
         std::fs::write(real.path().join(".Xauthority"), "x").unwrap();
         let env = chromium_env(&dirs, Some(real.path()), |_| None);
@@ -369,7 +399,7 @@ mod tests {
         for k in ["XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"] {
             assert!(get(k).unwrap().starts_with("/s/browser/home"), "{k}");
         }
-        assert_eq!(get("TMPDIR"), Some(PathBuf::from("/s/browser/tmp")), "temporary files die with the session folder");
+        assert_eq!(get("TMPDIR"), Some(PathBuf::from("/tmp/sz-1")), "temporary files go to the session's scratch folder");
         assert_eq!(get("XAUTHORITY"), Some(real.path().join(".Xauthority")));
         assert_eq!(get("PULSE_COOKIE"), None, "only when it exists");
         let env = chromium_env(&dirs, Some(real.path()), |k| (k == "XAUTHORITY").then(|| "/run/x".into()));
