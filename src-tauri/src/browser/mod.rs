@@ -206,9 +206,6 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--deny-permission-prompts",
     "--use-mock-keychain",
     "--disable-features=Translate,MediaRouter,DialMediaRouteProvider,OptimizationHints,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
-    // No IPv6 reachability probe: a socket "connected" to a public DNS
-    // server to learn the local address (tests/e2e's traffic log saw it).
-    "--enable-features=EnableIPv6ReachabilityOverride",
     "--autoplay-policy=no-user-gesture-required",
     "--window-size=1100,760",
 ];

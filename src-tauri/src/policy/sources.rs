@@ -54,10 +54,15 @@ pub fn json_file(path: &Path, level: Level) -> Result<Option<Layer>, Problem> {
         return Err(Problem::new(&origin, "", "too_large"));
     }
     let bytes = std::fs::read(path).map_err(|_| Problem::new(&origin, "", "unreadable"))?;
-    match serde_json::from_slice::<Json>(&bytes) {
-        Ok(Json::Object(values)) => Ok(Some(Layer { level, origin, values })),
-        Ok(_) => Err(Problem::new(&origin, "", "not_an_object")),
-        Err(_) => Err(Problem::new(&origin, "", "malformed_json")),
+    json_layer(&bytes, &origin, level).map(Some)
+}
+
+/// A policy file's bytes as a layer: one JSON object.
+pub fn json_layer(bytes: &[u8], origin: &str, level: Level) -> Result<Layer, Problem> {
+    match serde_json::from_slice::<Json>(bytes) {
+        Ok(Json::Object(values)) => Ok(Layer { level, origin: origin.to_string(), values }),
+        Ok(_) => Err(Problem::new(origin, "", "not_an_object")),
+        Err(_) => Err(Problem::new(origin, "", "malformed_json")),
     }
 }
 
@@ -89,10 +94,16 @@ pub fn plist_file(path: &Path, level: Level) -> Result<Option<Layer>, Problem> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(_) => return Err(Problem::new(&origin, "", "unreadable")),
     }
-    let value = plist::Value::from_file(path).map_err(|_| Problem::new(&origin, "", "malformed_plist"))?;
+    let bytes = std::fs::read(path).map_err(|_| Problem::new(&origin, "", "unreadable"))?;
+    plist_layer(&bytes, &origin, level).map(Some)
+}
+
+/// A property list's bytes (XML or binary) as a layer: one dictionary.
+pub fn plist_layer(bytes: &[u8], origin: &str, level: Level) -> Result<Layer, Problem> {
+    let value = plist::Value::from_reader(std::io::Cursor::new(bytes)).map_err(|_| Problem::new(origin, "", "malformed_plist"))?;
     match plist_to_json(value) {
-        Json::Object(values) => Ok(Some(Layer { level, origin, values })),
-        _ => Err(Problem::new(&origin, "", "not_an_object")),
+        Json::Object(values) => Ok(Layer { level, origin: origin.to_string(), values }),
+        _ => Err(Problem::new(origin, "", "not_an_object")),
     }
 }
 
