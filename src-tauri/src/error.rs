@@ -106,7 +106,7 @@ mod tests {
             "invite.not_an_invite", "invite.too_long", "invite.malformed", "invite.unsupported_version",
             "invite.unknown_provider", "invite.expired", "invite.invalid", "invite.not_guest",
             "invite.host_not_allowed", "invite.provider_not_allowed", "invite.no_organisation",
-            "url.invalid", "url.too_long", "url.scheme", "url.credentials", "url.insecure", "url.ip_host", "url.look_alike",
+            "url.invalid", "url.too_long", "url.scheme", "url.credentials", "url.insecure", "url.ip_host", "url.look_alike", "url.local_name", "url.port",
             "profile.invalid", "profile.unsupported_version",
             "net.unreachable", "net.tls", "net.bad_response",
             "meeting.not_found", "meeting.ended", "meeting.denied", "meeting.full", "meeting.failed",

@@ -48,6 +48,10 @@ pub enum UrlProblem {
     LookAlike,
     #[error("URL has no host")]
     NoHost,
+    #[error("a name of the local network, not of a server on the internet")]
+    LocalName,
+    #[error("a port of another kind of service")]
+    Port,
 }
 
 impl UrlProblem {
@@ -61,6 +65,8 @@ impl UrlProblem {
             UrlProblem::IpHost => "url.ip_host",
             UrlProblem::LookAlike => "url.look_alike",
             UrlProblem::NoHost => "url.invalid",
+            UrlProblem::LocalName => "url.local_name",
+            UrlProblem::Port => "url.port",
         }
     }
 }
@@ -110,12 +116,34 @@ pub fn check_remote_url(raw: &str, rules: UrlRules) -> Result<Url, UrlProblem> {
             if d.eq_ignore_ascii_case("localhost") && !rules.allow_loopback_http {
                 return Err(UrlProblem::IpHost);
             }
+            if is_local_name(d) {
+                return Err(UrlProblem::LocalName);
+            }
             if !domain_is_plausible(d) {
                 return Err(UrlProblem::LookAlike);
             }
         }
     }
+    // https on 443, or an unprivileged port where a server runs on an
+    // alternate one (8443). The other privileged ports are other services
+    // (SSH, SMTP, …), which an invite must not make the app knock on.
+    if let Some(port) = url.port() {
+        if port != 443 && port < 1024 && !is_loopback(&url) {
+            return Err(UrlProblem::Port);
+        }
+    }
     Ok(url)
+}
+
+/// Names that only mean something on the local network: a single label
+/// (`beratung`, resolved through search domains), `*.localhost`, mDNS's
+/// `.local`, and `.home.arpa`. The organisation's servers have public names.
+fn is_local_name(d: &str) -> bool {
+    let d = d.trim_end_matches('.').to_ascii_lowercase();
+    if d == "localhost" {
+        return false; // loopback, allowed only for the demo and tests above
+    }
+    !d.contains('.') || d.ends_with(".localhost") || d.ends_with(".local") || d.ends_with(".home.arpa")
 }
 
 /// Internationalised labels are fine for German names (umlauts, ß, accents)
@@ -376,5 +404,23 @@ mod tests {
         assert!(!UrlRules::from_env_in(false, set).allow_loopback_http, "a shipped build ignores the variable");
         assert!(!UrlRules::from_env_in(true, |_| Some("yes".into())).allow_loopback_http);
         assert!(!UrlRules::from_env_in(true, |_| None).allow_loopback_http);
+    }
+
+    #[test]
+    fn local_network_names_and_other_services_ports_are_refused() {
+        let rules = UrlRules::default();
+        for bad in ["https://beratung/p.json", "https://bbb.localhost/", "https://bbb.local/", "https://nas.home.arpa/", "https://BBB.LOCAL./x"] {
+            assert_eq!(check_remote_url(bad, rules), Err(UrlProblem::LocalName), "{bad}");
+        }
+        for bad in ["https://bbb.example.org:22/", "https://bbb.example.org:25/", "https://bbb.example.org:80/"] {
+            assert_eq!(check_remote_url(bad, rules), Err(UrlProblem::Port), "{bad}");
+        }
+        for ok in ["https://bbb.example.org/", "https://bbb.example.org:443/", "https://bbb.example.org:8443/api"] {
+            assert!(check_remote_url(ok, rules).is_ok(), "{ok}");
+        }
+        let demo = UrlRules { allow_loopback_http: true };
+        assert!(check_remote_url("http://localhost:8080/p.json", demo).is_ok(), "the demo's loopback");
+        assert!(check_remote_url("http://127.0.0.1:80/p.json", demo).is_ok());
+        assert_eq!(check_remote_url("http://x.localhost:8080/", demo), Err(UrlProblem::InsecureHttp));
     }
 }
