@@ -77,6 +77,21 @@ fn every_command_is_refused_to_the_jitsi_host_page() {
     }
 }
 
+/// The host page under the label the capability names: the ACL's label
+/// check passes, so the commands' own origin check must refuse it (on
+/// Windows it is `http://sprechzimmer-meeting.localhost`, a `*.localhost`
+/// origin like the app's own).
+#[test]
+fn the_jitsi_host_page_under_the_main_label_is_refused() {
+    for host in [JITSI_HOST, "http://sprechzimmer-meeting.localhost/jitsi?n=0123"] {
+        let (app, _d) = app();
+        let main = window(&app, "main", WebviewUrl::External(host.parse().unwrap()));
+        for cmd in commands::ALL {
+            assert_denied(call(&main, cmd, host), cmd);
+        }
+    }
+}
+
 #[test]
 fn a_remote_origin_is_refused_even_in_the_main_window() {
     let (app, _d) = app();

@@ -62,28 +62,40 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
             }
             .expect("static response parts")
         })
-        .invoke_handler(tauri::generate_handler![
-        commands::app_info,
-        commands::take_pending_invite,
-        commands::open_invite,
-        commands::give_consent,
-        commands::enter_lobby,
-        commands::retry_lobby,
-        commands::cancel_session,
-        commands::show_meeting,
-        commands::open_external,
-        commands::session_status,
-        commands::get_settings,
-        commands::set_setting,
-        commands::counsellor_status,
-        commands::counsellor_setup,
-        commands::counsellor_consent,
-        commands::counsellor_remove,
-        commands::counsellor_start,
-        commands::counsellor_end,
-        commands::counsellor_mail_invite,
-        commands::counsellor_copy_invite,
-    ])
+        .invoke_handler({
+            let commands: fn(tauri::ipc::Invoke<R>) -> bool = tauri::generate_handler![
+                commands::app_info,
+                commands::take_pending_invite,
+                commands::open_invite,
+                commands::give_consent,
+                commands::enter_lobby,
+                commands::retry_lobby,
+                commands::cancel_session,
+                commands::show_meeting,
+                commands::open_external,
+                commands::session_status,
+                commands::get_settings,
+                commands::set_setting,
+                commands::counsellor_status,
+                commands::counsellor_setup,
+                commands::counsellor_consent,
+                commands::counsellor_remove,
+                commands::counsellor_start,
+                commands::counsellor_end,
+                commands::counsellor_mail_invite,
+                commands::counsellor_copy_invite,
+            ];
+            // Behind the capability (which names the main window): a command
+            // answers only the app's own page, whatever URL a window shows.
+            move |invoke: tauri::ipc::Invoke<R>| {
+                let own_page = invoke.message.webview_ref().url().is_ok_and(|u| is_app_url(&u));
+                if !own_page {
+                    invoke.resolver.reject("command not allowed from this page");
+                    return true;
+                }
+                commands(invoke)
+            }
+        })
 }
 
 /// Entry point of the binary: a subcommand, or the app.
