@@ -127,6 +127,7 @@ fn dispatch<R: Runtime>(app: &AppHandle<R>, event: Event) {
         Event::PageCommitted(url) => controller::on_meeting_page(app, &url),
         Event::LeftHosts(url) => controller::on_meeting_left_hosts(app, &url),
         Event::Offer(url) => controller::offer_link(app, url),
+        Event::FrameRefused => log::info!("meeting browser: a frame's page off the meeting hosts was refused"),
         Event::Closed => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move { controller::end_session(&app, EndReason::Closed, None) });

@@ -217,14 +217,20 @@ class ClientCase(DiskChecks, unittest.TestCase):
             wd = self.start(self.sim.invite(mid))
             self.join_and_admit(wd, mid)
             foreign = outside.base.replace("127.0.0.1", "localhost") + "/frame-probe"
-            script = ("javascript:void(['%s', '/frame-allowed'].forEach(function (u) {"
-                      " var f = document.createElement('iframe'); f.src = u; document.body.appendChild(f); }))" % foreign)
+            # And a sandboxed frame that sends itself there (Chromium would
+            # run it as a target of its own; see test_browser_fallback).
+            sandboxed = ("var s = document.createElement('iframe'); s.setAttribute('sandbox', 'allow-scripts');"
+                         " s.setAttribute('srcdoc', '<script>location.href=\\'%s\\'</scr' + 'ipt>');"
+                         " document.body.appendChild(s);" % foreign.replace("/frame-probe", "/sandbox-probe"))
+            script = ("javascript:void((function () { %s ['%s', '/frame-allowed'].forEach(function (u) {"
+                      " var f = document.createElement('iframe'); f.src = u; document.body.appendChild(f); }) })())"
+                      % (sandboxed, foreign))
             self.sim.control(f"meetings/{mid}/users/navigate?to=" + urllib.parse.quote(script, safe=""))
             # The frame on the meeting host loads: the page did add the frames.
             wait_until(lambda: [e for e in self.sim.state()["log"] if e["path"] == "/frame-allowed"],
                        "the frame on the meeting host to load")
             time.sleep(3)
-            self.assertEqual([e for e in outside.state()["log"] if e["path"] == "/frame-probe"], [],
+            self.assertEqual([e for e in outside.state()["log"] if e["path"] in ("/frame-probe", "/sandbox-probe")], [],
                              "a frame reached a host outside the meeting's")
             self.assertEqual(wd.invoke("session_status"), {"ok": "meeting"}, "the meeting goes on")
         finally:

@@ -64,6 +64,9 @@ pub enum Event {
     LeftHosts(Url),
     /// A pop-up wanted this address; it was closed.
     Offer(Url),
+    /// A frame of the meeting page tried to load a page off the hosts; it
+    /// was refused (for the log: which frames try is worth knowing).
+    FrameRefused,
     /// The meeting page is gone: the user closed the window.
     Closed,
 }
@@ -222,13 +225,16 @@ impl Driver {
             if allowed {
                 "continue"
             } else {
+                events.push(Event::FrameRefused);
                 "fail"
             }
         } else if main.is_some() {
             if allowed {
                 "continue"
             } else {
-                if let Some(u) = url.filter(|u| main_frame && matches!(u.scheme(), "http" | "https")) {
+                if !main_frame {
+                    events.push(Event::FrameRefused);
+                } else if let Some(u) = url.filter(|u| matches!(u.scheme(), "http" | "https")) {
                     events.push(Event::LeftHosts(u));
                 }
                 "fail"
@@ -355,10 +361,10 @@ mod tests {
             let (cmds, _) = d.on_message(&paused("S1", "T1", bad));
             assert_eq!(methods(&cmds), ["Fetch.failRequest"], "{bad}");
         }
-        // A third-party frame is refused quietly.
+        // A third-party frame in the page's own process is refused quietly.
         let (cmds, events) = d.on_message(&paused("S1", "FRAME2", "https://video.example.net/embed"));
         assert_eq!(methods(&cmds), ["Fetch.failRequest"]);
-        assert!(events.is_empty());
+        assert_eq!(events, [Event::FrameRefused]);
     }
 
     #[test]
@@ -393,7 +399,7 @@ mod tests {
         let (cmds, events) = d.on_message(&paused("F1", "TF1", "https://elsewhere.example/"));
         assert_eq!(methods(&cmds), ["Fetch.failRequest"]);
         assert_eq!(cmds[0]["sessionId"], "F1");
-        assert!(events.is_empty(), "a frame neither ends the meeting nor pops an offer");
+        assert_eq!(events, [Event::FrameRefused], "a frame neither ends the meeting nor pops an offer");
         let (cmds, _) = d.on_message(&paused("F1", "TF1", "https://bbb.example.org/pad"));
         assert_eq!(methods(&cmds), ["Fetch.continueRequest"]);
         // A frame inside that frame: the same.
