@@ -63,11 +63,9 @@ fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
         "start" => show_screen(app, Some("counsellor")),
-        "copy" => {
-            if crate::counsellor_app::copy_invite(app).is_err() {
-                show_screen(app, Some("counsellor"));
-            }
-        }
+        // No session (or no clipboard): the counsellor screen says why.
+        "copy" if counsellor_app::copy_invite(app).is_err() => show_screen(app, Some("counsellor")),
+        "copy" => {}
         "show_meeting" => controller::show_meeting(app),
         "end" => {
             let app = app.clone();
