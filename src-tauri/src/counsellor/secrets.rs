@@ -74,4 +74,22 @@ mod tests {
             assert!(matches!(store(&e, bad), Err(CounsellorError::Invalid("secret"))));
         }
     }
+
+    /// Windows' real Credential Manager (Wine implements its API, so CI runs
+    /// this too), not the mock: the entry is built on it directly, since the
+    /// mock test above swaps the process-wide default.
+    #[cfg(windows)]
+    #[test]
+    fn windows_credential_manager_round_trip() {
+        let name = format!("test:{}", std::process::id());
+        let cred = keyring::windows::WinCredential::new_with_target(None, SERVICE, &name).unwrap();
+        let e = keyring::Entry::new_with_credential(Box::new(cred));
+        assert!(matches!(fetch(&e), Err(CounsellorError::SecretMissing)));
+        store(&e, "tenant-secret-äöü-123").unwrap();
+        assert_eq!(fetch(&e).unwrap().as_str(), "tenant-secret-äöü-123");
+        store(&e, "replaced").unwrap();
+        assert_eq!(fetch(&e).unwrap().as_str(), "replaced");
+        delete(&e).unwrap();
+        assert!(matches!(fetch(&e), Err(CounsellorError::SecretMissing)));
+    }
 }
