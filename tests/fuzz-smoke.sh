@@ -17,7 +17,14 @@ for target in invite profile bbb_xml policy cdp; do
   corpus="$(mktemp -d)"
   cp -r "src-tauri/fuzz/corpus/$target/." "$corpus/"
   echo "fuzz: $target for ${seconds}s"
-  cargo +nightly fuzz run --fuzz-dir src-tauri/fuzz "${mode[@]}" "$target" "$corpus" -- \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tail -n 12
-  rm -rf "$corpus"
+  log="$(mktemp)"
+  if ! cargo +nightly fuzz run --fuzz-dir src-tauri/fuzz "${mode[@]}" "$target" "$corpus" -- \
+      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+    # The whole report: the input that failed and where.
+    grep -v '^#[0-9]' "$log" | tail -n 80
+    echo "fuzz: $target FAILED (the input is under src-tauri/fuzz/artifacts/$target/)"
+    exit 1
+  fi
+  grep -E '^Done|^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' "$log"
+  rm -rf "$corpus" "$log"
 done

@@ -196,6 +196,12 @@ pub fn parse_response(xml: &str) -> Result<ApiResponse, ProviderError> {
     if xml.len() > MAX_RESPONSE_BYTES {
         return Err(ProviderError::BadResponse);
     }
+    // BBB's answers nest a few levels; a hostile server's thousands would
+    // exhaust the stack of the blocking thread that parses them (the fuzzer
+    // found that). Measured before any tree is built.
+    if nesting_deeper_than(xml, MAX_XML_DEPTH) {
+        return Err(ProviderError::BadResponse);
+    }
     // No DTD: entity expansion is how hostile XML blows up a parser.
     let opts = roxmltree::ParsingOptions { allow_dtd: false, ..Default::default() };
     let doc = roxmltree::Document::parse_with_options(xml, opts)
@@ -236,6 +242,62 @@ pub fn failure_for(message_key: Option<&str>) -> ProviderError {
         Some("maxParticipantsReached") => ProviderError::MeetingFull,
         _ => ProviderError::Unexpected,
     }
+}
+
+const MAX_XML_DEPTH: usize = 32;
+
+/// Whether elements in `xml` nest deeper than `max`, by a single pass over
+/// the tags: comments, CDATA, declarations and quoted attribute values are
+/// skipped, so what they contain is never counted.
+fn nesting_deeper_than(xml: &str, max: usize) -> bool {
+    let b = xml.as_bytes();
+    let skip_past = |from: usize, end: &[u8]| b[from..].windows(end.len()).position(|w| w == end).map(|p| from + p + end.len());
+    let (mut i, mut depth) = (0usize, 0usize);
+    while let Some(p) = b[i..].iter().position(|&c| c == b'<') {
+        let at = i + p + 1;
+        let rest = &b[at..];
+        let next = if rest.starts_with(b"!--") {
+            skip_past(at, b"-->")
+        } else if rest.starts_with(b"![CDATA[") {
+            skip_past(at, b"]]>")
+        } else if rest.starts_with(b"/") {
+            depth = depth.saturating_sub(1);
+            skip_past(at, b">")
+        } else {
+            // A start tag (or `<?…?>`, `<!…>`): its end, outside quotes.
+            let mut quote = None;
+            let mut end = None;
+            for (k, &c) in rest.iter().enumerate() {
+                match (quote, c) {
+                    (Some(q), c) if c == q => quote = None,
+                    (None, b'"' | b'\'') => quote = Some(c),
+                    (None, b'>') => {
+                        end = Some(at + k);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            match end {
+                Some(e) => {
+                    let declaration = matches!(rest.first(), Some(b'?' | b'!'));
+                    if !declaration && b[e - 1] != b'/' {
+                        depth += 1;
+                        if depth > max {
+                            return true;
+                        }
+                    }
+                    Some(e + 1)
+                }
+                None => None,
+            }
+        };
+        match next {
+            Some(n) => i = n,
+            None => break,
+        }
+    }
+    false
 }
 
 /// The answer of `isMeetingRunning`, reduced to what the lobby needs.
@@ -320,6 +382,22 @@ fn left(stage: Stage) -> PageEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        // The fuzzer's find: 3,000 nested elements overflowed the stack.
+        let deep = format!("<response>{}{}</response>", "<a>".repeat(3000), "</a>".repeat(3000));
+        assert_eq!(parse_response(&deep).unwrap_err(), ProviderError::BadResponse);
+        let ok = "<response><returncode>SUCCESS</returncode><running>true</running></response>";
+        assert!(parse_response(ok).is_ok());
+        assert!(!nesting_deeper_than(ok, 2));
+        assert!(nesting_deeper_than(ok, 1));
+        // What looks like tags inside comments, CDATA and attributes, and
+        // empty elements, does not count.
+        let tricky = r#"<r a="<x><y><z>" b='>'><!-- <a><b><c> --><![CDATA[<a><b><c>]]><e/><e /><?pi <x>?></r>"#;
+        assert!(!nesting_deeper_than(tricky, 1));
+        assert!(nesting_deeper_than("<a><b><c>", 2), "unclosed tags count too");
+    }
 
     #[test]
     fn a_join_refused_by_redirect_says_why() {
