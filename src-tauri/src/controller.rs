@@ -691,8 +691,7 @@ pub fn on_meeting_page<R: Runtime>(app: &AppHandle<R>, url: &Url) {
         bbb::PageEvent::Ended => spawn_end(app, EndReason::Ended, None),
         bbb::PageEvent::Denied => spawn_end(app, EndReason::Denied, None),
         bbb::PageEvent::JoinRefused(err) => {
-            let reason = if err == ProviderError::Denied { EndReason::Denied } else { EndReason::Failed };
-            spawn_end(app, reason, Some(err.code()));
+            spawn_end(app, failure_reason(err), Some(err.code()));
         }
         bbb::PageEvent::JoinFailed => {
             let meeting = state.lock().meeting.as_ref().map(|m| m.ticket.meeting.clone());
@@ -702,8 +701,7 @@ pub fn on_meeting_page<R: Runtime>(app: &AppHandle<R>, url: &Url) {
                 let err = tauri::async_runtime::spawn_blocking(move || meeting.explain_join_failure(&http))
                     .await
                     .unwrap_or(ProviderError::Unexpected);
-                let reason = if err == ProviderError::Denied { EndReason::Denied } else { EndReason::Failed };
-                end_session(&app, reason, Some(err.code()));
+                end_session(&app, failure_reason(err), Some(err.code()));
             });
         }
     }
@@ -722,8 +720,7 @@ pub fn on_meeting_left_hosts<R: Runtime>(app: &AppHandle<R>, url: &Url) {
     // reason attached.
     let refused = if is_logout && stage == bbb::Stage::Joining { bbb::join_error_in(url) } else { None };
     if let Some(err) = refused {
-        let reason = if err == ProviderError::Denied { EndReason::Denied } else { EndReason::Failed };
-        spawn_end(app.clone(), reason, Some(err.code()));
+        spawn_end(app.clone(), failure_reason(err), Some(err.code()));
     } else if is_logout {
         let reason = if stage == bbb::Stage::GuestWait { EndReason::Denied } else { EndReason::Ended };
         spawn_end(app.clone(), reason, None);
@@ -756,6 +753,16 @@ pub fn offer_link<R: Runtime>(app: &AppHandle<R>, url: Url) {
 }
 
 // ---- ending ----
+
+/// A meeting that could not be joined: the counsellor's "no" is a denial,
+/// anything else a failure.
+fn failure_reason(err: ProviderError) -> EndReason {
+    if err == ProviderError::Denied {
+        EndReason::Denied
+    } else {
+        EndReason::Failed
+    }
+}
 
 fn spawn_end<R: Runtime>(app: AppHandle<R>, reason: EndReason, code: Option<&'static str>) {
     // Never close a window from inside one of its own callbacks.

@@ -194,13 +194,17 @@ pub fn is_session_name(name: &std::ffi::OsStr) -> bool {
     name.to_str().and_then(|n| n.strip_prefix("s-")).is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
 
-fn refuse_foreign(paths: &Paths) -> io::Result<()> {
+/// The app's root and sessions folders, each checked by `check_own_dir`.
+fn own_folders(paths: &Paths) -> Result<(), (PathBuf, Refusal)> {
     for dir in [paths.root.clone(), paths.sessions()] {
-        if let Err(r) = check_own_dir(&dir) {
-            return Err(io::Error::new(io::ErrorKind::PermissionDenied, format!("{}: {r:?}", dir.display())));
-        }
+        check_own_dir(&dir).map_err(|r| (dir, r))?;
     }
     Ok(())
+}
+
+fn refuse_foreign(paths: &Paths) -> io::Result<()> {
+    own_folders(paths)
+        .map_err(|(dir, r)| io::Error::new(io::ErrorKind::PermissionDenied, format!("{}: {r:?}", dir.display())))
 }
 
 fn private_dir(path: &Path) -> io::Result<()> {
@@ -332,11 +336,9 @@ impl SweepReport {
 /// app is not running). Only folders the app itself names and owns.
 pub fn sweep(paths: &Paths, ui_too: bool) -> SweepReport {
     let mut report = SweepReport::default();
-    for dir in [paths.root.clone(), paths.sessions()] {
-        if let Err(r) = check_own_dir(&dir) {
-            report.refused.push((dir, r));
-            return report;
-        }
+    if let Err(refused) = own_folders(paths) {
+        report.refused.push(refused);
+        return report;
     }
     let take = |path: PathBuf, report: &mut SweepReport| match remove_tree(&path) {
         Ok(removed) if !removed.is_empty() => report.found.push(Leftover { path, removed }),
@@ -347,6 +349,12 @@ pub fn sweep(paths: &Paths, ui_too: bool) -> SweepReport {
             }
             report.failed.extend(inc.failed);
         }
+    };
+    // A link in our own folder is ours to remove, not to follow; a folder
+    // that is not ours is reported and left alone.
+    let take_own = |path: PathBuf, report: &mut SweepReport| match check_own_dir(&path) {
+        Ok(()) | Err(Refusal::Symlink) => take(path, report),
+        Err(r) => report.refused.push((path, r)),
     };
     if let Ok(entries) = fs::read_dir(paths.sessions()) {
         for entry in entries.flatten() {
@@ -363,10 +371,7 @@ pub fn sweep(paths: &Paths, ui_too: bool) -> SweepReport {
                     // A browser that outlived a crashed app would write on.
                     crate::browser::process::end_leftover(&path);
                     if let Some(scratch) = scratch_for(&path) {
-                        match check_own_dir(&scratch) {
-                            Ok(()) | Err(Refusal::Symlink) => take(scratch, &mut report),
-                            Err(r) => report.refused.push((scratch, r)),
-                        }
+                        take_own(scratch, &mut report);
                     }
                     take(path, &mut report);
                 }
@@ -374,10 +379,7 @@ pub fn sweep(paths: &Paths, ui_too: bool) -> SweepReport {
         }
     }
     if ui_too {
-        match check_own_dir(&paths.ui_webview()) {
-            Ok(()) | Err(Refusal::Symlink) => take(paths.ui_webview(), &mut report),
-            Err(r) => report.refused.push((paths.ui_webview(), r)),
-        }
+        take_own(paths.ui_webview(), &mut report);
     }
     remove_if_empty(&paths.sessions());
     report

@@ -24,6 +24,11 @@ from harness import (DiskChecks, App, JitsiSim, Sim, TestHome, browser_pids, kil
 
 @skip_on_windows("Linux only: WebView2 has WebRTC, so Windows embeds the meeting; the fallback "
                  "browser's launch is Unix-only (DevTools pipe on fds 3/4, /proc), see docs/support-matrix.md")
+
+def scratch_of(session):
+    """The session's scratch folder (wipe::scratch_for): Chromium's TMPDIR."""
+    return os.path.join(tempfile.gettempdir(), "sz-" + session[2:])
+
 class BrowserCase(DiskChecks, unittest.TestCase):
     def setUp(self):
         self.dir = workdir(self._testMethodName)
@@ -134,16 +139,12 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         self.assertEqual(self.home.sessions(), [])
 
     def test_browser_killed_mid_session_ends_and_wipes(self):
-        sim, mid = self.bbb()
-        wd = self.start(sim.invite(mid))
-        wd.wait_screen("consent")
-        before = self.home.snapshot()
-        self.in_bbb_meeting(wd, sim, mid)
+        sim, mid, wd, before = self.bbb_meeting_in_chromium()
         self.assert_browser_shown(wd)
         session = self.home.sessions()[0]
         with open(os.path.join(self.home.app_dir(), "sessions", session, "browser.pid")) as f:
             main_pid = int(f.read())
-        scratch = os.path.join(tempfile.gettempdir(), "sz-" + session[2:])
+        scratch = scratch_of(session)
         self.assertTrue(os.path.isdir(scratch), "Chromium's temporary files go to the session's scratch folder")
         os.kill(main_pid, signal.SIGKILL)
         wd.wait_screen("ended")
@@ -154,11 +155,7 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         self.assertEqual(self.new_chromium_temp(), [], "nothing in the system's temporary folder either")
 
     def test_app_killed_takes_the_browser_along_and_next_start_cleans(self):
-        sim, mid = self.bbb()
-        wd = self.start(sim.invite(mid))
-        wd.wait_screen("consent")
-        before = self.home.snapshot()
-        self.in_bbb_meeting(wd, sim, mid)
+        sim, mid, wd, before = self.bbb_meeting_in_chromium()
         self.assertTrue(browser_pids(self.home))
         sessions = self.home.sessions()
         self.assertEqual(len(sessions), 1)
@@ -169,7 +166,7 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         profile = os.path.join(self.home.app_dir(), "sessions", sessions[0], "browser", "profile")
         self.assertTrue(os.path.isdir(profile), "the crash left the profile behind")
 
-        scratch = os.path.join(tempfile.gettempdir(), "sz-" + sessions[0][2:])
+        scratch = scratch_of(sessions[0])
         self.assertTrue(os.path.isdir(scratch), "the crash left the scratch folder behind")
 
         wd = self.start()
@@ -177,6 +174,16 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         self.assert_nothing_left(before, [mid])
         self.assertFalse(os.path.exists(scratch), "the next start removed the scratch folder too")
         self.assertEqual(self.new_chromium_temp(), [])
+
+    def bbb_meeting_in_chromium(self):
+        """A running BBB meeting entered in the fallback browser; the home's
+        snapshot from before consent."""
+        sim, mid = self.bbb()
+        wd = self.start(sim.invite(mid))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        self.in_bbb_meeting(wd, sim, mid)
+        return sim, mid, wd, before
 
     def new_chromium_temp(self):
         """Chromium's own temporary folders made since the test began."""
@@ -189,11 +196,7 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         # own; each is held to the meeting hosts like the page. The page adds
         # a cross-site frame, a sandboxed frame that sends itself elsewhere,
         # a download, and last a frame on the meeting host.
-        sim, mid = self.bbb()
-        wd = self.start(sim.invite(mid))
-        wd.wait_screen("consent")
-        before = self.home.snapshot()
-        self.in_bbb_meeting(wd, sim, mid)
+        sim, mid, wd, before = self.bbb_meeting_in_chromium()
         script = (
             "javascript:void((function () {"
             " function frame(attrs) { var f = document.createElement('iframe');"
