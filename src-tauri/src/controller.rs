@@ -731,10 +731,13 @@ pub fn on_meeting_left_hosts<R: Runtime>(app: &AppHandle<R>, url: &Url) {
 
 /// Shows a link the meeting wanted to open; the user decides in the app.
 pub fn offer_link<R: Runtime>(app: &AppHandle<R>, url: Url) {
-    log::debug!("meeting asked to open a link outside the meeting");
     if !matches!(url.scheme(), "http" | "https") {
+        // Another program (mail, phone, an app): neither view starts one.
+        // The scheme is no personal data; the address may be.
+        log::info!("the meeting asked to open a {}: link; not followed", url.scheme());
         return;
     }
+    log::debug!("meeting asked to open a link outside the meeting");
     let state = app.state::<AppState>();
     {
         let mut inner = state.lock();

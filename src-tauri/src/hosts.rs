@@ -276,6 +276,13 @@ pub fn any_matches(patterns: &[HostPattern], url: &Url) -> bool {
 }
 
 /// Scheme, host and port: what a browser calls the origin.
+/// A link a browser would hand to another program (`mailto:`, `tel:`, an
+/// app's own scheme) rather than load itself. Neither meeting view follows
+/// one; the app hears of it and decides (`controller::offer_link`).
+pub fn is_for_another_program(url: &Url) -> bool {
+    !matches!(url.scheme(), "http" | "https" | "javascript" | "about" | "data" | "blob" | "file" | "chrome-error" | "ws" | "wss")
+}
+
 pub fn same_origin(a: &Url, b: &Url) -> bool {
     a.origin() == b.origin()
 }
@@ -283,6 +290,16 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_for_other_programs_are_told_apart_from_pages() {
+        for other in ["mailto:x@example.org", "tel:+4930123", "sprechzimmer://join?x=1", "ms-teams:/l/x", "intent://x"] {
+            assert!(is_for_another_program(&Url::parse(other).unwrap()), "{other}");
+        }
+        for page in ["https://a.example/", "http://a.example/", "javascript:void(0)", "about:blank", "data:text/html,x", "blob:https://a.example/1", "file:///etc/passwd", "wss://a.example/ws"] {
+            assert!(!is_for_another_program(&Url::parse(page).unwrap()), "{page}");
+        }
+    }
 
     const STRICT: UrlRules = UrlRules { allow_loopback_http: false };
     const DEMO: UrlRules = UrlRules { allow_loopback_http: true };

@@ -50,6 +50,7 @@ pub fn open<R: Runtime>(
     for d in [dirs.profile(), dirs.home()] {
         std::fs::create_dir_all(&d)?;
     }
+    browser::write_handler_stubs(&dirs)?;
     let opening = crate::i18n::t(crate::i18n::current(), "meeting.opening");
     let proxy = app.state::<crate::controller::AppState>().settings().proxy;
     let args = browser::chromium_args(&dirs, lang, is_root(), &opening, proxy.as_ref(), &ticket.allowed_hosts);

@@ -106,7 +106,12 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &Sessio
                 controller::on_meeting_left_hosts(&nav_app, url);
                 false
             }
-            Nav::Block => false,
+            Nav::Block => {
+                if hosts::is_for_another_program(url) {
+                    controller::offer_link(&nav_app, url.clone());
+                }
+                false
+            }
         })
         .on_page_load(move |_w, payload| {
             if payload.event() == PageLoadEvent::Finished {

@@ -226,6 +226,42 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         self.assert_browser_gone()
         self.assert_nothing_left(before, [mid])
 
+    def test_links_to_other_programs_open_nothing(self):
+        # Chromium hands `mailto:` to the desktop's mail program at once, and
+        # asks "open xdg-open?" for other schemes. Spies stand first on the
+        # app's PATH: if the browser reached any desktop tool, they would
+        # write it down.
+        spy_dir = os.path.join(self.dir, "spy-bin")
+        spy_log = os.path.join(self.dir, "spy.log")
+        os.makedirs(spy_dir)
+        for tool in ("xdg-open", "xdg-settings", "xdg-mime", "xdg-email", "gio"):
+            path = os.path.join(spy_dir, tool)
+            with open(path, "w") as f:
+                f.write(f'#!/bin/sh\necho "{tool} $*" >> {spy_log}\nexit 1\n')
+            os.chmod(path, 0o755)
+        self.home.extra_env["PATH"] = spy_dir + os.pathsep + os.environ["PATH"]
+        sim, mid, wd, before = self.bbb_meeting_in_chromium()
+        script = (
+            "javascript:void((function () {"
+            " var a = document.createElement('a'); a.href = 'mailto:beratung@example.org?subject=probe';"
+            " document.body.appendChild(a); a.click();"
+            " setTimeout(function () { location.href = 'sprechzimmer://join?probe=1'; }, 200);"
+            "})())")
+        sim.control(f"meetings/{mid}/users/navigate?to=" + urllib.parse.quote(script, safe=""))
+        log = os.path.join(self.dir, "driver.log")
+        for scheme in ("mailto", "sprechzimmer"):
+            wait_until(lambda: f"the meeting asked to open a {scheme}: link; not followed" in open(log).read(),
+                       f"the app to hear of the {scheme}: link")
+        self.assertEqual(wd.invoke("session_status"), {"ok": "meeting"}, "the meeting goes on")
+        wd.click("#meeting-leave")
+        wd.wait_screen("ended")
+        self.assert_browser_gone()
+        # The browser's process group is gone: whatever it was going to
+        # start, it has started by now.
+        self.assertFalse(os.path.exists(spy_log),
+                         "no desktop tool was asked: " + (open(spy_log).read() if os.path.exists(spy_log) else ""))
+        self.assert_nothing_left(before, [mid])
+
     def test_jitsi_in_chromium_then_hang_up(self):
         sim = JitsiSim(self.dir)
         self.sims.append(sim)

@@ -7,7 +7,10 @@
 //! What it enforces: the app window loads only the meeting, and every
 //! document request (main frame, frames, pop-ups) goes through the same
 //! host check as the embedded meeting window. Pop-ups are closed; their
-//! address is offered to the user instead. Downloads are denied.
+//! address is offered to the user instead. Downloads are denied. Links to
+//! other schemes (`mailto:`) never reach another program (see
+//! `browser::HANDLER_STUBS`); the driver hears of them through
+//! `Page.frameRequestedNavigation` and offers them like a pop-up.
 //!
 //! Frames: Chromium gives cross-site and sandboxed frames a target of their
 //! own (out-of-process iframes). Browser-level auto-attach does not reach
@@ -130,6 +133,7 @@ impl Driver {
         match msg["method"].as_str() {
             Some("Target.attachedToTarget") => self.on_attached(params),
             Some("Fetch.requestPaused") => self.on_request(session, params),
+            Some("Page.frameRequestedNavigation") => (vec![], other_scheme(params)),
             Some("Target.targetInfoChanged") => (vec![], self.on_info_changed(&params["targetInfo"])),
             Some("Target.targetDestroyed") => {
                 let gone = params["targetId"].as_str();
@@ -179,6 +183,9 @@ impl Driver {
                 "Target.setAutoAttach",
                 json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
             ));
+            // For `Page.frameRequestedNavigation`: the only word of a link
+            // to another scheme, which no request interception sees.
+            cmds.push(self.command(Some(session), "Page.enable", json!({})));
         }
         if kind == Some("iframe") {
             cmds.push(self.command(Some(session), "Runtime.runIfWaitingForDebugger", json!({})));
@@ -281,6 +288,15 @@ impl Driver {
     }
 }
 
+/// A navigation to a scheme that Chromium would hand to another program:
+/// offered to the app, which decides. Web addresses are left to `Fetch`.
+fn other_scheme(params: &Value) -> Vec<Event> {
+    match params["url"].as_str().and_then(|u| Url::parse(u).ok()) {
+        Some(url) if hosts::is_for_another_program(&url) => vec![Event::Offer(url)],
+        _ => vec![],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,17 +347,18 @@ mod tests {
         assert!(events.is_empty());
         assert_eq!(
             methods(&cmds),
-            ["Fetch.enable", "Target.setAutoAttach", "Browser.grantPermissions", "Runtime.runIfWaitingForDebugger", "Page.navigate"]
+            ["Fetch.enable", "Target.setAutoAttach", "Page.enable", "Browser.grantPermissions", "Runtime.runIfWaitingForDebugger", "Page.navigate"]
         );
         assert_eq!(cmds[0]["sessionId"], "S1");
         assert_eq!(cmds[0]["params"]["patterns"][0]["resourceType"], "Document");
         assert_eq!((cmds[1]["sessionId"].as_str(), cmds[1]["params"]["waitForDebuggerOnStart"].as_bool()), (Some("S1"), Some(true)), "the page's own frames are held too");
-        assert_eq!(cmds[2]["params"]["origin"], "https://bbb.example.org");
-        assert_eq!(cmds[2]["params"]["permissions"], json!(["audioCapture", "videoCapture"]));
-        assert!(cmds[2].get("sessionId").is_none(), "a browser-wide command");
-        assert_eq!(cmds[4]["params"]["url"], "https://bbb.example.org/bigbluebutton/api/join?x=1");
+        assert_eq!(cmds[2]["sessionId"], "S1");
+        assert_eq!(cmds[3]["params"]["origin"], "https://bbb.example.org");
+        assert_eq!(cmds[3]["params"]["permissions"], json!(["audioCapture", "videoCapture"]));
+        assert!(cmds[3].get("sessionId").is_none(), "a browser-wide command");
+        assert_eq!(cmds[5]["params"]["url"], "https://bbb.example.org/bigbluebutton/api/join?x=1");
         let ids: Vec<u64> = cmds.iter().map(|c| c["id"].as_u64().unwrap()).collect();
-        assert_eq!(ids, [4, 5, 6, 7, 8], "ids are unique and increasing");
+        assert_eq!(ids, [4, 5, 6, 7, 8, 9], "ids are unique and increasing");
     }
 
     #[test]
@@ -372,8 +389,8 @@ mod tests {
         let mut d = driver();
         d.on_message(&attached("S1", "T1", "page", "about:blank"));
         let (cmds, events) = d.on_message(&attached("S2", "T2", "page", "https://docs.example.com/a"));
-        assert_eq!(methods(&cmds), ["Fetch.enable", "Target.setAutoAttach", "Runtime.runIfWaitingForDebugger", "Target.closeTarget"]);
-        assert_eq!(cmds[3]["params"]["targetId"], "T2");
+        assert_eq!(methods(&cmds), ["Fetch.enable", "Target.setAutoAttach", "Page.enable", "Runtime.runIfWaitingForDebugger", "Target.closeTarget"]);
+        assert_eq!(cmds[4]["params"]["targetId"], "T2");
         assert_eq!(events, [Event::Offer(Url::parse("https://docs.example.com/a").unwrap())]);
         // Opened blank, then sent somewhere: the request tells where.
         d.on_message(&attached("S3", "T3", "page", "about:blank"));
@@ -392,7 +409,7 @@ mod tests {
         // A sandboxed or cross-site frame becomes its own target: held until
         // its requests are intercepted and its own frames are, too.
         let (cmds, events) = d.on_message(&attached("F1", "TF1", "iframe", "about:srcdoc"));
-        assert_eq!(methods(&cmds), ["Fetch.enable", "Target.setAutoAttach", "Runtime.runIfWaitingForDebugger"]);
+        assert_eq!(methods(&cmds), ["Fetch.enable", "Target.setAutoAttach", "Page.enable", "Runtime.runIfWaitingForDebugger"]);
         assert!(cmds.iter().all(|c| c["sessionId"] == "F1"));
         assert!(events.is_empty());
         // Its navigation away is refused quietly: no offer, no "left hosts".
@@ -409,6 +426,25 @@ mod tests {
         d.on_message(&json!({ "method": "Target.targetDestroyed", "params": { "targetId": "TF1" } }).to_string());
         let (_, events) = d.on_message(&paused("F1", "TF1", "https://elsewhere.example/"));
         assert_eq!(events.len(), 1, "an unknown session is treated as a pop-up: offered, not loaded");
+    }
+
+    #[test]
+    fn links_to_other_schemes_are_offered_from_page_and_frames() {
+        let mut d = driver();
+        d.on_message(&attached("S1", "T1", "page", "about:blank"));
+        d.on_message(&attached("F1", "TF1", "iframe", "about:srcdoc"));
+        let requested = |s: &str, u: &str| json!({ "method": "Page.frameRequestedNavigation", "sessionId": s,
+            "params": { "frameId": "x", "reason": "anchorClick", "url": u, "disposition": "currentTab" } }).to_string();
+        for (session, link) in [("S1", "mailto:x@example.org"), ("F1", "sprechzimmer://join?x=1"), ("S1", "tel:+4930123")] {
+            let (cmds, events) = d.on_message(&requested(session, link));
+            assert!(cmds.is_empty(), "nothing is sent: the browser hands it to nobody");
+            assert_eq!(events, [Event::Offer(Url::parse(link).unwrap())], "{link}");
+        }
+        // Web addresses are the guard's (Fetch); scripts and the page's own
+        // schemes never leave the browser.
+        for inside in ["https://bbb.example.org/x", "http://elsewhere.example/", "javascript:void(0)", "about:blank", "data:text/html,x", "blob:https://bbb.example.org/1", "not a url"] {
+            assert!(d.on_message(&requested("S1", inside)).1.is_empty(), "{inside}");
+        }
     }
 
     #[test]

@@ -177,6 +177,43 @@ impl ProfileDirs {
         self.root.join("home")
     }
 
+    /// The programs Chromium finds first on its `PATH` (`handler_stubs`).
+    pub fn bin(&self) -> PathBuf {
+        self.root.join("bin")
+    }
+}
+
+/// Stand-ins for the freedesktop tools Chromium hands other schemes to
+/// (`mailto:`, `sprechzimmer:`, `tel:`): the meeting must not start another
+/// program, and Chromium has no switch that turns this off. Before it
+/// launches a handler or asks "open xdg-open?", Chromium asks
+/// `xdg-settings check default-url-scheme-handler …` whether it is the
+/// handler itself; "yes" makes it drop the request without a dialog. The
+/// others do nothing, should a version skip that question. The app learns
+/// of the link over the pipe (`cdp::Event::Offer`) and decides, as for the
+/// embedded window.
+pub const HANDLER_STUBS: &[(&str, &str)] = &[
+    ("xdg-settings", "#!/bin/sh\n# Sprechzimmer: the meeting browser is its own handler for every scheme.\ncase \"$1\" in check) echo yes ;; esac\nexit 0\n"),
+    ("xdg-open", "#!/bin/sh\n# Sprechzimmer: the meeting browser opens no other program.\nexit 1\n"),
+    ("xdg-email", "#!/bin/sh\n# Sprechzimmer: the meeting browser opens no other program.\nexit 1\n"),
+    ("xdg-mime", "#!/bin/sh\n# Sprechzimmer: no handler is named to the meeting browser.\nexit 1\n"),
+    ("gio", "#!/bin/sh\n# Sprechzimmer: the meeting browser opens no other program.\nexit 1\n"),
+];
+
+/// Writes `HANDLER_STUBS` into `dirs.bin()`, owner-only and executable.
+pub fn write_handler_stubs(dirs: &ProfileDirs) -> std::io::Result<()> {
+    let bin = dirs.bin();
+    std::fs::create_dir_all(&bin)?;
+    for (name, script) in HANDLER_STUBS {
+        let path = bin.join(name);
+        std::fs::write(&path, script)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    Ok(())
 }
 
 /// No first-run screens, sync, extensions, background requests, crash
@@ -273,6 +310,7 @@ pub fn chromium_env(dirs: &ProfileDirs, real_home: Option<&Path>, get: impl Fn(&
         // `/tmp/org.chromium.Chromium.*` otherwise, which a killed browser
         // leaves behind.
         ("TMPDIR".to_string(), dirs.tmp.clone().into_os_string()),
+        ("PATH".to_string(), search_path(&dirs.bin(), get("PATH"))),
     ];
     if let Some(real) = real_home {
         let real_config = get("XDG_CONFIG_HOME").map(PathBuf::from).unwrap_or_else(|| real.join(".config"));
@@ -283,6 +321,14 @@ pub fn chromium_env(dirs: &ProfileDirs, real_home: Option<&Path>, get: impl Fn(&
         }
     }
     env
+}
+
+/// `bin` first, then the app's own search path.
+fn search_path(bin: &Path, inherited: Option<OsString>) -> OsString {
+    let rest = inherited.unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
+    let mut dirs = vec![bin.to_path_buf()];
+    dirs.extend(std::env::split_paths(&rest));
+    std::env::join_paths(dirs).unwrap_or(rest)
 }
 
 #[cfg(test)]
@@ -397,9 +443,44 @@ mod tests {
             assert!(get(k).unwrap().starts_with("/s/browser/home"), "{k}");
         }
         assert_eq!(get("TMPDIR"), Some(PathBuf::from("/tmp/sz-1")), "temporary files go to the session's scratch folder");
+        assert_eq!(get("PATH"), Some(PathBuf::from("/s/browser/bin:/usr/local/bin:/usr/bin:/bin")), "the handler stubs come first");
         assert_eq!(get("XAUTHORITY"), Some(real.path().join(".Xauthority")));
         assert_eq!(get("PULSE_COOKIE"), None, "only when it exists");
-        let env = chromium_env(&dirs, Some(real.path()), |k| (k == "XAUTHORITY").then(|| "/run/x".into()));
+        let env = chromium_env(&dirs, Some(real.path()), |k| match k {
+            "XAUTHORITY" => Some("/run/x".into()),
+            "PATH" => Some("/opt/x/bin:/usr/bin".into()),
+            _ => None,
+        });
         assert!(!env.iter().any(|(k, _)| k == "XAUTHORITY"), "an existing XAUTHORITY stays");
+        let path = env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone());
+        assert_eq!(path, Some(OsString::from("/s/browser/bin:/opt/x/bin:/usr/bin")), "the user's own search path follows");
+    }
+
+    /// Chromium's questions, as it asks them on Linux, answered by the
+    /// stubs: it is the handler for everything, and nothing launches.
+    #[cfg(unix)]
+    #[test]
+    fn handler_stubs_claim_every_scheme_and_open_nothing() {
+        use std::os::unix::fs::PermissionsExt;
+        use std::process::Command;
+        let tmp = tempfile::tempdir().unwrap();
+        let dirs = ProfileDirs { root: tmp.path().join("browser"), tmp: tmp.path().join("tmp") };
+        write_handler_stubs(&dirs).unwrap();
+        let path = search_path(&dirs.bin(), Some("/usr/bin:/bin".into()));
+        let run = |args: &[&str]| Command::new(args[0]).args(&args[1..]).env("PATH", &path).output().unwrap();
+        for scheme in ["mailto", "sprechzimmer", "tel"] {
+            let out = run(&["xdg-settings", "check", "default-url-scheme-handler", scheme, "chromium.desktop"]);
+            assert_eq!(String::from_utf8_lossy(&out.stdout), "yes\n", "{scheme}");
+        }
+        let named = run(&["xdg-mime", "query", "default", "x-scheme-handler/mailto"]);
+        assert!(named.stdout.is_empty() && !named.status.success());
+        for tool in ["xdg-open", "xdg-email", "gio"] {
+            let out = run(&[tool, "mailto:x@example.org"]);
+            assert!(!out.status.success() && out.stdout.is_empty(), "{tool}");
+        }
+        for (name, _) in HANDLER_STUBS {
+            let mode = std::fs::metadata(dirs.bin().join(name)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "{name}");
+        }
     }
 }

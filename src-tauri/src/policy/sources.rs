@@ -141,10 +141,9 @@ pub fn system() -> (Vec<Layer>, Vec<Problem>) {
     {
         let mut layers = Vec::new();
         let mut problems = Vec::new();
-        let user = std::env::var("USER").unwrap_or_default();
         let base = Path::new("/Library/Managed Preferences");
         let mut paths = Vec::new();
-        if !user.is_empty() && !user.contains('/') {
+        if let Some(user) = real_user_name().filter(|u| !u.is_empty() && !u.contains('/')) {
             paths.push(base.join(&user).join(format!("{MAC_DOMAIN}.plist")));
         }
         paths.push(base.join(format!("{MAC_DOMAIN}.plist")));
@@ -165,6 +164,25 @@ pub fn system() -> (Vec<Layer>, Vec<Problem>) {
         layers.extend(managed);
         problems.extend(p2);
         (layers, problems)
+    }
+}
+
+/// The account name of the real uid. Not `$USER`: whoever starts the app
+/// sets its environment, and could pick another user's managed settings.
+#[cfg(any(test, target_os = "macos"))]
+#[cfg(unix)]
+fn real_user_name() -> Option<String> {
+    // SAFETY: getpwuid_r writes only into `pwd` and `buf`, whose sizes it
+    // is given; `pw_name` points into `buf` and is read before it goes.
+    unsafe {
+        let uid = libc::getuid();
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut buf = vec![0 as libc::c_char; 16 * 1024];
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        if libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found) != 0 || found.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr(pwd.pw_name).to_str().ok().map(str::to_string)
     }
 }
 
@@ -262,6 +280,19 @@ mod tests {
     use super::*;
     use crate::hosts::UrlRules;
     use crate::policy::resolve;
+
+    /// Managed preferences on macOS are chosen by this name: the real uid's
+    /// account, whatever `$USER` says.
+    #[cfg(unix)]
+    #[test]
+    fn the_user_is_the_real_uid_not_the_environment() {
+        let id = std::process::Command::new("id").arg("-un").env("USER", "someone-else").output().unwrap();
+        let expected = String::from_utf8(id.stdout).unwrap().trim().to_string();
+        // No other test reads USER.
+        std::env::set_var("USER", "someone-else");
+        assert_eq!(real_user_name().as_deref(), Some(expected.as_str()));
+        assert_ne!(expected, "someone-else");
+    }
 
     #[test]
     fn linux_directories_recommended_and_managed() {
