@@ -49,9 +49,34 @@ async function openExternal(url) {
 
 // ---- invite ----
 
+// A link that arrived from outside (a web page, a mail program) is shown
+// first: the app contacts nothing until the user has seen where it leads.
+let arrivedLink = null;
+
 async function pickUpInvite() {
   const link = await invoke('take_pending_invite');
-  if (link) await openInvite(link);
+  if (!link) return;
+  const previous = document.body.dataset.screen;
+  let preview;
+  try {
+    preview = await invoke('preview_invite', { link });
+  } catch (e) {
+    if (e && e.code === 'session.busy') {
+      toast(messageOf(e));
+      show(previous);
+      return;
+    }
+    showError(e);
+    return;
+  }
+  if (preview.preapproved) {
+    await openInvite(link);
+    return;
+  }
+  arrivedLink = link;
+  $('arrival-profile').textContent = t('arrival.profile', { host: preview.profileHost });
+  $('arrival-meeting').textContent = t('arrival.meeting', { host: preview.meetingHost });
+  show('arrival');
 }
 
 async function openInvite(link) {
@@ -265,6 +290,15 @@ async function main() {
     ev.preventDefault();
     const link = $('invite-input').value.trim();
     if (link) openInvite(link);
+  });
+  $('arrival-continue').addEventListener('click', () => {
+    const link = arrivedLink;
+    arrivedLink = null;
+    if (link) openInvite(link);
+  });
+  $('arrival-cancel').addEventListener('click', () => {
+    arrivedLink = null;
+    backToStart();
   });
   $('privacy-check').addEventListener('change', updateConsentButton);
   $('terms-check').addEventListener('change', updateConsentButton);

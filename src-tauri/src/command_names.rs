@@ -3,6 +3,7 @@
 pub const ALL: &[&str] = &[
     "app_info",
     "take_pending_invite",
+    "preview_invite",
     "open_invite",
     "give_consent",
     "enter_lobby",

@@ -33,6 +33,11 @@ pub fn take_pending_invite(state: State<'_, AppState>) -> Option<String> {
 }
 
 #[tauri::command]
+pub fn preview_invite(state: State<'_, AppState>, link: String) -> Result<controller::InvitePreview> {
+    controller::preview_invite(&state, &link)
+}
+
+#[tauri::command]
 pub async fn open_invite(state: State<'_, AppState>, link: String) -> Result<ConsentView> {
     controller::open_invite(&state, link).await
 }

@@ -222,15 +222,55 @@ pub struct ConsentView {
 
 /// Parses the link, fetches the organisation's profile and checks that the
 /// organisation stands behind the meeting. Nothing is stored on disk.
-pub async fn open_invite(state: &AppState, link: String) -> Result<ConsentView> {
+/// What a link would make the app contact, found without contacting
+/// anything. A link that arrives from outside (a web page, a mail program)
+/// is shown this way before it is opened: otherwise any page could make the
+/// app call a host of its choosing before the user has seen it.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitePreview {
+    pub profile_host: String,
+    pub meeting_host: String,
+    pub provider: crate::provider::ProviderKind,
+    /// This computer's policy names the organisation, whose profile bounds
+    /// the meeting hosts: the administrator has seen them already.
+    pub preapproved: bool,
+}
+
+impl InvitePreview {
+    pub fn of(invite: &invite::Invite, settings: &Settings) -> InvitePreview {
+        let summary = invite.summary();
+        InvitePreview {
+            profile_host: summary.profile_host,
+            meeting_host: summary.meeting_host,
+            provider: summary.provider,
+            preapproved: settings.profile_locked && settings.profile_url.as_ref() == Some(&invite.profile_url),
+        }
+    }
+}
+
+/// The checks every link passes before anything is contacted: the app is
+/// free, the link is an invite, and this computer's policy admits it.
+fn checked_invite(state: &AppState, link: &str) -> Result<invite::Invite> {
     // Any meeting, the client's or the counsellor's own, keeps the app busy.
     if matches!(state.phase(), Phase::Lobby | Phase::Meeting) || state.lock().meeting.is_some() {
         return Err(SessionError::Busy.into());
     }
     let now = time::OffsetDateTime::now_utc();
     let settings = state.settings();
-    let invite = invite::parse_any(&link, state.rules, now, settings.profile_url.as_ref())?;
+    let invite = invite::parse_any(link, state.rules, now, settings.profile_url.as_ref())?;
     check_policy(&settings, &invite)?;
+    Ok(invite)
+}
+
+pub fn preview_invite(state: &AppState, link: &str) -> Result<InvitePreview> {
+    let invite = checked_invite(state, link)?;
+    log::info!("a link arrived; shown before anything is contacted");
+    Ok(InvitePreview::of(&invite, &state.settings()))
+}
+
+pub async fn open_invite(state: &AppState, link: String) -> Result<ConsentView> {
+    let invite = checked_invite(state, &link)?;
     let (http, url, rules) = (state.http.clone(), invite.profile_url.clone(), state.rules);
     let profile = tauri::async_runtime::spawn_blocking(move || profile::fetch(&http, &url, rules))
         .await
@@ -944,6 +984,32 @@ mod tests {
         assert!(shown_in_profile(&p, "https://beratung.example.org/datenschutz"), "a document's URL");
         assert!(!shown_in_profile(&p, "https://evil.example/"));
         assert!(!shown_in_profile(&p, ""));
+    }
+
+    #[test]
+    fn a_preview_names_what_would_be_contacted_and_contacts_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(UrlRules::default(), Paths { root: dir.path().to_path_buf() });
+        let profile = Url::parse("https://beratung.example.org/p.json").unwrap();
+        // Nothing listens there: a preview that fetched would fail.
+        let link = crate::invite::build_jitsi_link(&profile, &Url::parse("https://meet.example.org:8443/Raum-1").unwrap(), None, None);
+        let p = preview_invite(&state, &link).unwrap();
+        assert_eq!(p, InvitePreview {
+            profile_host: "beratung.example.org".into(),
+            meeting_host: "meet.example.org:8443".into(),
+            provider: crate::provider::ProviderKind::Jitsi,
+            preapproved: false,
+        });
+        assert_eq!(preview_invite(&state, "sprechzimmer://join?").unwrap_err().code(), "invite.malformed");
+        // The organisation this computer is set up for: nothing to confirm.
+        let invite = crate::invite::parse_any(&link, UrlRules::default(), time::OffsetDateTime::now_utc(), None).unwrap();
+        let mut settings = Settings { profile_url: Some(profile), profile_locked: true, ..Settings::default() };
+        assert!(InvitePreview::of(&invite, &settings).preapproved);
+        settings.profile_locked = false;
+        assert!(!InvitePreview::of(&invite, &settings).preapproved, "a user's own setting is no administrator's word");
+        settings.profile_url = Some(Url::parse("https://other.example.org/p.json").unwrap());
+        settings.profile_locked = true;
+        assert!(!InvitePreview::of(&invite, &settings).preapproved);
     }
 
     #[test]

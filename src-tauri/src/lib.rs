@@ -66,6 +66,7 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
             let commands: fn(tauri::ipc::Invoke<R>) -> bool = tauri::generate_handler![
                 commands::app_info,
                 commands::take_pending_invite,
+                commands::preview_invite,
                 commands::open_invite,
                 commands::give_consent,
                 commands::enter_lobby,

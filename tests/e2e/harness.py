@@ -433,12 +433,21 @@ def kill_strays(home):
             pass
 
 
+def is_link(arg):
+    """What the app takes for a link on its command line
+    (`controller::link_from_args`)."""
+    return arg.lower().startswith(("sprechzimmer:", "https://", "http://"))
+
+
 class App:
     """The real app, started by tauri-driver in the test home."""
 
-    def __init__(self, home, args=(), workdir=None, isolated=False):
+    def __init__(self, home, args=(), workdir=None, isolated=False, confirm_arrival=True):
         """`isolated`: in a D-Bus session of its own, as a second app on
-        another computer would be (the single-instance check uses D-Bus)."""
+        another computer would be (the single-instance check uses D-Bus).
+        A link among `args` is first shown on the arrival screen, where the
+        app has contacted nothing yet; `confirm_arrival` goes on from there
+        as a user would (tests of that screen turn it off)."""
         self.home = home
         self.port = free_port()
         self.native_port = free_port()
@@ -459,6 +468,11 @@ class App:
         self.wd = Session(f"http://127.0.0.1:{self.port}",
                           {"tauri:options": {"application": application, "args": list(args)}})
         self.wd.wait_for("return document.body.dataset.ready === 'true'", what="app UI ready")
+        if confirm_arrival and any(is_link(a) for a in args):
+            self.wd.wait_for("return ['arrival', 'loading', 'consent', 'error'].includes(document.body.dataset.screen)",
+                             what="the link's first screen")
+            if self.wd.screen() == "arrival":
+                self.wd.click("#arrival-continue")
 
     def kill9(self):
         for pid in app_pids():

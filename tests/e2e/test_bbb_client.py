@@ -44,10 +44,10 @@ class ClientCase(DiskChecks, unittest.TestCase):
 
     # ---- helpers ----
 
-    def start(self, *args):
+    def start(self, *args, confirm_arrival=True):
         if getattr(self, "home_env_lang", None):
             self.home.lang = self.home_env_lang
-        self.app = App(self.home, args, workdir=self.dir)
+        self.app = App(self.home, args, workdir=self.dir, confirm_arrival=confirm_arrival)
         return self.app.wd
 
     def running_meeting(self):
@@ -240,11 +240,33 @@ class ClientCase(DiskChecks, unittest.TestCase):
         mid, _ = self.running_meeting()
         wd = self.start()
         wd.wait_screen("start")
+        seen = len(self.sim.state()["log"])
         second = subprocess.run([APP, self.sim.invite(mid)], env=self.home.env(), timeout=60,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.assertEqual(second.returncode, 0)
+        wd.wait_screen("arrival")
+        self.assertEqual(self.sim.state()["log"][seen:], [], "nothing contacted before the user has seen where")
+        wd.click("#arrival-continue")
         wd.wait_screen("consent")
         self.assertEqual(wd.text("#consent-org"), "Demo-Beratungsstelle Sprechzimmer")
+
+    def test_a_link_from_outside_contacts_nothing_until_the_user_goes_on(self):
+        # A web page can open `sprechzimmer://` links unasked: the app names
+        # the hosts the link leads to and contacts none of them until the
+        # user goes on.
+        mid, _ = self.running_meeting()
+        host = urllib.parse.urlsplit(self.sim.base).netloc
+        seen = len(self.sim.state()["log"])
+        wd = self.start(self.sim.invite(mid), confirm_arrival=False)
+        wd.wait_screen("arrival")
+        self.assertEqual(wd.text("#arrival-profile"), f"Beratungsstelle: {host}")
+        self.assertEqual(wd.text("#arrival-meeting"), f"Videotreffen: {host}")
+        self.assertEqual(self.sim.state()["log"][seen:], [], "nothing contacted yet")
+        wd.click("#arrival-cancel")
+        wd.wait_screen("start")
+        self.assertEqual(self.sim.state()["log"][seen:], [], "nor after cancelling")
+        self.assertEqual(wd.invoke("session_status"), {"ok": "idle"})
+        self.assertEqual(wd.prop("#invite-input", "value"), "", "the link is not kept")
 
     @skip_on_windows("Linux only: a Linux desktop logout ends apps with SIGTERM; Windows sends "
                      "WM_QUERYENDSESSION/WM_ENDSESSION, which this harness cannot send")

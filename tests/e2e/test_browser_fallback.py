@@ -226,6 +226,29 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         self.assert_browser_gone()
         self.assert_nothing_left(before, [mid])
 
+    def test_permissions_beyond_media_are_refused_without_asking(self):
+        # Only camera and microphone are granted, to the meeting origin.
+        # Anything else the page asks for is refused at once: no prompt the
+        # client could wave through, and no question left hanging.
+        sim, mid, wd, before = self.bbb_meeting_in_chromium()
+        script = (
+            "javascript:void((function () {"
+            " function tell(what) { fetch('/permission-probe?' + what); }"
+            " navigator.geolocation.getCurrentPosition(function () { tell('geolocation=granted'); },"
+            "  function (e) { tell('geolocation=' + (e.code === 1 ? 'denied' : 'error' + e.code)); });"
+            " Notification.requestPermission().then(function (r) { tell('notifications=' + r); });"
+            " navigator.permissions.query({name: 'camera'}).then(function (s) { tell('camera=' + s.state); });"
+            "})())")
+        sim.control(f"meetings/{mid}/users/navigate?to=" + urllib.parse.quote(script, safe=""))
+        answers = lambda: {e["query"] for e in sim.state()["log"] if e["path"] == "/permission-probe"}
+        wait_until(lambda: len(answers()) == 3, "the page to hear all three answers")
+        self.assertEqual(answers(), {"geolocation=denied", "notifications=denied", "camera=granted"})
+        self.assertEqual(wd.invoke("session_status"), {"ok": "meeting"}, "the meeting goes on")
+        wd.click("#meeting-leave")
+        wd.wait_screen("ended")
+        self.assert_browser_gone()
+        self.assert_nothing_left(before, [mid])
+
     def test_links_to_other_programs_open_nothing(self):
         # Chromium hands `mailto:` to the desktop's mail program at once, and
         # asks "open xdg-open?" for other schemes. Spies stand first on the
