@@ -4,6 +4,8 @@ pub const ALL: &[&str] = &[
     "app_info",
     "take_pending_invite",
     "preview_invite",
+    "consent_view",
+    "set_language",
     "open_invite",
     "give_consent",
     "enter_lobby",

@@ -20,16 +20,39 @@ pub struct AppInfo {
     pub version: &'static str,
     /// Counsellor features (off by policy hides them).
     pub counsellor_mode: bool,
+    /// The language is fixed by policy: no language switch.
+    pub language_locked: bool,
+    /// The user chose to keep the language (a saved setting).
+    pub language_remembered: bool,
 }
 
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
-    AppInfo { lang: i18n::current(), version: env!("CARGO_PKG_VERSION"), counsellor_mode: state.settings().counsellor_mode }
+    let counsellor_mode = state.settings().counsellor_mode;
+    let setup = state.setup();
+    let language = setup.resolved.get("language");
+    AppInfo {
+        lang: i18n::current(),
+        version: env!("CARGO_PKG_VERSION"),
+        counsellor_mode,
+        language_locked: language.is_some_and(|e| e.locked),
+        language_remembered: language.is_some_and(|e| !e.locked && e.level == crate::policy::Level::User),
+    }
 }
 
 #[tauri::command]
 pub fn take_pending_invite(state: State<'_, AppState>) -> Option<String> {
     controller::take_pending_invite(&state)
+}
+
+#[tauri::command]
+pub fn consent_view(state: State<'_, AppState>) -> Result<controller::ConsentView> {
+    controller::consent_view(&state)
+}
+
+#[tauri::command]
+pub fn set_language(state: State<'_, AppState>, lang: String, remember: bool) -> Result<i18n::Lang> {
+    controller::set_language(&state, &lang, remember)
 }
 
 #[tauri::command]

@@ -187,6 +187,8 @@ pub fn link_from_args<I: IntoIterator<Item = String>>(args: I) -> Option<String>
 pub struct DocView {
     pub title: String,
     pub text: String,
+    /// The language title and text are written in: the UI's, or a fallback.
+    pub lang: String,
     pub version: String,
     pub digest: String,
     pub url: Option<String>,
@@ -194,14 +196,26 @@ pub struct DocView {
 
 impl DocView {
     pub fn new(d: &Document, lang: Lang) -> DocView {
+        let (text_lang, text) = d.text.pick(lang);
         DocView {
             title: d.title.get(lang).to_string(),
-            text: d.text.get(lang).to_string(),
+            text: text.to_string(),
+            lang: text_lang.to_string(),
             version: d.version.clone(),
             digest: d.digest(),
             url: d.url.clone(),
         }
     }
+}
+
+/// The organisation's help contact, for the waiting room and error screens.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SupportView {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub hours: Option<String>,
+    pub hours_lang: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -216,12 +230,51 @@ pub struct ConsentView {
     pub privacy: DocView,
     pub terms: DocView,
     pub withdrawal_text: String,
+    pub withdrawal_lang: String,
     pub withdrawal_email: Option<String>,
     pub withdrawal_url: Option<String>,
+    pub organisation_lang: String,
+    pub support: Option<SupportView>,
+    pub feedback_email: Option<String>,
+    pub feedback_url: Option<String>,
 }
 
-/// Parses the link, fetches the organisation's profile and checks that the
-/// organisation stands behind the meeting. Nothing is stored on disk.
+impl ConsentView {
+    /// The consent screen for the open session, in `lang`.
+    pub fn of(cur: &crate::session::Current, lang: Lang) -> ConsentView {
+        let p = &cur.profile;
+        let (organisation_lang, organisation) = p.name.pick(lang);
+        let (withdrawal_lang, withdrawal_text) = p.withdrawal.text.pick(lang);
+        let support = p.support.as_ref().map(|s| {
+            let hours = s.hours.as_ref().map(|h| h.pick(lang));
+            SupportView {
+                phone: s.phone.clone(),
+                email: s.email.clone(),
+                hours: hours.map(|(_, t)| t.to_string()),
+                hours_lang: hours.map(|(l, _)| l.to_string()),
+            }
+        });
+        let feedback = p.accessibility_feedback.clone().unwrap_or_default();
+        ConsentView {
+            session_id: cur.id.clone(),
+            organisation: organisation.to_string(),
+            organisation_lang: organisation_lang.to_string(),
+            summary: cur.invite.summary(),
+            display_name: cur.invite.meeting.display_name().map(str::to_string),
+            name_editable: cur.invite.meeting.display_name().is_none(),
+            privacy: DocView::new(&p.privacy_notice, lang),
+            terms: DocView::new(&p.client_terms, lang),
+            withdrawal_text: withdrawal_text.to_string(),
+            withdrawal_lang: withdrawal_lang.to_string(),
+            withdrawal_email: p.withdrawal.email.clone(),
+            withdrawal_url: p.withdrawal.url.clone(),
+            support,
+            feedback_email: feedback.email,
+            feedback_url: feedback.url,
+        }
+    }
+}
+
 /// What a link would make the app contact, found without contacting
 /// anything. A link that arrives from outside (a web page, a mail program)
 /// is shown this way before it is opened: otherwise any page could make the
@@ -269,6 +322,8 @@ pub fn preview_invite(state: &AppState, link: &str) -> Result<InvitePreview> {
     Ok(InvitePreview::of(&invite, &state.settings()))
 }
 
+/// Parses the link, fetches the organisation's profile and checks that the
+/// organisation stands behind the meeting. Nothing is stored on disk.
 pub async fn open_invite(state: &AppState, link: String) -> Result<ConsentView> {
     let invite = checked_invite(state, &link)?;
     let (http, url, rules) = (state.http.clone(), invite.profile_url.clone(), state.rules);
@@ -280,19 +335,36 @@ pub async fn open_invite(state: &AppState, link: String) -> Result<ConsentView> 
     let lang = i18n::current();
     let mut inner = state.lock();
     let cur = inner.session.open(invite, profile)?;
-    let p = &cur.profile;
-    Ok(ConsentView {
-        session_id: cur.id.clone(),
-        organisation: p.name.get(lang).to_string(),
-        summary: cur.invite.summary(),
-        display_name: cur.invite.meeting.display_name().map(str::to_string),
-        name_editable: cur.invite.meeting.display_name().is_none(),
-        privacy: DocView::new(&p.privacy_notice, lang),
-        terms: DocView::new(&p.client_terms, lang),
-        withdrawal_text: p.withdrawal.text.get(lang).to_string(),
-        withdrawal_email: p.withdrawal.email.clone(),
-        withdrawal_url: p.withdrawal.url.clone(),
-    })
+    Ok(ConsentView::of(cur, lang))
+}
+
+/// The open session's consent screen again, after a language switch.
+pub fn consent_view(state: &AppState) -> Result<ConsentView> {
+    let inner = state.lock();
+    let cur = inner.session.current().ok_or(SessionError::NoSession)?;
+    Ok(ConsentView::of(cur, i18n::current()))
+}
+
+/// The language switch: this run at once, and remembered in the user's
+/// settings only when asked. A language fixed by policy stays.
+pub fn set_language(state: &AppState, code: &str, remember: bool) -> Result<Lang> {
+    let lang = Lang::from_code(code).ok_or(crate::settings::SettingsError::Invalid)?;
+    let (locked, saved) = {
+        let setup = state.setup();
+        let entry = setup.resolved.get("language");
+        (entry.is_some_and(|e| e.locked), entry.is_some_and(|e| e.level == crate::policy::Level::User))
+    };
+    if locked {
+        return Err(crate::settings::SettingsError::Locked.into());
+    }
+    if remember {
+        set_setting(state, "language", Some(code.to_string()))?;
+    } else if saved {
+        // "Remember" switched off: the choice is forgotten.
+        set_setting(state, "language", None)?;
+    }
+    i18n::set(lang);
+    Ok(lang)
 }
 
 /// The settings screen's rows.
@@ -509,7 +581,7 @@ pub fn open_moderator_meeting<R: Runtime>(app: &AppHandle<R>, mut ticket: Meetin
 fn launch_meeting<R: Runtime>(app: &AppHandle<R>, ticket: MeetingTicket, view: View, generation: u64, moderator: bool) -> Result<()> {
     let state = app.state::<AppState>();
     let host_nonce = hex::encode(rand::random::<[u8; 16]>());
-    let lang = i18n::current().code();
+    let lang = i18n::current().base();
     let entry = match (&ticket.meeting, &view) {
         (Meeting::Bbb(b), _) => b.join.url.clone(),
         (Meeting::Jitsi(_), View::Embedded) => jitsi::host_page_url(&host_nonce),
@@ -630,7 +702,7 @@ pub fn serve_meeting_host(state: &AppState, webview_label: &str, uri: &str) -> O
         return None;
     }
     let csp_nonce = hex::encode(rand::random::<[u8; 16]>());
-    Some(jitsi::host_page(j, &m.ticket.display_name, i18n::current().code(), &csp_nonce, m.moderator))
+    Some(jitsi::host_page(j, &m.ticket.display_name, i18n::current().base(), &csp_nonce, m.moderator))
 }
 
 /// The Jitsi host page reported something.
@@ -910,7 +982,15 @@ fn shown_in_profile(p: &profile::OrgProfile, needle: &str) -> bool {
         return false;
     }
     let docs = [&p.privacy_notice, &p.client_terms];
-    let fields = [p.withdrawal.email.as_deref(), p.withdrawal.url.as_deref()];
+    let support = p.support.clone().unwrap_or_default();
+    let feedback = p.accessibility_feedback.clone().unwrap_or_default();
+    let fields = [
+        p.withdrawal.email.as_deref(),
+        p.withdrawal.url.as_deref(),
+        support.email.as_deref(),
+        feedback.email.as_deref(),
+        feedback.url.as_deref(),
+    ];
     docs.iter().any(|d| d.url.as_deref() == Some(needle))
         || fields.contains(&Some(needle))
         || docs.iter().flat_map(|d| d.text.0.values()).chain(p.withdrawal.text.0.values()).any(|t| t.contains(needle))

@@ -118,7 +118,9 @@ pub struct ConsentDocs {
     pub privacy: DocView,
     pub terms: DocView,
     pub withdrawal_text: String,
+    pub withdrawal_lang: String,
     pub withdrawal_email: Option<String>,
+    pub withdrawal_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -178,7 +180,9 @@ pub async fn status<R: Runtime>(app: &AppHandle<R>) -> Result<CounsellorView> {
             privacy: DocView::new(&p.privacy_notice, lang),
             terms: DocView::new(terms, lang),
             withdrawal_text: p.withdrawal.text.get(lang).to_string(),
+            withdrawal_lang: p.withdrawal.text.pick(lang).0.to_string(),
             withdrawal_email: p.withdrawal.email.clone(),
+            withdrawal_url: p.withdrawal.url.clone(),
         })
     };
     Ok(CounsellorView {
@@ -299,7 +303,7 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
     // Decided first, so nothing is created for a meeting this computer cannot show.
     let view = controller::decide_view(app).await?;
     let opts = Options { client_name, at };
-    let lang = i18n::current().code().to_string();
+    let lang = i18n::current().base().to_string();
     let secret = if account.access.needs_secret() {
         Some(secrets::fetch(&secrets::entry(&account.access.secret_name())?)?)
     } else {

@@ -122,7 +122,7 @@ mod tests {
             "counsellor.consent_required", "counsellor.no_session", "counsellor.write_failed", "counsellor.disabled",
             "counsellor.clipboard",
         ];
-        for lang in [Lang::De, Lang::En] {
+        for lang in Lang::ALL {
             for c in codes {
                 let key = format!("error.{c}");
                 assert_ne!(t(lang, &key), key, "missing {key} for {lang:?}");

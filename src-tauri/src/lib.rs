@@ -67,6 +67,8 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
                 commands::app_info,
                 commands::take_pending_invite,
                 commands::preview_invite,
+                commands::consent_view,
+                commands::set_language,
                 commands::open_invite,
                 commands::give_consent,
                 commands::enter_lobby,

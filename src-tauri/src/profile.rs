@@ -56,12 +56,19 @@ pub struct Localized(pub BTreeMap<String, String>);
 
 impl Localized {
     pub fn get(&self, lang: Lang) -> &str {
-        self.0
-            .get(lang.code())
-            .or_else(|| self.0.get("de"))
-            .or_else(|| self.0.values().next())
-            .map(String::as_str)
-            .unwrap_or("")
+        self.pick(lang).1
+    }
+
+    /// The text for `lang` and the language it is written in: the chosen
+    /// language, else German (the organisation's own, and binding), else
+    /// English, else any (`Lang::fallbacks`).
+    pub fn pick(&self, lang: Lang) -> (&str, &str) {
+        lang.fallbacks()
+            .iter()
+            .find_map(|code| self.0.get_key_value(*code))
+            .or_else(|| self.0.iter().next())
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .unwrap_or(("", ""))
     }
 
     fn validate(&self, field: &'static str, max_chars: usize) -> Result<(), ProfileError> {
@@ -122,6 +129,31 @@ pub struct Withdrawal {
     pub url: Option<String>,
 }
 
+/// How clients reach the organisation when something does not work: shown
+/// in the waiting room and on error screens. Each part is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Support {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Office hours, in words ("Mo–Fr 9–16 Uhr").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<Localized>,
+}
+
+/// Where clients report barriers (BITV 2.0 § 7 asks for a feedback
+/// mechanism): an address, a web page, or both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Feedback {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgProfile {
     pub schema: u32,
@@ -134,6 +166,10 @@ pub struct OrgProfile {
     pub withdrawal: Withdrawal,
     pub meeting_hosts: Vec<HostPattern>,
     pub providers: Vec<ProviderKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support: Option<Support>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accessibility_feedback: Option<Feedback>,
 }
 
 impl OrgProfile {
@@ -174,6 +210,24 @@ impl OrgProfile {
         if let Some(u) = &self.withdrawal.url {
             hosts::check_remote_url(u, rules).map_err(|_| ProfileError::Invalid("withdrawal"))?;
         }
+        if let Some(s) = &self.support {
+            let phone_ok = s.phone.as_deref().is_none_or(is_plausible_phone);
+            let email_ok = s.email.as_deref().is_none_or(is_plausible_email);
+            if !phone_ok || !email_ok {
+                return Err(ProfileError::Invalid("support"));
+            }
+            if let Some(h) = &s.hours {
+                h.validate("support", MAX_SHORT_CHARS)?;
+            }
+        }
+        if let Some(f) = &self.accessibility_feedback {
+            if f.email.is_none() && f.url.is_none() || !f.email.as_deref().is_none_or(is_plausible_email) {
+                return Err(ProfileError::Invalid("accessibility_feedback"));
+            }
+            if let Some(u) = &f.url {
+                hosts::check_remote_url(u, rules).map_err(|_| ProfileError::Invalid("accessibility_feedback"))?;
+            }
+        }
         if self.meeting_hosts.is_empty() || self.meeting_hosts.len() > 64 {
             return Err(ProfileError::Invalid("meeting_hosts"));
         }
@@ -193,6 +247,12 @@ impl OrgProfile {
         }
         Ok(())
     }
+}
+
+/// Digits with the usual separators: what a `tel:` link and a reader can use.
+fn is_plausible_phone(p: &str) -> bool {
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    (3..=20).contains(&digits) && p.len() <= 32 && p.chars().all(|c| c.is_ascii_digit() || " +-/()".contains(c))
 }
 
 fn is_plausible_email(e: &str) -> bool {
@@ -240,6 +300,8 @@ pub(crate) mod tests {
             "withdrawal": {"text": {"de": "Sie können widerrufen …"}, "email": "datenschutz@example.org"},
             "meeting_hosts": ["bbb.example.org", "*.bbb.example.org"],
             "providers": ["bbb"],
+            "support": {"phone": "+49 30 1234-567", "email": "hilfe@example.org", "hours": {"de": "Mo–Fr 9–16 Uhr", "en": "Mon–Fri 9am–4pm"}},
+            "accessibility_feedback": {"email": "barrierefrei@example.org"},
             "future_field": {"ignored": true}
         })
     }
@@ -249,6 +311,11 @@ pub(crate) mod tests {
         let p = OrgProfile::from_json(&sample().to_string(), RULES).unwrap();
         assert_eq!(p.name.get(Lang::En), "Example Counselling");
         assert_eq!(p.client_terms.title.get(Lang::En), "AGB für KlientInnen", "falls back to German");
+        assert_eq!(p.client_terms.title.pick(Lang::Uk), ("de", "AGB für KlientInnen"), "names the language it is in");
+        assert_eq!(p.privacy_notice.title.pick(Lang::Ls), ("de", "Datenschutzerklärung"), "Leichte Sprache reads German texts");
+        assert_eq!(p.privacy_notice.title.pick(Lang::En), ("en", "Privacy notice"));
+        let s = p.support.as_ref().unwrap();
+        assert_eq!((s.phone.as_deref(), s.hours.as_ref().unwrap().get(Lang::En)), (Some("+49 30 1234-567"), "Mon–Fri 9am–4pm"));
         assert!(hosts::any_matches(&p.meeting_hosts, &Url::parse("https://node1.bbb.example.org/").unwrap()));
         assert!(!hosts::any_matches(&p.meeting_hosts, &Url::parse("https://bbb.example.org.evil.test/").unwrap()));
     }
@@ -284,6 +351,13 @@ pub(crate) mod tests {
         assert_eq!(mutate(&|v| v["privacy_notice"]["url"] = json!("javascript:alert(1)")), "profile.invalid");
         assert_eq!(mutate(&|v| v["privacy_notice"]["script"] = json!("x")), "profile.invalid");
         assert_eq!(mutate(&|v| v["withdrawal"]["email"] = json!("not an address")), "profile.invalid");
+        assert_eq!(mutate(&|v| v["support"]["phone"] = json!("call me maybe")), "profile.invalid");
+        assert_eq!(mutate(&|v| v["support"]["phone"] = json!("javascript:alert(1)")), "profile.invalid");
+        assert_eq!(mutate(&|v| v["support"]["email"] = json!("a@b")), "profile.invalid");
+        assert_eq!(mutate(&|v| v["support"]["hours"] = json!({"de": ""})), "profile.invalid");
+        assert_eq!(mutate(&|v| v["support"]["fax"] = json!("123")), "profile.invalid");
+        assert_eq!(mutate(&|v| v["accessibility_feedback"] = json!({})), "profile.invalid", "says where");
+        assert_eq!(mutate(&|v| v["accessibility_feedback"] = json!({"url": "http://example.org/barrieren"})), "profile.invalid");
         assert_eq!(mutate(&|v| v["id"] = json!("../../etc")), "profile.invalid");
         assert_eq!(mutate(&|v| v["name"] = json!({"de": "x\u{0007}"})), "profile.invalid");
         assert_eq!(mutate(&|v| v["name"] = json!({"de": "x".repeat(1000)})), "profile.invalid");

@@ -80,11 +80,7 @@ impl Settings {
             None | Some("auto") => BrowserChoice::Auto,
             Some(name) => BrowserKind::from_name(name).map(BrowserChoice::Kind).unwrap_or_else(|| BrowserChoice::Path(name.into())),
         };
-        let language = match r.str("language") {
-            Some("de") => Some(Lang::De),
-            Some("en") => Some(Lang::En),
-            _ => None,
-        };
+        let language = r.str("language").and_then(Lang::from_code);
         let log_level = match r.str("logLevel") {
             Some("off") => log::LevelFilter::Off,
             Some("error") => log::LevelFilter::Error,
@@ -165,7 +161,9 @@ pub struct SettingView {
 /// What users may set, with the current value and whether policy locks it;
 /// and the organisation's restrictions, read-only, wherever policy sets one.
 pub fn view(resolved: &Resolved, lang: Lang) -> Vec<SettingView> {
-    let i = usize::from(lang == Lang::En);
+    // The settings' own texts are German and English: English for every
+    // language but German.
+    let i = usize::from(lang.base() != "de");
     policy::DEFS
         .iter()
         .filter_map(|d| {

@@ -163,15 +163,15 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         key: "language",
-        kind: Kind::Choice(&["auto", "de", "en"]),
+        kind: Kind::Choice(&["auto", "de", "ls", "en", "uk", "ar", "tr", "ru", "fa"]),
         default: Some("auto"),
         user: true,
         closed: None,
         msi: Some("LANGUAGE"),
         title: ["Sprache", "Language"],
         help: [
-            "auto folgt der Systemsprache (Englisch für en*, sonst Deutsch). Wirkt ab dem nächsten Start.",
-            "auto follows the system language (English for en*, German otherwise). Takes effect at the next start.",
+            "auto folgt der Systemsprache, wo die App sie hat (sonst Deutsch); ls ist Leichte Sprache. Vorgegeben, blendet die App ihre Sprachauswahl aus.",
+            "auto follows the system language where the app has it (German otherwise); ls is Leichte Sprache (easy-to-read German). Set by policy, the app hides its language switch.",
         ],
     },
     Def {

@@ -266,7 +266,13 @@ pub fn host_page(invite: &JitsiInvite, display_name: &str, lang: &str, nonce: &s
     // `<` escaped so no value can close the script block.
     let json = serde_json::to_string(&cfg).expect("config serialises").replace('<', "\\u003c");
     let origin = invite.origin();
+    // The page's own language, for screen readers; `lang` is a code of
+    // the app's (`i18n::Lang::base`), never outside input.
+    let lang_attr: String = lang.chars().filter(|c| c.is_ascii_alphabetic()).take(8).collect();
+    let dir = if matches!(lang_attr.as_str(), "ar" | "fa") { "rtl" } else { "ltr" };
     let html = HOST_PAGE
+        .replace("{{LANG}}", &lang_attr)
+        .replace("{{DIR}}", dir)
         .replace("{{NONCE}}", nonce)
         .replace("{{API_URL}}", &format!("{origin}/external_api.js"))
         .replace("{{CONFIG}}", &json);
@@ -432,6 +438,8 @@ mod tests {
         assert!(html.contains("\"noSSL\":false"), "the IFrame API's option name");
         let local = JitsiInvite::new(room("http://127.0.0.1:8080/R1"), None, NOW).unwrap();
         assert!(host_page(&local, "K", "de", "n", false).0.contains("\"noSSL\":true"));
+        assert!(host_page(&local, "K", "de", "n", false).0.contains("<html lang=\"de\" dir=\"ltr\">"), "the page says its language");
+        assert!(host_page(&local, "K", "fa", "n", false).0.contains("<html lang=\"fa\" dir=\"rtl\">"));
         assert!(host_page(&local, "K", "de", "n", true).0.contains("\"moderator\":true"));
     }
 }
