@@ -14,19 +14,47 @@ let consentView = null;
 let countdownTimer = null;
 let scheduledAt = null;
 
+// Each screen change moves focus to the new screen's heading, so a screen
+// reader reads where the user is and the keyboard starts from the top.
 function show(name) {
+  const changed = document.body.dataset.screen !== name;
   for (const s of document.querySelectorAll('main > section')) s.hidden = s.id !== `screen-${name}`;
   document.body.dataset.screen = name;
+  $('lang-switch').hidden = !['start', 'consent'].includes(name) || languageLocked;
   const heading = document.querySelector(`#screen-${name} h1`);
-  if (heading) heading.setAttribute('tabindex', '-1');
+  if (heading && changed) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus();
+  }
 }
 
+// Status changes, read out once: the same text twice is not repeated.
+let lastAnnounced = '';
+function announce(text) {
+  if (!text || text === lastAnnounced) return;
+  lastAnnounced = text;
+  $('announcer').textContent = text;
+}
+
+// An error stays until dismissed: nobody should have to read against a
+// timer.
 function toast(message) {
-  const el = $('toast');
-  el.textContent = message;
-  el.hidden = false;
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { el.hidden = true; }, 6000);
+  $('toast').setAttribute('role', 'alert');
+  $('toast').dataset.kind = 'error';
+  $('toast-text').textContent = message;
+  $('toast').hidden = false;
+}
+
+// A confirmation ("saved", "copied"): read out politely, and it goes by
+// itself; it also has the dismiss button.
+function notice(message) {
+  clearTimeout(toast.timer);
+  $('toast').setAttribute('role', 'status');
+  $('toast').dataset.kind = 'notice';
+  $('toast-text').textContent = message;
+  $('toast').hidden = false;
+  toast.timer = setTimeout(() => { $('toast').hidden = true; }, 8000);
 }
 
 function messageOf(err) {
@@ -36,7 +64,69 @@ function messageOf(err) {
 function showError(err) {
   $('error-message').textContent = messageOf(err);
   $('error-message').dataset.code = (err && err.code) || '';
+  // Technical detail (for IT) behind a disclosure, where there is some.
+  const detailsKey = `error.${err && err.code}_details`;
+  const details = t(detailsKey);
+  $('error-details').hidden = details === detailsKey;
+  $('error-details-text').textContent = details === detailsKey ? '' : details;
+  renderSupport($('error-support'), consentView && consentView.support);
   show('error');
+}
+
+// A pasted link that cannot be opened: the message sits under the field,
+// which keeps the link so it can be corrected.
+const FIELD_ERRORS = /^(invite|url|policy)\./;
+function showInviteError(err) {
+  const input = $('invite-input');
+  $('invite-error').textContent = messageOf(err);
+  $('invite-error').dataset.code = (err && err.code) || '';
+  $('invite-error').hidden = false;
+  input.setAttribute('aria-invalid', 'true');
+  input.setAttribute('aria-describedby', 'invite-error');
+  show('start');
+  input.focus();
+}
+
+function clearInviteError() {
+  const input = $('invite-input');
+  $('invite-error').hidden = true;
+  $('invite-error').textContent = '';
+  input.removeAttribute('aria-invalid');
+  input.setAttribute('aria-describedby', 'invite-hint');
+}
+
+// The organisation's help contact: phone, e-mail, hours (in the language
+// the organisation wrote them in).
+function renderSupport(box, support) {
+  box.replaceChildren();
+  box.hidden = !support;
+  if (!support) return;
+  const h = document.createElement('h2');
+  h.textContent = t('support.heading');
+  box.append(h);
+  // The value keeps its own direction and language inside the label.
+  const value = (text, { href, lang, dir = 'ltr' } = {}) => {
+    const el = document.createElement(href ? 'a' : 'span');
+    el.textContent = text;
+    el.dir = dir;
+    if (lang) i18n.markLanguage(el, lang);
+    if (href) {
+      el.href = href;
+      el.addEventListener('click', (ev) => {
+        ev.preventDefault();
+        openExternal(href);
+      });
+    }
+    return el;
+  };
+  const line = (key, name, node) => {
+    const p = document.createElement('p');
+    p.append(...i18n.tNodes(key, { [name]: node }));
+    box.append(p);
+  };
+  if (support.phone) line('support.phone', 'phone', value(support.phone));
+  if (support.email) line('support.email', 'email', value(support.email, { href: `mailto:${support.email}` }));
+  if (support.hours) line('support.hours', 'hours', value(support.hours, { lang: support.hoursLang, dir: 'auto' }));
 }
 
 async function openExternal(url) {
@@ -79,7 +169,9 @@ async function pickUpInvite() {
   show('arrival');
 }
 
-async function openInvite(link) {
+// `pasted`: the link came from the start screen's field, where an error
+// about the link itself is shown.
+async function openInvite(link, pasted = false) {
   const previous = document.body.dataset.screen;
   show('loading');
   try {
@@ -89,7 +181,11 @@ async function openInvite(link) {
   } catch (e) {
     if (e && e.code === 'session.busy') {
       toast(messageOf(e));
-      show(previous);
+      show(previous === 'arrival' ? 'start' : previous);
+      return;
+    }
+    if (pasted && e && FIELD_ERRORS.test(e.code)) {
+      showInviteError(e);
       return;
     }
     showError(e);
@@ -98,17 +194,38 @@ async function openInvite(link) {
 
 // ---- consent ----
 
-function renderConsent(v) {
+// `keep`: the same session again in another language; what the user
+// ticked and typed stays.
+function renderConsent(v, keep = false) {
   $('consent-org').textContent = v.organisation;
+  i18n.markLanguage($('consent-org'), v.organisationLang);
   $('consent-host').textContent = t('consent.host', { host: v.summary.meeting_host });
   $('consent-name').textContent = v.displayName ? t('consent.name', { name: v.displayName }) : '';
   $('consent-time').textContent = v.summary.scheduled_at
     ? t('consent.scheduled', { time: i18n.formatTime(v.summary.scheduled_at) })
     : '';
-  renderDocuments('', v, openExternal);
+  renderDocuments('', v, openExternal, keep);
   $('name-field').hidden = !v.nameEditable;
-  $('name-input').value = '';
+  if (!keep) $('name-input').value = '';
+  renderFeedback(v);
   updateConsentButton();
+}
+
+// Where to report a barrier, if the organisation says.
+function renderFeedback(v) {
+  const box = $('consent-feedback');
+  box.replaceChildren();
+  const href = v.feedbackUrl || (v.feedbackEmail ? `mailto:${v.feedbackEmail}` : null);
+  box.hidden = !href;
+  if (!href) return;
+  const a = document.createElement('a');
+  a.href = href;
+  a.textContent = v.feedbackUrl || v.feedbackEmail;
+  a.addEventListener('click', (ev) => {
+    ev.preventDefault();
+    openExternal(href);
+  });
+  box.append(`${t('a11y.feedback')} `, a);
 }
 
 function updateConsentButton() {
@@ -141,7 +258,16 @@ async function continueToLobby() {
   } catch (e) {
     // No way to show the meeting here: the consent is not kept either.
     if (e && String(e.code).startsWith('browser.')) await invoke('cancel_session').catch(() => {});
-    if (e && ['consent.outdated', 'consent.wrong_session', 'consent.name_required'].includes(e.code)) {
+    if (e && e.code === 'consent.name_required') {
+      $('name-error').textContent = messageOf(e);
+      $('name-error').hidden = false;
+      $('name-input').setAttribute('aria-invalid', 'true');
+      $('name-input').setAttribute('aria-describedby', 'name-error name-hint');
+      $('name-input').focus();
+      updateConsentButton();
+      return;
+    }
+    if (e && ['consent.outdated', 'consent.wrong_session'].includes(e.code)) {
       toast(messageOf(e));
       updateConsentButton();
       return;
@@ -154,15 +280,8 @@ async function continueToLobby() {
 
 // ---- lobby ----
 
-function formatCountdown(ms) {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  const pad = (n) => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${pad(m)}:${pad(sec)}` : `${m}:${pad(sec)}`;
-}
-
+// "Your appointment starts at 10:30. It starts in 12 minutes." — in words,
+// updated every second, but not read out: the status line is.
 function renderSchedule() {
   const el = $('lobby-schedule');
   if (!scheduledAt) {
@@ -170,9 +289,8 @@ function renderSchedule() {
     return;
   }
   const left = new Date(scheduledAt).getTime() - Date.now();
-  el.textContent = left > 0
-    ? `${t('lobby.starts_at', { time: i18n.formatTime(scheduledAt, false) })} ${t('lobby.starts_in', { countdown: formatCountdown(left) })}`
-    : t('lobby.starts_at', { time: i18n.formatTime(scheduledAt, false) });
+  const at = t('lobby.starts_at', { time: i18n.formatTime(scheduledAt, false) });
+  el.textContent = left > 0 ? `${at} ${t('lobby.starts_in', { relative: i18n.relative(left / 1000) })}` : at;
 }
 
 function renderLobby(view) {
@@ -180,6 +298,7 @@ function renderLobby(view) {
   const hint = $('lobby-hint');
   status.dataset.state = view.state;
   $('lobby-retry').hidden = view.state !== 'unreachable';
+  const next = () => t('lobby.next_check', { relative: i18n.relative(view.next_check_secs) });
   switch (view.state) {
     case 'checking':
       status.textContent = t('lobby.checking');
@@ -187,11 +306,11 @@ function renderLobby(view) {
       break;
     case 'waiting':
       status.textContent = t('lobby.waiting');
-      hint.textContent = `${t('lobby.waiting_hint')} ${t('lobby.next_check', { secs: view.next_check_secs })}`;
+      hint.textContent = `${t('lobby.waiting_hint')} ${next()}`;
       break;
     case 'unreachable':
       status.textContent = t('lobby.unreachable');
-      hint.textContent = `${t(`error.${view.code}`)} ${t('lobby.next_check', { secs: view.next_check_secs })}`;
+      hint.textContent = `${t(`error.${view.code}`)} ${next()}`;
       break;
     case 'opening':
       status.textContent = t('lobby.opening');
@@ -202,6 +321,9 @@ function renderLobby(view) {
       hint.textContent = '';
       break;
   }
+  // Polls repeat the state; only a change is read out.
+  if (document.body.dataset.screen === 'lobby') announce(status.textContent);
+  renderSupport($('lobby-support'), consentView && consentView.support);
   renderSchedule();
   clearInterval(countdownTimer);
   if (scheduledAt) countdownTimer = setInterval(renderSchedule, 1000);
@@ -221,6 +343,7 @@ function onMeeting(state) {
   status.textContent = t({ opening: 'meeting.opening', knocking: 'meeting.knocking', open: 'meeting.joined' }[state] || 'meeting.opening');
   if (document.body.dataset.screen !== 'meeting') $('external-offer').hidden = true;
   show('meeting');
+  announce(status.textContent);
 }
 
 // Where the meeting runs: the app's own window, or the fallback browser
@@ -255,12 +378,20 @@ function onEnded(e) {
     li.textContent = text;
     list.append(li);
   };
-  if (e.browsingDataCleared) item(t('ended.removed.browsing'));
-  const kb = (e.removed.bytes / 1024).toLocaleString(i18n.language(), { maximumFractionDigits: 1 });
-  item(t('ended.removed.files', { files: e.removed.files, size: `${kb} KB` }));
+  if (e.browsingDataCleared) {
+    item(t('ended.removed.browsing'));
+    const details = document.createElement('span');
+    details.className = 'hint';
+    details.textContent = ` (${t('ended.removed.browsing_details')})`;
+    list.lastChild.append(details);
+  }
+  const size = new Intl.NumberFormat(i18n.locale(), { style: 'unit', unit: 'kilobyte', maximumFractionDigits: 1 }).format(e.removed.bytes / 1024);
+  item(i18n.tp('ended.removed.files', e.removed.files, { size }));
   item(t('ended.removed.memory'));
   $('ended-problem').hidden = e.wipeComplete;
   show('ended');
+  // The heading takes focus and is read with the reason
+  // (aria-describedby): the end is announced once.
 }
 
 async function cancel() {
@@ -272,10 +403,62 @@ async function cancel() {
   }
 }
 
-function backToStart() {
-  $('invite-input').value = '';
+function backToStart(keepLink = false) {
+  if (!keepLink) $('invite-input').value = '';
+  clearInviteError();
   consentView = null;
   show('start');
+}
+
+// ---- language ----
+
+let languageLocked = false;
+
+function fillLanguages(info) {
+  const select = $('lang-select');
+  select.replaceChildren();
+  for (const l of i18n.LANGUAGES) {
+    const o = document.createElement('option');
+    o.value = l.code;
+    o.textContent = l.name;
+    o.lang = l.lang;
+    select.append(o);
+  }
+  select.value = info.lang;
+  $('lang-remember').checked = info.languageRemembered;
+}
+
+async function switchLanguage() {
+  const lang = $('lang-select').value;
+  const remember = $('lang-remember').checked;
+  try {
+    await invoke('set_language', { lang, remember });
+  } catch (e) {
+    toast(messageOf(e));
+    return;
+  }
+  await i18n.load(lang);
+  i18n.apply();
+  if (document.body.dataset.screen === 'consent' && consentView) {
+    try {
+      consentView = await invoke('consent_view');
+      renderConsent(consentView, true);
+    } catch (e) {
+      showError(e);
+    }
+  }
+  updateConsentButton();
+}
+
+// Ctrl/Cmd with +, - and 0 zoom the app's window, as in a browser.
+let zoom = 1;
+function onZoomKey(ev) {
+  if (!(ev.ctrlKey || ev.metaKey) || ev.altKey) return;
+  const steps = { '+': 0.1, '=': 0.1, '-': -0.1, '0': 0 };
+  if (!(ev.key in steps)) return;
+  ev.preventDefault();
+  zoom = ev.key === '0' ? 1 : Math.min(2, Math.max(0.7, zoom + steps[ev.key]));
+  document.documentElement.style.zoom = String(zoom);
 }
 
 // ---- wiring ----
@@ -284,12 +467,24 @@ async function main() {
   const info = await invoke('app_info');
   await i18n.load(info.lang);
   i18n.apply();
+  languageLocked = info.languageLocked;
+  fillLanguages(info);
   $('open-counsellor').hidden = !info.counsellorMode;
 
+  $('lang-select').addEventListener('change', switchLanguage);
+  $('lang-remember').addEventListener('change', switchLanguage);
+  document.addEventListener('keydown', onZoomKey);
+  $('toast-dismiss').addEventListener('click', () => { $('toast').hidden = true; });
+  $('invite-input').addEventListener('input', clearInviteError);
+  $('name-input').addEventListener('input', () => {
+    $('name-error').hidden = true;
+    $('name-input').removeAttribute('aria-invalid');
+    $('name-input').setAttribute('aria-describedby', 'name-hint');
+  });
   $('start-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const link = $('invite-input').value.trim();
-    if (link) openInvite(link);
+    if (link) openInvite(link, true);
   });
   $('arrival-continue').addEventListener('click', () => {
     const link = arrivedLink;
@@ -320,15 +515,16 @@ async function main() {
   $('ended-done').addEventListener('click', backToStart);
   $('open-settings').addEventListener('click', async () => {
     try {
-      await openSettings({ onSaved: () => toast(t('settings.saved')), onError: (e) => toast(messageOf(e)) });
+      await openSettings({ onSaved: () => notice(t('settings.saved')), onError: (e) => toast(messageOf(e)) });
       show('settings');
     } catch (e) {
       showError(e);
     }
   });
   $('settings-done').addEventListener('click', () => show('start'));
-  counsellor.wire({ show, toast, showError, messageOf, openExternal });
-  $('error-back').addEventListener('click', backToStart);
+  counsellor.wire({ show, toast, notice, showError, messageOf, openExternal });
+  // Back to the start with the link still there, to be corrected.
+  $('error-back').addEventListener('click', () => backToStart(true));
 
   await listen('app://invite', pickUpInvite);
   await listen('session://lobby', (ev) => renderLobby(ev.payload));

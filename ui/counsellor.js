@@ -8,7 +8,7 @@ const { invoke } = window.__TAURI__.core;
 const { t } = i18n;
 const $ = (id) => document.getElementById(id);
 
-let ui = null; // { show, toast, showError, messageOf, openExternal }
+let ui = null; // { show, toast, notice, showError, messageOf, openExternal }
 let status = null;
 export let running = false;
 
@@ -135,7 +135,7 @@ async function copyInvite() {
   try {
     // Rust copies the running invite, kept out of clipboard history.
     await invoke('counsellor_copy_invite');
-    ui.toast(t('counsellor.copied'));
+    ui.notice(t('counsellor.copied'));
   } catch (e) {
     // Without clipboard access: select it, so Ctrl+C works.
     $('cn-invite').select();
@@ -161,7 +161,7 @@ export function wire(handlers) {
   $('cn-remove').addEventListener('click', async () => {
     try {
       await invoke('counsellor_remove');
-      ui.toast(t('counsellor.removed'));
+      ui.notice(t('counsellor.removed'));
       ui.show('start');
     } catch (e) {
       ui.toast(ui.messageOf(e));

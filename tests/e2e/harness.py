@@ -608,3 +608,28 @@ def save_artifacts(name, workdir, app=None):
         p = os.path.join(workdir, f)
         if os.path.exists(p):
             shutil.copy(p, os.path.join(ARTIFACTS, f"{name}-{f}"))
+
+
+class Keyring:
+    """A Secret Service of the test's own: gnome-keyring-daemon in the test's
+    D-Bus session, unlocked with a test password, its files in `home`."""
+
+    def __init__(self, home):
+        env = dict(os.environ, HOME=home.path)
+        self.proc = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        self.proc.stdin.write(b"keyring-test-password")
+        self.proc.stdin.close()
+        wait_until(self.owned, "the Secret Service on the session bus", timeout=30)
+
+    @staticmethod
+    def owned():
+        out = subprocess.run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/",
+                              "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"],
+                             capture_output=True, text=True).stdout
+        return "boolean true" in out
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(20)
+        wait_until(lambda: not self.owned(), "the keyring daemon to leave the bus", timeout=20)

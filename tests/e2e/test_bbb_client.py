@@ -127,11 +127,11 @@ class ClientCase(DiskChecks, unittest.TestCase):
         # The client presses "leave" in the BBB client: it goes to the logoutURL.
         self.sim.control(f"meetings/{mid}/users/leave")
         wd.wait_screen("ended")
-        self.assertEqual(wd.text("#ended-heading"), "Sitzung beendet – lokale Daten entfernt")
+        self.assertEqual(wd.text("#ended-heading"), "Die Beratung ist beendet")
         self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "ended")
         removed = wd.text("#ended-list")
         self.assertIn("Cookies", removed)
-        self.assertIn("Arbeitsspeicher", removed)
+        self.assertIn("Ihr Name", removed)
         self.assertEqual(wd.invoke("session_status"), {"ok": "idle"})
         self.assert_nothing_left(before, ["Kim Klientin", "Kim+Klientin", mid] + self.tokens(mid))
 
@@ -186,7 +186,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertIn("2099", wd.text("#consent-time"))
         self.consent(wd)
         wd.wait_screen("lobby")
-        wd.wait_for("return document.getElementById('lobby-schedule').textContent.includes('bis zum Termin')",
+        wd.wait_for("return document.getElementById('lobby-schedule').textContent.includes('Ihr Termin beginnt in')",
                     what="countdown")
 
     def test_meeting_is_held_to_the_meeting_host(self):
@@ -356,16 +356,43 @@ class ClientCase(DiskChecks, unittest.TestCase):
 
     @skip_on_windows(NEUTRAL)
     def test_bad_link_gets_a_clear_message(self):
+        # A pasted link: the message sits under the field, tied to it, and
+        # the link stays to be corrected.
+        bad = "sprechzimmer://join?v=1&provider=bbb&profile=javascript:alert(1)"
         wd = self.start()
         wd.wait_screen("start")
-        wd.type("#invite-input", "sprechzimmer://join?v=1&provider=bbb&profile=javascript:alert(1)")
+        wd.type("#invite-input", bad)
+        wd.click("#open-invite")
+        wd.wait_for("return !document.getElementById('invite-error').hidden", what="the field's error")
+        self.assertEqual(wd.screen(), "start")
+        self.assertEqual(wd.prop("#invite-error", "dataset")["code"], "url.scheme")
+        msg = wd.text("#invite-error")
+        self.assertTrue(msg and "error." not in msg, msg)
+        self.assertEqual(wd.js("const i = document.getElementById('invite-input');"
+                               "return [i.getAttribute('aria-invalid'), i.getAttribute('aria-describedby'), i.value]"),
+                         ["true", "invite-error", bad])
+        self.assertEqual(wd.focused(), "invite-input", "focus back on the field")
+        # Typing clears the error.
+        wd.type("#invite-input", " ")
+        self.assertTrue(wd.prop("#invite-error", "hidden"))
+        self.assertIsNone(wd.js("return document.getElementById('invite-input').getAttribute('aria-invalid')"))
+
+    @skip_on_windows(NEUTRAL)
+    def test_back_from_an_error_keeps_the_pasted_link(self):
+        # A pasted link whose server is down: the error screen (the link is
+        # fine); "Zurück" leads to the start with the link still there.
+        mid, _ = self.sim.create()
+        self.sim.control("down")
+        link = self.sim.invite(mid)
+        wd = self.start()
+        wd.wait_screen("start")
+        wd.type("#invite-input", link)
         wd.click("#open-invite")
         wd.wait_screen("error")
-        self.assertEqual(wd.prop("#error-message", "dataset")["code"], "url.scheme")
-        msg = wd.text("#error-message")
-        self.assertTrue(msg and "error." not in msg, msg)
+        self.assertTrue(wd.prop("#error-message", "dataset")["code"].startswith("net."))
         wd.click("#error-back")
         wd.wait_screen("start")
+        self.assertEqual(wd.prop("#invite-input", "value"), link)
 
     @skip_on_windows(NEUTRAL)
     def test_pasted_invite_for_a_foreign_host_is_refused(self):
@@ -374,8 +401,8 @@ class ClientCase(DiskChecks, unittest.TestCase):
         wd = self.start()
         wd.type("#invite-input", link)
         wd.click("#open-invite")
-        wd.wait_screen("error")
-        self.assertEqual(wd.prop("#error-message", "dataset")["code"], "invite.host_not_allowed")
+        wd.wait_for("return !document.getElementById('invite-error').hidden", what="the field's error")
+        self.assertEqual(wd.prop("#invite-error", "dataset")["code"], "invite.host_not_allowed")
 
     @skip_on_windows(NEUTRAL)
     def test_server_down_in_the_lobby_offers_retry(self):

@@ -14,7 +14,7 @@ import subprocess
 import unittest
 import urllib.parse
 
-from harness import DiskChecks, App, Sim, TestHome, save_artifacts, skip_on_windows, wait_until, workdir
+from harness import DiskChecks, App, Keyring, Sim, TestHome, save_artifacts, skip_on_windows, wait_until, workdir
 
 SERVICE = "de.sprechzimmer.desktop"
 
@@ -28,27 +28,11 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
         self.home = TestHome(self.dir)
         self.sim = Sim(self.dir, "--auto-confirm-end")
         self.apps = []
-        # The counsellor's keyring, unlocked with a test password: a daemon
-        # of this test's own, in the test's D-Bus session, its files in this
-        # test's home.
-        env = dict(os.environ, HOME=self.home.path)
-        self.keyring = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        self.keyring.stdin.write(b"keyring-test-password")
-        self.keyring.stdin.close()
-        wait_until(lambda: self.secrets_owned(), "the Secret Service on the session bus", timeout=30)
-
-    @staticmethod
-    def secrets_owned():
-        out = subprocess.run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/",
-                              "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"],
-                             capture_output=True, text=True).stdout
-        return "boolean true" in out
+        # The counsellor's keyring, its files in this test's home.
+        self.keyring = Keyring(self.home)
 
     def stop_keyring(self):
-        self.keyring.terminate()
-        self.keyring.wait(20)
-        wait_until(lambda: not self.secrets_owned(), "the keyring daemon to leave the bus", timeout=20)
+        self.keyring.stop()
 
     def tearDown(self):
         for i, app in enumerate(self.apps):
@@ -90,7 +74,7 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
 
         # A wrong secret is caught at setup and nothing is stored.
         self.set_up(wd, "not-the-secret")
-        wd.wait_for("return document.getElementById('toast').textContent.includes('Geheimnis nicht angenommen')",
+        wd.wait_for("return document.getElementById('toast').textContent.includes('Zugangsschlüssel nicht angenommen')",
                     what="the wrong-secret message")
         self.assertEqual(wd.screen(), "counsellor-setup")
         self.assertFalse(os.path.exists(self.account_file()))

@@ -88,7 +88,7 @@ class JitsiCase(DiskChecks, unittest.TestCase):
         self.consent(wd)
         self.wait_participant("knocking")
         wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'", what="knocking")
-        self.assertIn("Wartebereich", wd.text("#meeting-status"))
+        self.assertIn("warten vor dem Raum", wd.text("#meeting-status"))
         self.sim.control(f"rooms/{self.room}/admit")
         self.joined(wd)
 
@@ -177,8 +177,8 @@ class JitsiCase(DiskChecks, unittest.TestCase):
         wd = self.start()
         wd.type("#invite-input", f"{self.sim.base}/{self.room}")
         wd.click("#open-invite")
-        wd.wait_screen("error")
-        self.assertEqual(wd.prop("#error-message", "dataset")["code"], "invite.no_organisation")
+        wd.wait_for("return !document.getElementById('invite-error').hidden", what="the field's error")
+        self.assertEqual(wd.prop("#invite-error", "dataset")["code"], "invite.no_organisation")
 
     @skip_on_windows("not in the Windows subset: the crash sweep runs on Windows in "
                      "test_bbb_client; run on Linux")

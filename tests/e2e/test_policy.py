@@ -60,7 +60,7 @@ class PolicyCase(unittest.TestCase):
             "const el = document.querySelector(`.setting[data-key='${arguments[0]}']`);"
             "const c = el.querySelector('select, input');"
             "return {locked: el.dataset.locked, level: el.dataset.level, disabled: c.disabled, value: c.value,"
-            " text: el.textContent};", key)
+            " text: el.innerText};", key)
 
     def choose(self, wd, key, value):
         wd.js("const c = document.getElementById('setting-' + arguments[0]); c.value = arguments[1];"
@@ -165,6 +165,16 @@ class PolicyCase(unittest.TestCase):
         self.assertIn("00-broken.json: (file) (malformed_json)", log)
         self.assertIn("meetingView (wrong_type)", log)
         self.assertNotIn("ftp://nope", log, "values are never logged")
+
+    def test_a_language_fixed_by_policy_hides_the_switch(self):
+        self.policy("managed", "lang.json", {"language": "uk"})
+        wd = self.start()
+        wd.wait_screen("start")
+        self.assertEqual(wd.js("return document.documentElement.lang"), "uk")
+        self.assertTrue(wd.prop("#lang-switch", "hidden"),
+                         "no language switch where the organisation fixed the language")
+        self.assertEqual(wd.invoke("set_language", {"lang": "de", "remember": False})["err"]["code"], "settings.locked")
+        self.assertEqual(wd.js("return document.documentElement.lang"), "uk")
 
     def test_counsellor_features_can_be_switched_off(self):
         self.policy("managed", "10-org.json", {"counsellorMode": "off"})

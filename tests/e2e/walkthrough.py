@@ -3,6 +3,8 @@
 
 Run under a private X server:  xvfb-run -a -s "-screen 0 1280x900x24" \
     dbus-run-session -- python3 tests/e2e/walkthrough.py docs/img
+Only the Arabic and Ukrainian screens (no ImageMagick needed):
+    ... python3 tests/e2e/walkthrough.py docs/img --languages
 """
 
 import datetime
@@ -145,7 +147,46 @@ def counsellor_walkthrough(out):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def languages_walkthrough(out):
+    """The consent screen and the waiting room in Arabic (right to left) and
+    Ukrainian, as the app's window shows them (WebDriver screenshots)."""
+    for lang in ("ar", "uk"):
+        d = workdir(f"walkthrough-{lang}")
+        home = TestHome(d)
+        sim = Sim(d)
+        app = None
+        try:
+            mid, _ = sim.create()
+            app = App(home, (), workdir=d)
+            wd = app.wd
+            wd.wait_screen("start")
+            wd.invoke("set_language", {"lang": lang, "remember": False})
+            wd.js("window.__old = true; location.reload()")
+            wd.wait_for("return !window.__old && document.body && document.body.dataset.ready === 'true'")
+            wd.type("#invite-input", sim.invite(mid, name="Kim Klientin"))
+            wd.click("#open-invite")
+            wd.wait_screen("consent")
+            wd.click("#privacy-check")
+            wd.click("#terms-check")
+            wd.js("window.scrollTo(0, 0)")
+            time.sleep(0.8)
+            wd.screenshot(os.path.join(out, f"11-consent-{lang}.png"))
+            wd.click("#consent-continue")
+            wd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'")
+            time.sleep(0.8)
+            wd.screenshot(os.path.join(out, f"12-lobby-{lang}.png"))
+            print("wrote", lang, "screenshots")
+        finally:
+            if app:
+                app.close()
+            sim.stop()
+            shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
+    if sys.argv[2:] == ["--languages"]:
+        languages_walkthrough(os.path.abspath(sys.argv[1]))
+        sys.exit(0)
     target = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "docs/img")
     main()
     browser_walkthrough(target)

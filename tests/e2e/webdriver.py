@@ -94,6 +94,38 @@ class Session:
             time.sleep(0.2)
         raise AssertionError(f"timed out waiting for {what or script!r}; last value {last!r}")
 
+    def js_async(self, script, *args):
+        """An async script: it ends by calling arguments[arguments.length - 1]."""
+        return self.cmd("POST", "/execute/async", {"script": script, "args": list(args)})
+
+    # ---- keyboard ----
+
+    KEY = {"Tab": "\ue004", "Enter": "\ue007", "Space": " ", "Shift": "\ue008", "Escape": "\ue00c"}
+
+    def press(self, key, shift=False):
+        """One key as a user presses it (WebDriver actions: real key events,
+        so the browser moves focus itself). `key` is a name from KEY or a
+        character."""
+        value = self.KEY.get(key, key)
+        acts = []
+        if shift:
+            acts.append({"type": "keyDown", "value": self.KEY["Shift"]})
+        acts += [{"type": "keyDown", "value": value}, {"type": "keyUp", "value": value}]
+        if shift:
+            acts.append({"type": "keyUp", "value": self.KEY["Shift"]})
+        self.cmd("POST", "/actions", {"actions": [{"type": "key", "id": "keyboard", "actions": acts}]})
+
+    def write(self, text):
+        """Types text into whatever has focus, key by key."""
+        acts = []
+        for ch in text:
+            acts += [{"type": "keyDown", "value": ch}, {"type": "keyUp", "value": ch}]
+        self.cmd("POST", "/actions", {"actions": [{"type": "key", "id": "keyboard", "actions": acts}]})
+
+    def focused(self):
+        """The focused element's id (or its tag, if it has none)."""
+        return self.js("const e = document.activeElement; return e ? (e.id || e.tagName.toLowerCase()) : null")
+
     def screen(self):
         return self.js("return document.body.dataset.screen || null")
 

@@ -484,6 +484,12 @@ def demo_profile(base):
             },
             "email": "datenschutz@demo-beratung.invalid",
         },
+        "support": {
+            "phone": "+49 341 123456-0",
+            "email": "hilfe@demo-beratung.invalid",
+            "hours": {"de": "Montag bis Freitag, 9 bis 16 Uhr", "en": "Monday to Friday, 9am to 4pm"},
+        },
+        "accessibility_feedback": {"email": "barrierefrei@demo-beratung.invalid"},
         "meeting_hosts": ["127.0.0.1"],
         "providers": ["bbb"],
     }

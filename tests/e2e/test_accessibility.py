@@ -1,0 +1,266 @@
+"""End to end: every screen in every language passes axe-core (WCAG 2.0/2.1,
+A and AA) in the real app window, and the whole client path works with the
+keyboard alone.
+
+axe-core is vendored (tests/e2e/vendor/axe-core, MPL-2.0) and injected over
+WebDriver into the app's own page; nothing is loaded from the network.
+"""
+
+import os
+import shutil
+import subprocess
+import unittest
+
+from harness import APP, App, Keyring, Sim, TestHome, save_artifacts, skip_on_windows, wait_until, workdir
+
+AXE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor", "axe-core", "axe.min.js")
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+LANGUAGES = ["de", "ls", "en", "uk", "ar", "tr", "ru", "fa"]
+
+
+def axe_violations(wd):
+    """axe-core's violations on the page as it is now: [(rule, impact, targets)]."""
+    if not wd.js("return !!window.axe"):
+        with open(AXE, encoding="utf-8") as f:
+            wd.js(f.read() + "\n;return true;")
+    result = wd.js_async(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})"
+        ".then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(' ')).slice(0, 5)])),"
+        " e => done([['axe-error', String(e), []]]));",
+        TAGS)
+    return result
+
+
+@skip_on_windows("Linux only: the counsellor screens need gnome-keyring's Secret Service; the "
+                 "client screens are the same HTML on every platform")
+class AccessibilityCase(unittest.TestCase):
+    def setUp(self):
+        self.dir = workdir(self._testMethodName)
+        self.home = TestHome(self.dir)
+        self.sim = Sim(self.dir, "--auto-confirm-end")
+        self.keyring = Keyring(self.home)
+        self.app = None
+
+    def tearDown(self):
+        save_artifacts("a11y-" + self._testMethodName, self.dir, self.app)
+        if self.app:
+            self.app.close()
+        self.sim.stop()
+        self.keyring.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def check(self, wd, lang, screen):
+        found = axe_violations(wd)
+        self.assertEqual(found, [], f"axe-core on the {screen} screen in {lang}")
+        self.checked.add((lang, screen))
+
+    def hand_over(self, link):
+        """A link arriving from outside: a second start hands it over."""
+        done = subprocess.run([APP, link], env=self.home.env(), timeout=60,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.assertEqual(done.returncode, 0)
+
+    def set_language(self, wd, lang):
+        self.assertEqual(wd.invoke("set_language", {"lang": lang, "remember": False}), {"ok": lang})
+        # The old page is marked, so the wait sees the new one.
+        wd.js("window.__old = true; location.reload()")
+        wd.wait_for("return !window.__old && document.body && document.body.dataset.ready === 'true' && "
+                    "document.body.dataset.screen === 'start'", what="the app to reload")
+
+    def test_every_screen_in_every_language_passes_axe(self):
+        setup = subprocess.run(
+            [APP, "counsellor", "setup", "--profile", self.sim.base + "/profile.json",
+             "--bbb", self.sim.base + "/bigbluebutton/api", "--name", "Beratung Nord"],
+            input=self.sim.secret.encode(), capture_output=True, env=self.home.env(), timeout=60)
+        self.assertEqual(setup.returncode, 0, setup.stderr)
+        self.app = App(self.home, (), workdir=self.dir)
+        wd = self.app.wd
+        self.checked = set()
+        # The check itself finds what it should: a button without a name and
+        # grey-on-white text.
+        wd.js("const b = document.createElement('button'); b.id = 'axe-probe';"
+              "const p = document.createElement('p'); p.id = 'axe-probe-text'; p.textContent = 'faint';"
+              "p.style.color = '#bbb'; document.querySelector('#screen-start').append(b, p);")
+        rules = {v[0] for v in axe_violations(wd)}
+        self.assertTrue({"button-name", "color-contrast"} <= rules, rules)
+        wd.js("document.getElementById('axe-probe').remove(); document.getElementById('axe-probe-text').remove()")
+        for lang in LANGUAGES:
+            with self.subTest(lang=lang):
+                self.set_language(wd, lang)
+                expected = {"ar": "rtl", "fa": "rtl"}.get(lang, "ltr")
+                self.assertEqual(wd.js("return document.documentElement.dir"), expected)
+                self.check(wd, lang, "start")
+
+                # A pasted link that cannot be opened: the error by the field.
+                wd.type("#invite-input", "sprechzimmer://join?v=1")
+                wd.click("#open-invite")
+                wd.wait_for("return !document.getElementById('invite-error').hidden", what="the field's error")
+                self.check(wd, lang, "start with an error")
+                wd.js("document.getElementById('invite-input').value = ''")
+
+                wd.click("#open-settings")
+                wd.wait_screen("settings")
+                self.check(wd, lang, "settings")
+                wd.click("#settings-done")
+                wd.wait_screen("start")
+
+                # A link from outside: first where it leads, then an error.
+                mid, _ = self.sim.create()
+                self.hand_over(self.sim.invite(mid))
+                wd.wait_screen("arrival")
+                self.check(wd, lang, "arrival")
+                wd.click("#arrival-cancel")
+                wd.wait_screen("start")
+                self.hand_over("sprechzimmer://join?v=1")
+                wd.wait_screen("error")
+                self.check(wd, lang, "error")
+                wd.click("#error-back")
+                wd.wait_screen("start")
+
+                # The client's path: consent, waiting room, meeting, end.
+                wd.type("#invite-input", self.sim.invite(mid))
+                wd.click("#open-invite")
+                wd.wait_screen("consent")
+                self.check(wd, lang, "consent")
+                wd.click("#privacy-check")
+                wd.click("#terms-check")
+                wd.click("#consent-continue")
+                wd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'",
+                            what="the waiting room")
+                self.check(wd, lang, "lobby")
+                self.sim.moderator_enters(mid)
+                wait_until(lambda: any(g["status"] == "WAIT" for g in self.sim.guests(mid)), "the guest to knock")
+                self.sim.control(f"meetings/{mid}/guests/admit")
+                wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'",
+                            what="the meeting")
+                self.check(wd, lang, "meeting")
+                wd.click("#meeting-leave")
+                wd.wait_screen("ended")
+                self.check(wd, lang, "ended")
+                wd.click("#ended-done")
+                wd.wait_screen("start")
+
+                # The counsellor's screens (Leichte Sprache leaves them German).
+                wd.click("#open-counsellor")
+                wd.wait_screen("counsellor-consent")
+                self.check(wd, lang, "counsellor consent")
+                wd.click("#cc-back")
+                wd.wait_screen("start")
+        screens = {s for _, s in self.checked}
+        self.assertEqual(len(self.checked), len(LANGUAGES) * len(screens), "every screen in every language")
+
+    def test_counsellor_setup_and_running_screens_pass_axe(self):
+        self.app = App(self.home, (), workdir=self.dir)
+        wd = self.app.wd
+        self.checked = set()
+        for lang in ("de", "ar"):
+            self.set_language(wd, lang)
+            wd.click("#open-counsellor")
+            wd.wait_screen("counsellor-setup")
+            self.check(wd, lang, "counsellor setup")
+            wd.click("#cs-cancel")
+            wd.wait_screen("start")
+        self.set_language(wd, "de")
+        wd.click("#open-counsellor")
+        wd.wait_screen("counsellor-setup")
+        for sel, value in (("#cs-profile", self.sim.base + "/profile.json"),
+                           ("#cs-server", self.sim.base + "/bigbluebutton/api"),
+                           ("#cs-secret", self.sim.secret), ("#cs-name", "Beratung Nord")):
+            wd.type(sel, value)
+        wd.click("#cs-save")
+        wd.wait_screen("counsellor-consent")
+        wd.click("#cc-privacy-check")
+        wd.click("#cc-terms-check")
+        wd.click("#cc-continue")
+        wd.wait_screen("counsellor")
+        for lang in ("de", "ar"):
+            self.set_language(wd, lang)
+            wd.click("#open-counsellor")
+            wd.wait_screen("counsellor")
+            self.check(wd, lang, "counsellor")
+            wd.click("#cn-back")
+            wd.wait_screen("start")
+
+    def test_the_client_path_with_the_keyboard_alone(self):
+        # Tab, Shift+Tab, Space and Enter only; after each step, focus is
+        # where a keyboard user needs it.
+        mid, _ = self.sim.create()
+        self.app = App(self.home, (), workdir=self.dir)
+        wd = self.app.wd
+        wd.wait_screen("start")
+        # Start: the invite field, then its button.
+        self.tab_to(wd, "invite-input")
+        wd.write(self.sim.invite(mid))
+        self.tab_to(wd, "open-invite")
+        wd.press("Enter")
+        wd.wait_screen("consent")
+        self.assertEqual(wd.focused(), wd.js("return document.querySelector('#screen-consent h1').id || 'h1'"),
+                         "the new screen's heading has focus")
+        # Consent: both boxes with Space; the document boxes are reachable.
+        self.tab_to(wd, "privacy-text")
+        self.tab_to(wd, "privacy-check")
+        wd.press("Space")
+        self.tab_to(wd, "terms-check")
+        wd.press("Space")
+        self.assertTrue(wd.prop("#privacy-check", "checked") and wd.prop("#terms-check", "checked"))
+        # Shift+Tab goes back to the first box, and Tab forward again.
+        self.tab_to(wd, "privacy-check", shift=True)
+        self.tab_to(wd, "consent-continue")
+        wd.press("Enter")
+        wd.wait_screen("lobby")
+        self.assertEqual(wd.focused(), "h1", "the waiting room's heading has focus")
+        self.sim.moderator_enters(mid)
+        wait_until(lambda: any(g["status"] == "WAIT" for g in self.sim.guests(mid)), "the guest to knock")
+        self.sim.control(f"meetings/{mid}/guests/admit")
+        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="the meeting")
+        # The meeting window has the meeting; the app's window keeps "leave".
+        wd.js("window.focus()")
+        self.tab_to(wd, "meeting-leave")
+        wd.press("Enter")
+        wd.wait_screen("ended")
+        self.assertEqual(wd.focused(), "ended-heading", "the end is announced: its heading has focus")
+        self.tab_to(wd, "ended-done")
+        wd.press("Enter")
+        wd.wait_screen("start")
+
+    def test_the_language_switch_remembers_only_when_asked(self):
+        settings = os.path.join(self.home.path, ".config", "de.sprechzimmer.desktop", "settings.json")
+        self.app = App(self.home, (), workdir=self.dir)
+        wd = self.app.wd
+        wd.wait_screen("start")
+        self.assertFalse(wd.prop("#lang-switch", "hidden"), "the switch is on the start screen")
+        choose = "const s = document.getElementById('lang-select'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));"
+        wd.js(choose, "ar")
+        wd.wait_for("return document.documentElement.lang === 'ar' && document.documentElement.dir === 'rtl'",
+                    what="Arabic, right to left")
+        self.assertNotEqual(wd.text("#screen-start h1"), "Einladung öffnen")
+        self.assertFalse(os.path.exists(settings), "not remembered unless asked")
+        # Remembered: the next start is in Ukrainian.
+        wd.js(choose, "uk")
+        wd.click("#lang-remember")
+        wait_until(lambda: os.path.exists(settings) and '"uk"' in open(settings).read(), "the choice to be saved")
+        self.app.close()
+        self.app = App(self.home, (), workdir=self.dir)
+        wd = self.app.wd
+        wd.wait_screen("start")
+        self.assertEqual(wd.js("return document.documentElement.lang"), "uk")
+        self.assertTrue(wd.prop("#lang-remember", "checked"))
+        # Forgotten again when "remember" is switched off.
+        wd.click("#lang-remember")
+        wait_until(lambda: '"uk"' not in open(settings).read(), "the choice to be forgotten")
+
+    def tab_to(self, wd, target, shift=False, limit=40):
+        """Presses Tab (or Shift+Tab) until `target` has focus."""
+        seen = []
+        for _ in range(limit):
+            wd.press("Tab", shift=shift)
+            now = wd.focused()
+            seen.append(now)
+            if now == target:
+                return
+        self.fail(f"{target} never took focus; Tab went through {seen}")
+
+
+if __name__ == "__main__":
+    unittest.main()
