@@ -213,3 +213,21 @@ fn the_log_does_not_name_the_user_home() {
     assert!(err.contains("setting ignored: ~/.config/de.sprechzimmer.desktop/settings.json: (file) (malformed_json)"), "{err}");
     assert!(!err.contains(home.path().to_str().unwrap()), "the home path (with the user's name) stays out of the log: {err}");
 }
+
+/// Messages in the system's language, with the language's plural forms.
+#[test]
+fn wipe_check_speaks_the_system_language() {
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join("cache");
+    let envs = |lang| [("XDG_CACHE_HOME", cache.to_str().unwrap().to_string()), ("HOME", home.path().to_str().unwrap().to_string()), ("LANG", lang)];
+    let leftover = cache.join("de.sprechzimmer.desktop/sessions/s-00000000c0ffee03/webview");
+    std::fs::create_dir_all(&leftover).unwrap();
+    std::fs::write(leftover.join("cookies"), "sid=secret").unwrap();
+    let e = envs("de_DE.UTF-8".to_string());
+    let e: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (code, out, _) = run(&["wipe", "--check"], &e);
+    assert_eq!(code, 0);
+    assert!(out.contains("Entfernt:") && out.contains("(1 Datei, 10 Byte)"), "one file, singular: {out}");
+    let (_, out, _) = run(&["wipe", "--check"], &e);
+    assert!(out.contains("Sauber: keine Reste gefunden"), "{out}");
+}

@@ -46,14 +46,16 @@ function toast(message) {
   $('toast').hidden = false;
 }
 
-// A confirmation ("saved", "copied"): read out politely, and it goes by
-// itself; it also has the dismiss button.
+// A confirmation ("saved", "copied"): read out politely through the live
+// region, shown for a while; it also has the dismiss button.
 function notice(message) {
   clearTimeout(toast.timer);
-  $('toast').setAttribute('role', 'status');
+  $('toast').removeAttribute('role');
   $('toast').dataset.kind = 'notice';
   $('toast-text').textContent = message;
   $('toast').hidden = false;
+  lastAnnounced = '';
+  announce(message);
   toast.timer = setTimeout(() => { $('toast').hidden = true; }, 8000);
 }
 
@@ -92,7 +94,7 @@ function clearInviteError() {
   $('invite-error').hidden = true;
   $('invite-error').textContent = '';
   input.removeAttribute('aria-invalid');
-  input.setAttribute('aria-describedby', 'invite-hint');
+  input.removeAttribute('aria-describedby');
 }
 
 // The organisation's help contact: phone, e-mail, hours (in the language
@@ -252,6 +254,8 @@ async function continueToLobby() {
       },
     });
     scheduledAt = v.summary.scheduled_at;
+    // Once per lobby, not per poll: a focused link in it keeps its focus.
+    renderSupport($('lobby-support'), v.support);
     renderLobby({ state: 'checking' });
     show('lobby');
     await invoke('enter_lobby');
@@ -260,6 +264,7 @@ async function continueToLobby() {
     if (e && String(e.code).startsWith('browser.')) await invoke('cancel_session').catch(() => {});
     if (e && e.code === 'consent.name_required') {
       $('name-error').textContent = messageOf(e);
+      $('name-error').dataset.code = e.code;
       $('name-error').hidden = false;
       $('name-input').setAttribute('aria-invalid', 'true');
       $('name-input').setAttribute('aria-describedby', 'name-error name-hint');
@@ -272,9 +277,10 @@ async function continueToLobby() {
       updateConsentButton();
       return;
     }
+    // The user left meanwhile (cancelled, or the session ended): nothing
+    // more to show for this one.
+    if (consentView !== v) return;
     showError(e);
-  } finally {
-    consentView = v;
   }
 }
 
@@ -323,7 +329,6 @@ function renderLobby(view) {
   }
   // Polls repeat the state; only a change is read out.
   if (document.body.dataset.screen === 'lobby') announce(status.textContent);
-  renderSupport($('lobby-support'), consentView && consentView.support);
   renderSchedule();
   clearInterval(countdownTimer);
   if (scheduledAt) countdownTimer = setInterval(renderSchedule, 1000);
@@ -428,17 +433,28 @@ function fillLanguages(info) {
   $('lang-remember').checked = info.languageRemembered;
 }
 
+// Arrowing through the list fires a change per key: only the last choice
+// is applied.
+let languageRequest = 0;
 async function switchLanguage() {
   const lang = $('lang-select').value;
   const remember = $('lang-remember').checked;
+  const mine = ++languageRequest;
   try {
     await invoke('set_language', { lang, remember });
   } catch (e) {
     toast(messageOf(e));
     return;
   }
+  if (mine !== languageRequest) return;
   await i18n.load(lang);
+  if (mine !== languageRequest) return;
   i18n.apply();
+  // Messages shown by a field, again in the new language.
+  for (const id of ['invite-error', 'name-error']) {
+    const el = $(id);
+    if (!el.hidden && el.dataset.code) el.textContent = t(`error.${el.dataset.code}`);
+  }
   if (document.body.dataset.screen === 'consent' && consentView) {
     try {
       consentView = await invoke('consent_view');
@@ -474,7 +490,12 @@ async function main() {
   $('lang-select').addEventListener('change', switchLanguage);
   $('lang-remember').addEventListener('change', switchLanguage);
   document.addEventListener('keydown', onZoomKey);
-  $('toast-dismiss').addEventListener('click', () => { $('toast').hidden = true; });
+  // Dismissed: focus goes back to the screen, not to the page's body.
+  $('toast-dismiss').addEventListener('click', () => {
+    $('toast').hidden = true;
+    const heading = document.querySelector(`#screen-${document.body.dataset.screen} h1`);
+    if (heading) heading.focus();
+  });
   $('invite-input').addEventListener('input', clearInviteError);
   $('name-input').addEventListener('input', () => {
     $('name-error').hidden = true;
@@ -507,12 +528,18 @@ async function main() {
   $('lobby-retry').addEventListener('click', () => invoke('retry_lobby'));
   $('meeting-leave').addEventListener('click', cancel);
   $('meeting-show').addEventListener('click', () => invoke('show_meeting'));
+  // The offer's buttons hide their own box: focus goes to "show the window".
   $('external-open').addEventListener('click', () => {
     if (offeredUrl) openExternal(offeredUrl);
     $('external-offer').hidden = true;
+    $('meeting-show').focus();
   });
-  $('external-ignore').addEventListener('click', () => { $('external-offer').hidden = true; });
-  $('ended-done').addEventListener('click', backToStart);
+  $('external-ignore').addEventListener('click', () => {
+    $('external-offer').hidden = true;
+    $('meeting-show').focus();
+  });
+  // Not `backToStart` itself: the click event would count as "keep the link".
+  $('ended-done').addEventListener('click', () => backToStart());
   $('open-settings').addEventListener('click', async () => {
     try {
       await openSettings({ onSaved: () => notice(t('settings.saved')), onError: (e) => toast(messageOf(e)) });

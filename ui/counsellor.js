@@ -12,7 +12,9 @@ let ui = null; // { show, toast, notice, showError, messageOf, openExternal }
 let status = null;
 export let running = false;
 
-function setRunning(view) {
+// `forget`: no session (any more); its invite and the client's name go. A
+// failed start keeps what was typed, to be corrected.
+function setRunning(view, forget = true) {
   running = !!view;
   $('cn-idle').hidden = running;
   $('cn-running').hidden = !running;
@@ -20,6 +22,8 @@ function setRunning(view) {
     $('cn-invite').value = view.invite;
     $('cn-status').dataset.state = 'opening';
     $('cn-status').textContent = t('meeting.opening');
+  } else if (forget) {
+    for (const id of ['cn-invite', 'cn-client-name', 'cn-at']) $(id).value = '';
   }
 }
 
@@ -37,6 +41,7 @@ function route(v) {
   status = v;
   if (!v.setUp) {
     $('cs-form').reset();
+    for (const input of $('cs-form').querySelectorAll('input, select')) clearFieldError(input);
     updateProvider();
     ui.show('counsellor-setup');
     return;
@@ -80,6 +85,46 @@ function updateProvider() {
   $('cs-secret-label').textContent = t(jitsi ? 'counsellor.setup.secret_jitsi' : 'counsellor.setup.secret_bbb');
 }
 
+// The Rust side names the field an error is about; the message then sits
+// by that field (aria-describedby, aria-invalid) until it is edited.
+const FIELDS = {
+  profile: 'cs-profile', provider: 'cs-provider', bbb: 'cs-server', jitsi: 'cs-server', server: 'cs-server',
+  secret: 'cs-secret', jwt_app_id: 'cs-appid', display_name: 'cs-name',
+  client_name: 'cn-client-name', at: 'cn-at',
+};
+
+function clearFieldError(input) {
+  const err = document.getElementById(`${input.id}-error`);
+  if (err) err.hidden = true;
+  input.removeAttribute('aria-invalid');
+  const rest = (input.getAttribute('aria-describedby') || '').split(' ').filter((id) => id && id !== `${input.id}-error`);
+  if (rest.length) input.setAttribute('aria-describedby', rest.join(' '));
+  else input.removeAttribute('aria-describedby');
+}
+
+function showError(e) {
+  const input = e && FIELDS[e.field] && $(FIELDS[e.field]);
+  if (!input) {
+    ui.toast(ui.messageOf(e));
+    return;
+  }
+  let err = document.getElementById(`${input.id}-error`);
+  if (!err) {
+    err = document.createElement('p');
+    err.id = `${input.id}-error`;
+    err.className = 'field-error';
+    input.after(err);
+    input.addEventListener('input', () => clearFieldError(input));
+  }
+  err.textContent = ui.messageOf(e);
+  err.hidden = false;
+  input.setAttribute('aria-invalid', 'true');
+  const ids = new Set((input.getAttribute('aria-describedby') || '').split(' ').filter(Boolean));
+  ids.add(err.id);
+  input.setAttribute('aria-describedby', [...ids].join(' '));
+  input.focus();
+}
+
 async function save(ev) {
   ev.preventDefault();
   $('cs-save').disabled = true;
@@ -99,7 +144,7 @@ async function save(ev) {
     route(v);
   } catch (e) {
     $('cs-secret').value = '';
-    ui.toast(ui.messageOf(e));
+    showError(e);
   } finally {
     $('cs-save').disabled = false;
   }
@@ -123,9 +168,11 @@ async function start() {
   const at = $('cn-at').value ? new Date($('cn-at').value).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;
   try {
     setRunning(await invoke('counsellor_start', { request: { clientName: $('cn-client-name').value || null, at } }));
+    // The start button is gone: focus moves to the invite to hand out.
+    $('cn-invite').focus();
   } catch (e) {
-    setRunning(null);
-    ui.toast(ui.messageOf(e));
+    setRunning(null, false);
+    showError(e);
   } finally {
     $('cn-start').disabled = false;
   }

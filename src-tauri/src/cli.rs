@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::hosts::UrlRules;
-use crate::i18n::{self, t};
+use crate::i18n::{self, t, tf};
 use crate::invite;
 use crate::settings::Setup;
 use crate::wipe::{self, Paths};
@@ -119,12 +119,13 @@ fn counsellor_cmd(args: &[String], setup: &Setup) -> i32 {
             let http = crate::net::Http::with_proxy(setup.settings.proxy.as_ref());
             match counsellor::set_up(&http, rules, &file, account, &secret) {
                 Ok(a) => {
-                    println!("counsellor access saved for {}", crate::invite::host_with_port(a.access.host_url()));
+                    let lang = i18n::current();
+                    println!("{}", tf(lang, "cli.counsellor.saved", &[("host", &crate::invite::host_with_port(a.access.host_url()))]));
                     if a.access.needs_secret() {
-                        println!("the secret is in the credential store ({})", secrets::SERVICE);
+                        println!("{}", tf(lang, "cli.counsellor.secret_stored", &[("service", secrets::SERVICE)]));
                     }
                     if a.consent.is_none() {
-                        println!("before the first session, confirm the privacy notice and the counsellor terms in the app");
+                        println!("{}", t(lang, "cli.counsellor.consent_first"));
                     }
                     0
                 }
@@ -137,16 +138,18 @@ fn counsellor_cmd(args: &[String], setup: &Setup) -> i32 {
                     Access::Bbb { .. } => "BigBlueButton",
                     Access::Jitsi { .. } => "Jitsi Meet",
                 };
-                println!("organisation profile: {}", a.profile);
-                println!("service: {provider} at {}", crate::invite::host_with_port(a.access.host_url()));
-                println!("name in the meeting: {}", a.display_name);
+                let lang = i18n::current();
+                let host = crate::invite::host_with_port(a.access.host_url());
+                println!("{}", tf(lang, "cli.show.profile", &[("url", a.profile.as_str())]));
+                println!("{}", tf(lang, "cli.show.service", &[("provider", provider), ("host", &host)]));
+                println!("{}", tf(lang, "cli.show.name", &[("name", &a.display_name)]));
                 match &a.consent {
-                    Some(c) => println!("consent: privacy notice {}, terms {}", c.privacy_version, c.terms_version),
-                    None => println!("consent: not yet given"),
+                    Some(c) => println!("{}", tf(lang, "cli.show.consent", &[("privacy", &c.privacy_version), ("terms", &c.terms_version)])),
+                    None => println!("{}", t(lang, "cli.show.no_consent")),
                 }
                 if a.access.needs_secret() {
                     let stored = secrets::entry(&a.access.secret_name()).and_then(|e| secrets::fetch(&e)).is_ok();
-                    println!("secret: {}", if stored { "in the credential store" } else { "missing" });
+                    println!("{}", t(lang, if stored { "cli.show.secret_stored" } else { "cli.show.secret_missing" }));
                 }
                 0
             }
@@ -154,7 +157,7 @@ fn counsellor_cmd(args: &[String], setup: &Setup) -> i32 {
         },
         Some("remove") => match counsellor::remove(&file) {
             Ok(()) => {
-                println!("counsellor access and its secret removed");
+                println!("{}", t(i18n::current(), "cli.counsellor.removed"));
                 0
             }
             Err(e) => fail(&e.into()),
@@ -176,7 +179,7 @@ fn session_cmd(args: &[String]) -> Outcome {
     match args.first().map(String::as_str) {
         Some("start") => {
             if app_runs {
-                eprintln!("Sprechzimmer is already running: start the session from its window or tray.");
+                eprintln!("{}", t(i18n::current(), "cli.session.already_running"));
                 return Outcome::Exit(1);
             }
             Outcome::RunAppWith(AppAction::StartSession {
@@ -235,9 +238,10 @@ fn wipe_cmd(args: &[String]) -> i32 {
             return 1;
         }
     };
+    let lang = i18n::current();
     // Checking must not itself leave a trace: no app folder, nothing to do.
     if std::fs::symlink_metadata(&paths.root).is_err() {
-        println!("clean: no leftovers found");
+        println!("{}", t(lang, "cli.wipe.clean"));
         return 0;
     }
     // The UI folder belongs to a running app; only touch it when none runs.
@@ -245,33 +249,32 @@ fn wipe_cmd(args: &[String]) -> i32 {
     let report = wipe::sweep(&paths, lock.is_some());
     let mut out = std::io::stdout().lock();
     if report.found.is_empty() {
-        let _ = writeln!(out, "clean: no leftovers found");
+        let _ = writeln!(out, "{}", t(lang, "cli.wipe.clean"));
     }
     for l in &report.found {
-        let _ = writeln!(
-            out,
-            "removed {} ({} files, {} bytes)",
-            l.path.display(),
-            l.removed.files,
-            l.removed.bytes
-        );
+        let path = l.path.display().to_string();
+        let bytes = l.removed.bytes.to_string();
+        let _ = writeln!(out, "{}", i18n::tp(lang, "cli.wipe.removed", l.removed.files, &[("path", &path), ("bytes", &bytes)]));
     }
     if report.live_sessions > 0 {
-        let _ = writeln!(out, "left alone: {} session(s) of a running app", report.live_sessions);
+        let _ = writeln!(out, "{}", i18n::tp(lang, "cli.wipe.live_sessions", report.live_sessions as u64, &[]));
     }
     if lock.is_none() {
-        let _ = writeln!(out, "left alone: the window data of a running app");
+        let _ = writeln!(out, "{}", t(lang, "cli.wipe.running_app"));
     }
     for f in &report.failed {
-        eprintln!("could not remove {}", f.display());
+        eprintln!("{}", tf(lang, "cli.wipe.failed", &[("path", &f.display().to_string())]));
     }
     for (dir, why) in &report.refused {
-        let why = match why {
-            wipe::Refusal::Symlink => "a symbolic link",
-            wipe::Refusal::NotAFolder => "not a folder",
-            wipe::Refusal::ForeignOwner => "owned by another user",
-        };
-        eprintln!("left alone: {} is {why}; nothing below it was touched", dir.display());
+        let why = t(
+            lang,
+            match why {
+                wipe::Refusal::Symlink => "cli.wipe.why.symlink",
+                wipe::Refusal::NotAFolder => "cli.wipe.why.not_a_folder",
+                wipe::Refusal::ForeignOwner => "cli.wipe.why.foreign_owner",
+            },
+        );
+        eprintln!("{}", tf(lang, "cli.wipe.refused", &[("path", &dir.display().to_string()), ("why", &why)]));
     }
     if report.is_clean() {
         0

@@ -98,6 +98,9 @@ struct Inner {
     view: Option<View>,
     /// Links the meeting asked to open, which the user may now confirm.
     offered_links: Vec<Url>,
+    /// The profile on the counsellor's consent screen: its links may be
+    /// opened like those of a client's session.
+    counsellor_profile: Option<profile::OrgProfile>,
 }
 
 pub struct AppState {
@@ -114,6 +117,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The counsellor's consent screen shows this profile's texts and links.
+    pub fn show_counsellor_profile(&self, p: Option<profile::OrgProfile>) {
+        self.lock().counsellor_profile = p;
+    }
+
     pub fn new(rules: UrlRules, paths: Paths) -> AppState {
         AppState {
             rules,
@@ -967,7 +975,8 @@ pub fn check_offered(state: &AppState, raw: &str) -> Result<Url> {
     };
     // For mailto: the address; otherwise the URL exactly as the text has it.
     let needle = if url.scheme() == "mailto" { url.path() } else { raw };
-    let shown = inner.session.current().is_some_and(|c| shown_in_profile(&c.profile, needle));
+    let shown = inner.session.current().is_some_and(|c| shown_in_profile(&c.profile, needle))
+        || inner.counsellor_profile.as_ref().is_some_and(|p| shown_in_profile(p, needle));
     if shown {
         Ok(url)
     } else {
@@ -981,7 +990,7 @@ fn shown_in_profile(p: &profile::OrgProfile, needle: &str) -> bool {
     if needle.is_empty() {
         return false;
     }
-    let docs = [&p.privacy_notice, &p.client_terms];
+    let docs: Vec<&Document> = [Some(&p.privacy_notice), Some(&p.client_terms), p.counsellor_terms.as_ref()].into_iter().flatten().collect();
     let support = p.support.clone().unwrap_or_default();
     let feedback = p.accessibility_feedback.clone().unwrap_or_default();
     let fields = [

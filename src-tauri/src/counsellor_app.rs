@@ -173,8 +173,10 @@ pub async fn status<R: Runtime>(app: &AppHandle<R>) -> Result<CounsellorView> {
     let p = fetch_profile(&state, &account.profile).await?;
     let lang = i18n::current();
     let consent = if account.consent_valid(&p) {
+        state.show_counsellor_profile(None);
         None
     } else {
+        state.show_counsellor_profile(Some(p.clone()));
         let terms = p.counsellor_terms.as_ref().ok_or(CounsellorError::NoCounsellorTerms)?;
         Some(ConsentDocs {
             privacy: DocView::new(&p.privacy_notice, lang),

@@ -76,12 +76,31 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The form field an error is about, where there is one: the UI shows
+    /// the message by that field.
+    pub fn field(&self) -> Option<&'static str> {
+        use crate::counsellor::CounsellorError;
+        match self {
+            Error::Counsellor(CounsellorError::Invalid(f)) => Some(f),
+            Error::Counsellor(CounsellorError::WrongSecret) => Some("secret"),
+            Error::Counsellor(CounsellorError::NotInProfile) => Some("server"),
+            _ => None,
+        }
+    }
+}
+
+/// `{code, message}`, and `field` where the error is about one.
 impl Serialize for Error {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Error", 2)?;
+        let field = self.field();
+        let mut st = s.serialize_struct("Error", if field.is_some() { 3 } else { 2 })?;
         st.serialize_field("code", self.code())?;
         st.serialize_field("message", &self.message())?;
+        if let Some(f) = field {
+            st.serialize_field("field", f)?;
+        }
         st.end()
     }
 }
@@ -89,6 +108,15 @@ impl Serialize for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_error_names_its_field() {
+        let e = Error::from(crate::counsellor::CounsellorError::Invalid("client_name"));
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!((v["code"].as_str(), v["field"].as_str()), (Some("counsellor.invalid"), Some("client_name")));
+        let e = Error::from(SessionError::Busy);
+        assert!(serde_json::to_value(&e).unwrap().get("field").is_none());
+    }
 
     #[test]
     fn serialises_to_code_and_translated_message() {

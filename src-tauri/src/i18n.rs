@@ -178,7 +178,7 @@ pub const PLURAL_FORMS: [&str; 6] = ["zero", "one", "two", "few", "many", "other
 
 /// The keys Leichte Sprache leaves to German: screens for counsellors and
 /// IT, not for clients.
-pub const LS_EXCLUDED: [&str; 5] = ["counsellor.", "error.counsellor.", "settings.", "error.settings.", "tray."];
+pub const LS_EXCLUDED: [&str; 6] = ["counsellor.", "error.counsellor.", "settings.", "error.settings.", "tray.", "cli."];
 
 /// `(base, form)` for a plural key, `None` for any other.
 pub fn plural_parts(key: &str) -> Option<(&str, &str)> {

@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::browser::BrowserKind;
 use crate::hosts::{HostPattern, UrlRules};
-use crate::i18n::Lang;
+use crate::i18n::{self, Lang};
 use crate::policy::{self, Level, Resolved};
 use crate::provider::ProviderKind;
 
@@ -145,8 +145,8 @@ impl Setup {
 #[serde(rename_all = "camelCase")]
 pub struct SettingView {
     pub key: &'static str,
-    pub title: &'static str,
-    pub help: &'static str,
+    pub title: String,
+    pub help: String,
     pub value: Option<Json>,
     /// Named values to pick from; `None` for free text.
     pub choices: Option<&'static [&'static str]>,
@@ -161,9 +161,6 @@ pub struct SettingView {
 /// What users may set, with the current value and whether policy locks it;
 /// and the organisation's restrictions, read-only, wherever policy sets one.
 pub fn view(resolved: &Resolved, lang: Lang) -> Vec<SettingView> {
-    // The settings' own texts are German and English: English for every
-    // language but German.
-    let i = usize::from(lang.base() != "de");
     policy::DEFS
         .iter()
         .filter_map(|d| {
@@ -179,7 +176,9 @@ pub fn view(resolved: &Resolved, lang: Lang) -> Vec<SettingView> {
                 policy::Kind::Browser if named(&e.value) => Some(policy::definition::BROWSERS),
                 _ => None,
             };
-            Some(SettingView { key: d.key, title: d.title[i], help: d.help[i], value: e.value.clone(), choices, level: e.level, locked: e.locked, problem })
+            let title = i18n::t(lang, &format!("settings.def.{}.title", d.key));
+            let help = i18n::t(lang, &format!("settings.def.{}.help", d.key));
+            Some(SettingView { key: d.key, title, help, value: e.value.clone(), choices, level: e.level, locked: e.locked, problem })
         })
         .collect()
 }
@@ -240,6 +239,19 @@ pub(crate) const ABSOLUTE_BROWSER: &str = if cfg!(windows) { r"C:\Chromium\chrom
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The settings screen reads titles and help from the catalogue, in
+    /// every language; German and English there are the definition's own
+    /// (which the ADMX templates use), word for word.
+    #[test]
+    fn setting_texts_in_the_catalogue_match_the_definition() {
+        for d in policy::DEFS {
+            for (i, lang) in [Lang::De, Lang::En].into_iter().enumerate() {
+                assert_eq!(i18n::t(lang, &format!("settings.def.{}.title", d.key)), d.title[i], "{} {:?}", d.key, lang);
+                assert_eq!(i18n::t(lang, &format!("settings.def.{}.help", d.key)), d.help[i], "{} {:?}", d.key, lang);
+            }
+        }
+    }
     use crate::policy::{resolve, Layer};
     use serde_json::json;
 

@@ -74,7 +74,11 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
 
         # A wrong secret is caught at setup and nothing is stored.
         self.set_up(wd, "not-the-secret")
-        wd.wait_for("return document.getElementById('toast').textContent.includes('Zugangsschlüssel nicht angenommen')",
+        # The message sits by the secret's field, tied to it.
+        wd.wait_for("const e = document.getElementById('cs-secret-error');"
+                    "return e && !e.hidden && e.textContent.includes('Zugangsschlüssel nicht angenommen') &&"
+                    " document.getElementById('cs-secret').getAttribute('aria-invalid') === 'true' &&"
+                    " document.getElementById('cs-secret').getAttribute('aria-describedby').includes('cs-secret-error')",
                     what="the wrong-secret message")
         self.assertEqual(wd.screen(), "counsellor-setup")
         self.assertFalse(os.path.exists(self.account_file()))
@@ -233,7 +237,7 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
         self.assertEqual(self.keyring_secret(), self.sim.secret)
         show = self.cli("counsellor", "show")
         self.assertEqual(show.returncode, 0)
-        self.assertIn(b"secret: in the credential store", show.stdout)
+        self.assertIn("Zugangsschlüssel: im Schlüsselbund".encode(), show.stdout, "German, as the system is")
         self.assertNotIn(self.sim.secret.encode(), show.stdout + show.stderr, "the secret is never printed")
 
         # Without the counsellor's consent, no session.

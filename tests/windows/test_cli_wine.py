@@ -214,7 +214,11 @@ class FoldersTest(WineTest):
         return os.path.join(users, user, "AppData", "Local")
 
     def test_wipe_check_removes_leftovers_in_local_appdata(self):
+        # German by default, like the system (C.UTF-8 here); English asked for.
         code, out, _ = self.sz("wipe", "--check")
+        self.assertEqual(code, 0)
+        self.assertIn("Sauber: keine Reste gefunden", out)
+        code, out, _ = self.sz("wipe", "--check", env={"LANG": "en_GB.UTF-8"})
         self.assertEqual(code, 0)
         self.assertIn("clean", out)
         sessions = os.path.join(self.local_appdata(), "de.sprechzimmer.desktop", "sessions")
@@ -222,7 +226,7 @@ class FoldersTest(WineTest):
         os.makedirs(leftover)
         with open(os.path.join(leftover, "Cookies"), "w") as f:
             f.write("sid=secret")
-        code, out, err = self.sz("wipe", "--check")
+        code, out, err = self.sz("wipe", "--check", env={"LANG": "en_GB.UTF-8"})
         self.assertEqual(code, 0, err)
         self.assertIn("removed", out)
         self.assertIn("s-00000000c0ffee01", out)

@@ -103,9 +103,9 @@ pub const DEFS: &[Def] = &[
         user: false,
         closed: Some(Closed::Value("off")),
         msi: Some("COUNSELLORMODE"),
-        title: ["Funktionen für BeraterInnen", "Counsellor features"],
+        title: ["Funktionen für Beratende", "Counsellor features"],
         help: [
-            "on: Beraterinnen und Berater können Zugänge einrichten und Beratungen starten (Tray); off: nur die Teilnahme als KlientIn.",
+            "on: Beratende können Zugänge einrichten und Beratungen starten (Tray); off: nur die Teilnahme als ratsuchende Person.",
             "on: counsellors can set up their access and start sessions (tray); off: joining as a client only.",
         ],
     },
@@ -118,7 +118,7 @@ pub const DEFS: &[Def] = &[
         msi: Some("AUTOSTART"),
         title: ["Beim Anmelden im Tray starten", "Start in the tray at login"],
         help: [
-            "on: Sprechzimmer startet beim Anmelden ohne Fenster im Tray (wenn ein Zugang für BeraterInnen eingerichtet ist).",
+            "on: Sprechzimmer startet beim Anmelden ohne Fenster im Tray (wenn ein Zugang für Beratende eingerichtet ist).",
             "on: Sprechzimmer starts at login in the tray, without a window (when a counsellor access is set up).",
         ],
     },
