@@ -42,6 +42,7 @@ def main():
         main_window = "760x820+0+0"
         wd.wait_screen("start")
         wd.type("#invite-input", link)
+        time.sleep(1.5)  # the window's first paint after start-up
         shot(out, "1-start", main_window)
         wd.click("#open-invite")
         wd.wait_screen("consent")
