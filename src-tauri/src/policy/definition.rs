@@ -384,7 +384,7 @@ mod tests {
         assert_eq!(parse("allowedMeetingHosts", json!(vec!["a.example.org"; 65])), Err(Invalid::TooLong));
         assert_eq!(parse("allowedProviders", json!(["jitsi"])), Ok(Some(json!(["jitsi"]))));
         assert_eq!(parse("allowedProviders", json!(["zoom"])), Err(Invalid::NotAllowed));
-        assert_eq!(parse("organisationProfileUrl", json!("https://beratung.example.org/profile.json")).unwrap().is_some(), true);
+        assert!(parse("organisationProfileUrl", json!("https://beratung.example.org/profile.json")).unwrap().is_some());
         for bad in ["http://beratung.example.org/p.json", "https://user:pw@example.org/", "javascript:alert(1)", "https://192.0.2.1/p.json"] {
             assert_eq!(parse("organisationProfileUrl", json!(bad)), Err(Invalid::NotAllowed), "{bad}");
         }
