@@ -633,3 +633,14 @@ class Keyring:
         self.proc.terminate()
         self.proc.wait(20)
         wait_until(lambda: not self.owned(), "the keyring daemon to leave the bus", timeout=20)
+
+
+def accept_counsellor_setup(wd):
+    """Saves the filled-in counsellor setup, accepts the organisation's
+    texts, and waits for the counsellor's screen."""
+    wd.click("#cs-save")
+    wd.wait_screen("counsellor-consent")
+    wd.click("#cc-privacy-check")
+    wd.click("#cc-terms-check")
+    wd.click("#cc-continue")
+    wd.wait_screen("counsellor")

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import unittest
 
-from harness import APP, App, Keyring, Sim, TestHome, save_artifacts, skip_on_windows, wait_until, workdir
+from harness import APP, App, Keyring, accept_counsellor_setup, Sim, TestHome, save_artifacts, skip_on_windows, wait_until, workdir
 
 AXE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor", "axe-core", "axe.min.js")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -168,12 +168,7 @@ class AccessibilityCase(unittest.TestCase):
                            ("#cs-server", self.sim.base + "/bigbluebutton/api"),
                            ("#cs-secret", self.sim.secret), ("#cs-name", "Beratung Nord")):
             wd.type(sel, value)
-        wd.click("#cs-save")
-        wd.wait_screen("counsellor-consent")
-        wd.click("#cc-privacy-check")
-        wd.click("#cc-terms-check")
-        wd.click("#cc-continue")
-        wd.wait_screen("counsellor")
+        accept_counsellor_setup(wd)
         for lang in ("de", "ar"):
             self.set_language(wd, lang)
             wd.click("#open-counsellor")

@@ -14,7 +14,7 @@ import subprocess
 import unittest
 import urllib.parse
 
-from harness import DiskChecks, App, Keyring, Sim, TestHome, save_artifacts, skip_on_windows, wait_until, workdir
+from harness import DiskChecks, App, Keyring, accept_counsellor_setup, Sim, TestHome, save_artifacts, skip_on_windows, wait_until, workdir
 
 SERVICE = "de.sprechzimmer.desktop"
 
@@ -188,12 +188,7 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
             wd.type("#cs-profile", jitsi.base + "/profile.json")
             wd.type("#cs-server", jitsi.base)
             wd.type("#cs-name", "Beratung Nord")
-            wd.click("#cs-save")
-            wd.wait_screen("counsellor-consent")
-            wd.click("#cc-privacy-check")
-            wd.click("#cc-terms-check")
-            wd.click("#cc-continue")
-            wd.wait_screen("counsellor")
+            accept_counsellor_setup(wd)
             before = self.home.snapshot()
             wd.click("#cn-start")
             wd.wait_for("return !document.getElementById('cn-running').hidden", what="the running session")

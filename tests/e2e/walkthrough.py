@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from harness import App, Sim, TestHome, workdir
+from harness import App, accept_counsellor_setup, Sim, TestHome, workdir
 
 
 def shot(out, name, geometry=None):
@@ -127,12 +127,7 @@ def counsellor_walkthrough(out):
         wd.type("#cs-name", "Beratung Nord")
         time.sleep(1.5)
         wd.screenshot(os.path.join(out, "9-counsellor-setup.png"))
-        wd.click("#cs-save")
-        wd.wait_screen("counsellor-consent")
-        wd.click("#cc-privacy-check")
-        wd.click("#cc-terms-check")
-        wd.click("#cc-continue")
-        wd.wait_screen("counsellor")
+        accept_counsellor_setup(wd)
         wd.type("#cn-client-name", "Kim")
         wd.click("#cn-start")
         wd.wait_for("return document.getElementById('cn-status').dataset.state === 'open'")
