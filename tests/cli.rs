@@ -231,3 +231,54 @@ fn wipe_check_speaks_the_system_language() {
     let (_, out, _) = run(&["wipe", "--check"], &e);
     assert!(out.contains("Sauber: keine Reste gefunden"), "{out}");
 }
+
+#[test]
+fn every_command_has_its_own_help_that_exits_0() {
+    let commands: &[&[&str]] = &[
+        &[],
+        &["check-invite"],
+        &["wipe"],
+        &["policy"],
+        &["counsellor"],
+        &["counsellor", "setup"],
+        &["counsellor", "show"],
+        &["counsellor", "remove"],
+        &["session"],
+        &["session", "start"],
+        &["session", "end"],
+    ];
+    for cmd in commands {
+        let args: Vec<&str> = cmd.iter().copied().chain(["--help"]).collect();
+        let (code, out, err) = run(&args, &[]);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        let usage = format!("Usage: sprechzimmer {}", cmd.join(" "));
+        assert!(out.contains(usage.trim_end()), "{args:?} prints its own usage:\n{out}");
+    }
+    let (code, out, _) = run(&["--help"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Exit codes:"), "the exit codes are documented in the help:\n{out}");
+}
+
+#[test]
+fn a_mistyped_command_is_a_usage_error_not_a_start_of_the_app() {
+    // No display either way: were the app started, GTK would fail instead.
+    let no_display = [("DISPLAY", ""), ("WAYLAND_DISPLAY", "")];
+    for args in [&["chek-invite"][..], &["chek-invite", "sprechzimmer://join?v=1"], &["counsellor", "setup", "--profile", "https://x.example/p.json", "--name", "N"], &["policy", "--yaml"]] {
+        let (code, out, err) = run(args, &no_display);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty() && err.starts_with("error:"), "clap's message on stderr for {args:?}: {err}");
+        assert!(!err.contains("panicked") && !err.contains("gtk"), "{err}");
+    }
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+#[test]
+fn a_start_without_a_display_is_one_clear_line() {
+    for args in [&[][..], &["--tray"], &["sprechzimmer://join?v=1"]] {
+        let (code, out, err) = run(args, &[("DISPLAY", ""), ("WAYLAND_DISPLAY", "")]);
+        assert_eq!(code, 3, "{args:?}: {err}");
+        assert!(out.is_empty());
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(err.contains("graphical desktop") && !err.contains("panicked"), "{err}");
+    }
+}

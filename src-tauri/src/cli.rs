@@ -2,6 +2,8 @@
 
 use std::io::Write;
 
+use clap::{ArgGroup, Parser, Subcommand};
+
 use crate::hosts::UrlRules;
 use crate::i18n::{self, t, tf};
 use crate::invite;
@@ -21,53 +23,148 @@ pub enum AppAction {
     StartSession { client_name: Option<String>, at: Option<String>, print_invite: bool },
 }
 
-pub fn dispatch(args: &[String], setup: &Setup) -> Outcome {
-    match args.get(1).map(String::as_str) {
-        Some("check-invite") => Outcome::Exit(check_invite(&args[2..], setup)),
-        Some("policy") => Outcome::Exit(policy_cmd(&args[2..], setup)),
-        Some("counsellor") => Outcome::Exit(counsellor_cmd(&args[2..], setup)),
-        Some("session") => session_cmd(&args[2..]),
-        Some("wipe") => Outcome::Exit(wipe_cmd(&args[2..])),
-        Some("--version") | Some("-V") => {
-            println!("sprechzimmer {}", env!("CARGO_PKG_VERSION"));
-            Outcome::Exit(0)
-        }
-        Some("--help") | Some("-h") | Some("help") => {
-            print!("{}", USAGE);
-            Outcome::Exit(0)
-        }
-        _ => Outcome::RunApp,
+/// Exit codes, in one place (also printed by `--help`).
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  done; `policy`: every source read cleanly
+  1  done, with something to report: `policy` ignored a value, `wipe --check`
+     could not remove everything, `session` found the app in the wrong state
+  2  usage error, or input refused (a bad link, a wrong secret): one
+     translated line ending in its [code]
+  3  the window cannot start: no display, or no WebView2 on Windows";
+
+/// The command line. `--help` works on every level and exits 0; a usage
+/// error exits 2 with clap's message.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sprechzimmer",
+    version,
+    about = "Privacy-first video counselling. Without a command, starts the app.",
+    long_about = None,
+    after_help = EXIT_CODES,
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = false
+)]
+pub struct Cli {
+    /// Start in the tray without a window (what autostart runs).
+    #[arg(long)]
+    pub tray: bool,
+    /// An invite link to open: sprechzimmer://join?… or the organisation's https invite.
+    #[arg(value_name = "LINK", value_parser = link_arg)]
+    pub link: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate an invite offline; JSON summary on stdout.
+    CheckInvite {
+        #[arg(value_name = "LINK")]
+        link: String,
+    },
+    /// Report and remove leftovers of earlier sessions.
+    Wipe {
+        /// Required: look for leftovers and remove them.
+        #[arg(long, required = true)]
+        check: bool,
+    },
+    /// The effective settings, where each comes from, and problems.
+    Policy {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The counsellor's access to the meeting server.
+    #[command(subcommand)]
+    Counsellor(CounsellorCommand),
+    /// Counselling sessions in the running app.
+    #[command(subcommand)]
+    Session(SessionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CounsellorCommand {
+    /// Set up the counsellor access; the secret is read from stdin.
+    #[command(group(ArgGroup::new("service").required(true).args(["bbb", "jitsi"])))]
+    Setup {
+        /// The organisation's profile (https).
+        #[arg(long, value_name = "URL")]
+        profile: String,
+        /// BigBlueButton: the API URL (…/bigbluebutton/api).
+        #[arg(long, value_name = "API_URL")]
+        bbb: Option<String>,
+        /// Jitsi Meet: the server's URL.
+        #[arg(long, value_name = "SERVER")]
+        jitsi: Option<String>,
+        /// Jitsi: the token issuer (app id), when the server wants tokens.
+        #[arg(long, value_name = "ID", requires = "jitsi")]
+        jwt_app_id: Option<String>,
+        /// The name clients see.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// The counsellor access (never the secret).
+    Show,
+    /// Delete the access and its secret.
+    Remove,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Start the app with a counselling session.
+    Start {
+        /// Print the client invite on stdout.
+        #[arg(long)]
+        print_invite: bool,
+        /// The client's name or a pseudonym.
+        #[arg(long, value_name = "NAME")]
+        client: Option<String>,
+        /// The appointment's start (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+    },
+    /// End the running app's session for everyone.
+    End,
+}
+
+/// What may stand where a link stands: anything with a scheme. Which links
+/// are taken is decided later (`controller::link_from_args`); this only
+/// turns a mistyped command (`chek-invite`) into a usage error instead of
+/// a start of the app.
+fn link_arg(s: &str) -> Result<String, String> {
+    match url::Url::parse(s) {
+        Ok(_) => Ok(s.to_string()),
+        Err(_) => Err("neither a command nor a link".into()),
     }
 }
 
-const USAGE: &str = "\
-Usage:
-  sprechzimmer [LINK]              start the app, optionally opening an invite link
-  sprechzimmer check-invite LINK   validate an invite offline; JSON summary on stdout
-  sprechzimmer wipe --check        report and remove leftovers of earlier sessions
-  sprechzimmer policy [--json]     the effective settings, where each comes from, and problems
-  sprechzimmer counsellor setup --profile URL (--bbb API_URL | --jitsi SERVER [--jwt-app-id ID]) --name NAME
-                                   set up the counsellor access; the secret is read from stdin
-  sprechzimmer counsellor show     the counsellor access (never the secret)
-  sprechzimmer counsellor remove   delete the access and its secret
-  sprechzimmer session start [--print-invite] [--client NAME] [--at RFC3339]
-                                   start the app with a counselling session; print the client invite
-  sprechzimmer session end         end the running app's session for everyone
-  sprechzimmer --version
-";
+pub fn dispatch(args: &[String], setup: &Setup) -> Outcome {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with 0; usage errors to stderr with 2.
+            let _ = e.print();
+            return Outcome::Exit(e.exit_code());
+        }
+    };
+    match cli.command {
+        None => Outcome::RunApp,
+        Some(Command::CheckInvite { link }) => Outcome::Exit(check_invite(&link, setup)),
+        Some(Command::Policy { json }) => Outcome::Exit(policy_cmd(json, setup)),
+        Some(Command::Counsellor(c)) => Outcome::Exit(counsellor_cmd(c, setup)),
+        Some(Command::Session(c)) => session_cmd(c),
+        Some(Command::Wipe { check: _ }) => Outcome::Exit(wipe_cmd()),
+    }
+}
 
 /// The first thing IT support asks for: what is in effect, and why.
 /// Exit 0 when every source read cleanly, 1 when something was ignored.
-fn policy_cmd(args: &[String], setup: &Setup) -> i32 {
-    match args {
-        [] => print!("{}", crate::policy::report(&setup.resolved)),
-        [flag] if flag == "--json" => {
-            println!("{}", serde_json::to_string_pretty(&setup.resolved).expect("report serialises"))
-        }
-        _ => {
-            eprintln!("{}", USAGE.trim_end());
-            return 2;
-        }
+fn policy_cmd(json: bool, setup: &Setup) -> i32 {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&setup.resolved).expect("report serialises"))
+    } else {
+        print!("{}", crate::policy::report(&setup.resolved))
     }
     i32::from(!setup.resolved.problems.is_empty())
 }
@@ -77,32 +174,22 @@ fn fail(e: &crate::error::Error) -> i32 {
     2
 }
 
-fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
-}
-
-fn counsellor_cmd(args: &[String], setup: &Setup) -> i32 {
+fn counsellor_cmd(cmd: CounsellorCommand, setup: &Setup) -> i32 {
     use crate::counsellor::{self, secrets, Access, Account, CounsellorError};
     let Some(file) = setup.user_file.as_ref().and_then(|f| f.parent()).map(Account::file_in) else {
         return fail(&CounsellorError::NotSetUp.into());
     };
     let rules = UrlRules::from_env();
-    match args.first().map(String::as_str) {
-        Some("setup") => {
+    match cmd {
+        CounsellorCommand::Setup { profile, bbb, jitsi, jwt_app_id, name } => {
             let server = |s: &str| url::Url::parse(s).map_err(|_| CounsellorError::Invalid("server"));
-            let access = match (flag(args, "--bbb"), flag(args, "--jitsi")) {
-                (Some(api), None) => server(api).map(|api| Access::Bbb { api }),
-                (None, Some(s)) => server(s).map(|server| Access::Jitsi { server, jwt_app_id: flag(args, "--jwt-app-id").map(str::to_string) }),
-                _ => {
-                    eprintln!("{}", USAGE.trim_end());
-                    return 2;
-                }
+            // clap's group makes exactly one of them present.
+            let access = match (bbb, jitsi) {
+                (Some(api), _) => server(&api).map(|api| Access::Bbb { api }),
+                (None, Some(s)) => server(&s).map(|server| Access::Jitsi { server, jwt_app_id }),
+                (None, None) => unreachable!("clap requires --bbb or --jitsi"),
             };
-            let (Some(profile), Some(name)) = (flag(args, "--profile"), flag(args, "--name")) else {
-                eprintln!("{}", USAGE.trim_end());
-                return 2;
-            };
-            let account = match access.and_then(|a| Account::new(profile, a, name, rules)) {
+            let account = match access.and_then(|a| Account::new(&profile, a, &name, rules)) {
                 Ok(a) => a,
                 Err(e) => return fail(&e.into()),
             };
@@ -122,7 +209,7 @@ fn counsellor_cmd(args: &[String], setup: &Setup) -> i32 {
                     let lang = i18n::current();
                     println!("{}", tf(lang, "cli.counsellor.saved", &[("host", &crate::invite::host_with_port(a.access.host_url()))]));
                     if a.access.needs_secret() {
-                        println!("{}", tf(lang, "cli.counsellor.secret_stored", &[("service", secrets::SERVICE)]));
+                        println!("{}", tf(lang, "cli.counsellor.secret_stored", &[("service", sprechzimmer_core::APP_ID)]));
                     }
                     if a.consent.is_none() {
                         println!("{}", t(lang, "cli.counsellor.consent_first"));
@@ -132,7 +219,7 @@ fn counsellor_cmd(args: &[String], setup: &Setup) -> i32 {
                 Err(e) => fail(&e.into()),
             }
         }
-        Some("show") => match Account::load(&file) {
+        CounsellorCommand::Show => match Account::load(&file) {
             Ok(a) => {
                 let provider = match &a.access {
                     Access::Bbb { .. } => "BigBlueButton",
@@ -155,40 +242,32 @@ fn counsellor_cmd(args: &[String], setup: &Setup) -> i32 {
             }
             Err(e) => fail(&e.into()),
         },
-        Some("remove") => match counsellor::remove(&file) {
+        CounsellorCommand::Remove => match counsellor::remove(&file) {
             Ok(()) => {
                 println!("{}", t(i18n::current(), "cli.counsellor.removed"));
                 0
             }
             Err(e) => fail(&e.into()),
         },
-        _ => {
-            eprintln!("{}", USAGE.trim_end());
-            2
-        }
     }
 }
 
 /// Sessions live in the running app's memory only. `start` runs the app
 /// with a session; `end` hands over to the running app.
-fn session_cmd(args: &[String]) -> Outcome {
+fn session_cmd(cmd: SessionCommand) -> Outcome {
     let app_runs = Paths::for_current_user()
         .ok()
         .and_then(|p| wipe::AppLock::acquire(&p).ok())
         .is_some_and(|lock| lock.is_none());
-    match args.first().map(String::as_str) {
-        Some("start") => {
+    match cmd {
+        SessionCommand::Start { print_invite, client, at } => {
             if app_runs {
                 eprintln!("{}", t(i18n::current(), "cli.session.already_running"));
                 return Outcome::Exit(1);
             }
-            Outcome::RunAppWith(AppAction::StartSession {
-                client_name: flag(args, "--client").map(str::to_string),
-                at: flag(args, "--at").map(str::to_string),
-                print_invite: args.iter().any(|a| a == "--print-invite"),
-            })
+            Outcome::RunAppWith(AppAction::StartSession { client_name: client, at, print_invite })
         }
-        Some("end") if args.len() == 1 => {
+        SessionCommand::End => {
             if !app_runs {
                 eprintln!("{} [counsellor.no_session]", t(i18n::current(), "error.counsellor.no_session"));
                 return Outcome::Exit(1);
@@ -196,22 +275,14 @@ fn session_cmd(args: &[String]) -> Outcome {
             // The single-instance check forwards these arguments.
             Outcome::RunApp
         }
-        _ => {
-            eprintln!("{}", USAGE.trim_end());
-            Outcome::Exit(2)
-        }
     }
 }
 
-fn check_invite(args: &[String], setup: &Setup) -> i32 {
-    let [link] = args else {
-        eprintln!("{}", USAGE.trim_end());
-        return 2;
-    };
+fn check_invite(link: &str, setup: &Setup) -> i32 {
     let rules = UrlRules::from_env();
     let parsed = invite::parse_any(link, rules, time::OffsetDateTime::now_utc(), setup.settings.profile_url.as_ref())
         .map_err(crate::error::Error::from)
-        .and_then(|inv| crate::controller::check_policy(&setup.settings, &inv).map(|()| inv));
+        .and_then(|inv| setup.settings.admits(&inv).map(|()| inv).map_err(crate::error::Error::from));
     match parsed {
         Ok(inv) => {
             let json = serde_json::to_string_pretty(&inv.summary()).expect("summary serialises");
@@ -226,11 +297,7 @@ fn check_invite(args: &[String], setup: &Setup) -> i32 {
     }
 }
 
-fn wipe_cmd(args: &[String]) -> i32 {
-    if args != ["--check"] {
-        eprintln!("{}", USAGE.trim_end());
-        return 2;
-    }
+fn wipe_cmd() -> i32 {
     let paths = match Paths::for_current_user() {
         Ok(p) => p,
         Err(e) => {

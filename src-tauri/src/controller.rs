@@ -320,7 +320,7 @@ fn checked_invite(state: &AppState, link: &str) -> Result<invite::Invite> {
     let now = time::OffsetDateTime::now_utc();
     let settings = state.settings();
     let invite = invite::parse_any(link, state.rules, now, settings.profile_url.as_ref())?;
-    check_policy(&settings, &invite)?;
+    settings.admits(&invite)?;
     Ok(invite)
 }
 
@@ -390,45 +390,6 @@ pub fn set_setting(state: &AppState, key: &str, value: Option<String>) -> Result
     log::set_max_level(fresh.settings.log_level);
     *state.setup() = fresh;
     Ok(settings_view(state))
-}
-
-/// What IT allows on this computer, on top of what the organisation's
-/// profile allows.
-pub fn check_policy(s: &Settings, invite: &invite::Invite) -> Result<()> {
-    if s.profile_locked && s.profile_url.as_ref() != Some(&invite.profile_url) {
-        return Err(PolicyError::OrganisationNotAllowed.into());
-    }
-    if let Some(kinds) = &s.allowed_providers {
-        if !kinds.contains(&invite.meeting.kind()) {
-            return Err(PolicyError::ProviderNotAllowed.into());
-        }
-    }
-    if let Some(hosts) = &s.allowed_hosts {
-        if !hosts::any_matches(hosts, invite.meeting.host_url()) {
-            return Err(PolicyError::HostNotAllowed.into());
-        }
-    }
-    Ok(())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum PolicyError {
-    #[error("this computer is set up for another organisation")]
-    OrganisationNotAllowed,
-    #[error("the video service is not allowed on this computer")]
-    ProviderNotAllowed,
-    #[error("the meeting server is not allowed on this computer")]
-    HostNotAllowed,
-}
-
-impl PolicyError {
-    pub fn code(self) -> &'static str {
-        match self {
-            PolicyError::OrganisationNotAllowed => "policy.organisation_not_allowed",
-            PolicyError::ProviderNotAllowed => "policy.provider_not_allowed",
-            PolicyError::HostNotAllowed => "policy.host_not_allowed",
-        }
-    }
 }
 
 pub fn give_consent(state: &AppState, req: ConsentRequest) -> Result<()> {
@@ -975,34 +936,13 @@ pub fn check_offered(state: &AppState, raw: &str) -> Result<Url> {
     };
     // For mailto: the address; otherwise the URL exactly as the text has it.
     let needle = if url.scheme() == "mailto" { url.path() } else { raw };
-    let shown = inner.session.current().is_some_and(|c| shown_in_profile(&c.profile, needle))
-        || inner.counsellor_profile.as_ref().is_some_and(|p| shown_in_profile(p, needle));
+    let shown = inner.session.current().is_some_and(|c| c.profile.shows(needle))
+        || inner.counsellor_profile.as_ref().is_some_and(|p| p.shows(needle));
     if shown {
         Ok(url)
     } else {
         Err(Error::LinkNotOffered)
     }
-}
-
-/// Whatever the consent screen can turn into a link: the documents' texts
-/// and URLs, the withdrawal text, address and URL.
-fn shown_in_profile(p: &profile::OrgProfile, needle: &str) -> bool {
-    if needle.is_empty() {
-        return false;
-    }
-    let docs: Vec<&Document> = [Some(&p.privacy_notice), Some(&p.client_terms), p.counsellor_terms.as_ref()].into_iter().flatten().collect();
-    let support = p.support.clone().unwrap_or_default();
-    let feedback = p.accessibility_feedback.clone().unwrap_or_default();
-    let fields = [
-        p.withdrawal.email.as_deref(),
-        p.withdrawal.url.as_deref(),
-        support.email.as_deref(),
-        feedback.email.as_deref(),
-        feedback.url.as_deref(),
-    ];
-    docs.iter().any(|d| d.url.as_deref() == Some(needle))
-        || fields.contains(&Some(needle))
-        || docs.iter().flat_map(|d| d.text.0.values()).chain(p.withdrawal.text.0.values()).any(|t| t.contains(needle))
 }
 
 #[cfg(test)]
@@ -1060,19 +1000,6 @@ mod tests {
         assert!(serve_meeting_host(&state, meeting_window::LABEL, &other).is_none());
         state.lock().meeting = None;
         assert!(serve_meeting_host(&state, meeting_window::LABEL, &url("n1")).is_none(), "not after the session");
-    }
-
-    #[test]
-    fn only_links_the_consent_screen_shows_count_as_shown() {
-        let mut v = crate::profile::tests::sample();
-        v["client_terms"]["text"]["de"] = serde_json::json!("Fragen an beratung@example.org oder https://example.org/agb");
-        let p = profile::OrgProfile::from_json(&v.to_string(), UrlRules::default()).unwrap();
-        assert!(shown_in_profile(&p, "datenschutz@example.org"), "withdrawal address");
-        assert!(shown_in_profile(&p, "beratung@example.org"), "an address in the terms");
-        assert!(shown_in_profile(&p, "https://example.org/agb"));
-        assert!(shown_in_profile(&p, "https://beratung.example.org/datenschutz"), "a document's URL");
-        assert!(!shown_in_profile(&p, "https://evil.example/"));
-        assert!(!shown_in_profile(&p, ""));
     }
 
     #[test]

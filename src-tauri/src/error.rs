@@ -4,7 +4,7 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::controller::PolicyError;
+use crate::settings::PolicyError;
 use crate::hosts::UrlProblem;
 use crate::settings::SettingsError;
 use crate::i18n;

@@ -1,39 +1,28 @@
 //! Sprechzimmer: privacy-first video counselling.
 //!
-//! Window-free logic lives in its own modules (`invite`, `profile`,
-//! `consent`, `lobby`, `session`, `provider`, `wipe`, `settings`, `browser`);
-//! `controller`, `meeting_window`, `meeting_browser`, `webview_probe` and
-//! `commands` are the thin Tauri side.
+//! This crate is the Tauri shell. Window-free logic lives in the core crate
+//! (`src-tauri/core`, re-exported here under the same module names);
+//! `controller`, `meeting_window`, `meeting_browser`, `webview_probe`,
+//! `tray` and `commands` execute its decisions.
 
-pub mod browser;
 pub mod cli;
 pub mod clipboard;
-pub mod cmdline;
-pub mod policy;
-pub mod private_file;
 pub mod commands;
-pub mod consent;
 pub mod controller;
-pub mod counsellor;
 pub mod counsellor_app;
 pub mod error;
-pub mod hosts;
-pub mod i18n;
-pub mod invite;
-pub mod lobby;
-mod logging;
 pub mod meeting_browser;
 pub mod meeting_window;
-pub mod net;
-pub mod profile;
-pub mod provider;
-pub mod scrub;
-pub mod session;
-pub mod settings;
 pub mod tray;
 pub mod webview2;
 pub mod webview_probe;
-pub mod wipe;
+
+// The core's modules under their old paths, so `crate::invite` reads the
+// same in the shell as in the core.
+pub use sprechzimmer_core::{
+    browser, cmdline, consent, counsellor, folders, hosts, i18n, invite, lobby, logging, net, policy, private_file, profile, provider, scrub,
+    session, settings, wipe, APP_ID,
+};
 
 use tauri::webview::{NewWindowResponse, PermissionResponse};
 use tauri::{AppHandle, Manager, RunEvent, Runtime, WebviewUrl, WebviewWindowBuilder};
@@ -109,7 +98,7 @@ pub fn main_entry() {
     i18n::init(setup.settings.language);
     for p in &setup.resolved.problems {
         // Paths in the user's home name the user: shortened to `~`.
-        let origin = match dirs::home_dir().map(|h| h.to_string_lossy().into_owned()) {
+        let origin = match sprechzimmer_core::folders::home().map(|h| h.to_string_lossy().into_owned()) {
             Some(home) if !home.is_empty() && p.origin.starts_with(&home) => format!("~{}", &p.origin[home.len()..]),
             _ => p.origin.clone(),
         };
@@ -123,7 +112,16 @@ pub fn main_entry() {
     }
 }
 
+/// Exit code when the window cannot start (see `cli::Cli`).
+pub const EXIT_NO_WINDOW: i32 = 3;
+
 fn run(args: Vec<String>, setup: settings::Setup, action: Option<cli::AppAction>) {
+    // GTK would panic with a backtrace; one clear line instead.
+    #[cfg(all(unix, not(target_os = "macos")))]
+    if ["DISPLAY", "WAYLAND_DISPLAY"].iter().all(|k| std::env::var_os(k).is_none_or(|v| v.is_empty())) {
+        eprintln!("sprechzimmer: {}", i18n::t(i18n::current(), "cli.no_display"));
+        std::process::exit(EXIT_NO_WINDOW);
+    }
     #[cfg(windows)]
     if webview2::probe_runtime() == webview2::Runtime::Missing {
         let lang = i18n::current();

@@ -54,7 +54,7 @@ pub fn open<R: Runtime>(
     let opening = crate::i18n::t(crate::i18n::current(), "meeting.opening");
     let proxy = app.state::<crate::controller::AppState>().settings().proxy;
     let args = browser::chromium_args(&dirs, lang, is_root(), &opening, proxy.as_ref(), &ticket.allowed_hosts);
-    let env = browser::chromium_env(&dirs, dirs_home().as_deref(), |k| std::env::var_os(k));
+    let env = browser::chromium_env(&dirs, crate::folders::home().as_deref(), |k| std::env::var_os(k));
     let media = vec![ticket.meeting.host_url().origin().ascii_serialization()];
     let driver = Arc::new(Mutex::new(Driver::new(entry, ticket.allowed_hosts.clone(), rules, media)));
     let stopping = Arc::new(AtomicBool::new(false));
@@ -180,6 +180,3 @@ fn is_root() -> bool {
     }
 }
 
-fn dirs_home() -> Option<std::path::PathBuf> {
-    dirs::home_dir()
-}

@@ -60,7 +60,7 @@ impl Runtime {
 }
 
 /// The exit code of a start without WebView2 (documented with the others).
-pub const EXIT_NO_WEBVIEW: i32 = 3;
+pub const EXIT_NO_WEBVIEW: i32 = crate::EXIT_NO_WINDOW;
 
 #[cfg(windows)]
 pub use imp::{guard_frames, probe_runtime, tell_runtime_missing};

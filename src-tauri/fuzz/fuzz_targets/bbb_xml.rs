@@ -1,7 +1,7 @@
 //! BigBlueButton's XML answers, as any server might send them.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sprechzimmer_lib::provider::bbb;
+use sprechzimmer_core::provider::bbb;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(xml) = std::str::from_utf8(data) else { return };

@@ -2,8 +2,8 @@
 //! message, through one driver.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sprechzimmer_lib::browser::cdp::{Decoder, Driver};
-use sprechzimmer_lib::hosts::{HostPattern, UrlRules};
+use sprechzimmer_core::browser::cdp::{Decoder, Driver};
+use sprechzimmer_core::hosts::{HostPattern, UrlRules};
 
 fuzz_target!(|data: &[u8]| {
     let mut driver = Driver::new(

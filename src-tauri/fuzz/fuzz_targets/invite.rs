@@ -2,7 +2,7 @@
 //! without an organisation set up (plain Jitsi room links).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sprechzimmer_lib::{hosts::UrlRules, invite};
+use sprechzimmer_core::{hosts::UrlRules, invite};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(link) = std::str::from_utf8(data) else { return };

@@ -3,8 +3,8 @@
 #![no_main]
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use sprechzimmer_lib::hosts::UrlRules;
-use sprechzimmer_lib::policy::{self, sources, Level};
+use sprechzimmer_core::hosts::UrlRules;
+use sprechzimmer_core::policy::{self, sources, Level};
 
 #[derive(Debug, Arbitrary)]
 enum Value {
@@ -42,6 +42,6 @@ fuzz_target!(|input: Input| {
     if let Some(layer) = layer {
         let r = policy::resolve(&[layer], rules);
         let _ = policy::report(&r);
-        let _ = sprechzimmer_lib::settings::Settings::from_resolved(&r);
+        let _ = sprechzimmer_core::settings::Settings::from_resolved(&r);
     }
 });

@@ -1,7 +1,7 @@
 //! The organisation profile, as any server might answer.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sprechzimmer_lib::{hosts::UrlRules, profile::OrgProfile};
+use sprechzimmer_core::{hosts::UrlRules, profile::OrgProfile};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(body) = std::str::from_utf8(data) else { return };

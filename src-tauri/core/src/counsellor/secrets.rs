@@ -6,11 +6,10 @@ use zeroize::Zeroizing;
 
 use super::CounsellorError;
 
-pub const SERVICE: &str = "de.sprechzimmer.desktop";
 
 /// The store entry for one account's secret (`Access::secret_name`).
 pub fn entry(name: &str) -> Result<keyring::Entry, CounsellorError> {
-    keyring::Entry::new(SERVICE, name).map_err(|_| CounsellorError::Keyring)
+    keyring::Entry::new(crate::APP_ID, name).map_err(|_| CounsellorError::Keyring)
 }
 
 pub fn store(entry: &keyring::Entry, secret: &str) -> Result<(), CounsellorError> {
@@ -82,7 +81,7 @@ mod tests {
     #[test]
     fn windows_credential_manager_round_trip() {
         let name = format!("test:{}", std::process::id());
-        let cred = keyring::windows::WinCredential::new_with_target(None, SERVICE, &name).unwrap();
+        let cred = keyring::windows::WinCredential::new_with_target(None, crate::APP_ID, &name).unwrap();
         let e = keyring::Entry::new_with_credential(Box::new(cred));
         assert!(matches!(fetch(&e), Err(CounsellorError::SecretMissing)));
         store(&e, "tenant-secret-äöü-123").unwrap();

@@ -13,7 +13,7 @@ use super::definition::{Def, Kind, DEFS};
 use super::sources::REGISTRY_KEY;
 
 // No "--" in here: it ends up inside XML comments.
-const HEADER: &str = "Generated from src-tauri/src/policy/definition.rs; do not edit. Regenerate: UPDATE_GENERATED=1 cargo test policy::templates";
+const HEADER: &str = "Generated from src-tauri/core/src/policy/definition.rs; do not edit. Regenerate: UPDATE_GENERATED=1 cargo test -p sprechzimmer-core policy::templates";
 pub const SUPPORTED: &str = "SUPPORTED_SPRECHZIMMER_0_1";
 pub const ADMX_PATH: &str = "docs/policy/admx/Sprechzimmer.admx";
 pub const ADML_DE_PATH: &str = "docs/policy/admx/de-DE/Sprechzimmer.adml";
@@ -235,7 +235,7 @@ mod tests {
     use std::path::Path;
 
     fn root() -> &'static Path {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
     }
 
     #[test]
@@ -315,7 +315,7 @@ mod tests {
             assert_eq!(v.parent().unwrap().attribute("Key"), Some(REGISTRY_KEY));
             assert_eq!(v.parent().unwrap().attribute("Root"), Some("HKLM"));
         }
-        let conf = include_str!("../../../tauri.conf.json");
+        let conf = include_str!("../../../../tauri.conf.json");
         assert!(conf.contains(WIX_PATH) && conf.contains(WIX_COMPONENT), "tauri.conf.json bundles the fragment");
     }
 

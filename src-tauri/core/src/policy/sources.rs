@@ -17,7 +17,6 @@ use super::{Layer, Level, Problem};
 pub const MAX_FILE: u64 = 256 * 1024;
 pub const POLICY_DIR: &str = "/etc/sprechzimmer/policies";
 pub const REGISTRY_KEY: &str = r"SOFTWARE\Policies\Sprechzimmer";
-pub const MAC_DOMAIN: &str = "de.sprechzimmer.desktop";
 
 /// Environment variables that stand for settings (support, tests, demo).
 pub const ENVIRONMENT: &[(&str, &str)] = &[
@@ -144,9 +143,9 @@ pub fn system() -> (Vec<Layer>, Vec<Problem>) {
         let base = Path::new("/Library/Managed Preferences");
         let mut paths = Vec::new();
         if let Some(user) = real_user_name().filter(|u| !u.is_empty() && !u.contains('/')) {
-            paths.push(base.join(&user).join(format!("{MAC_DOMAIN}.plist")));
+            paths.push(base.join(&user).join(format!("{}.plist", crate::APP_ID)));
         }
-        paths.push(base.join(format!("{MAC_DOMAIN}.plist")));
+        paths.push(base.join(format!("{}.plist", crate::APP_ID)));
         for p in paths {
             match plist_file(&p, Level::Managed) {
                 Ok(Some(l)) => layers.push(l),

@@ -4,10 +4,10 @@
 
 use base64::Engine;
 use serde_json::json;
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use time::OffsetDateTime;
 use url::Url;
-use zeroize::Zeroizing;
 
 use super::{Access, Account, CounsellorError};
 use crate::invite;
@@ -157,19 +157,11 @@ pub fn end_bbb(http: &Http, api: &Url, secret: &str, meeting_id: &str) -> Result
     }
 }
 
-/// RFC 2104 over SHA-256. The key block and both pads are copies of the
-/// secret: each is zeroed when dropped.
+/// HMAC-SHA256 (RFC 2104) for Jitsi's HS256 tokens.
 fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    let mut k = Zeroizing::new([0u8; 64]);
-    if key.len() > 64 {
-        let digest = Zeroizing::new(<[u8; 32]>::from(Sha256::digest(key)));
-        k[..32].copy_from_slice(digest.as_slice());
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| Zeroizing::new(k.iter().map(|b| b ^ byte).collect::<Vec<u8>>());
-    let inner = Sha256::new().chain_update(pad(0x36).as_slice()).chain_update(msg).finalize();
-    Sha256::new().chain_update(pad(0x5c).as_slice()).chain_update(inner).finalize().into()
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(msg);
+    mac.finalize().into_bytes().into()
 }
 
 /// What a room's Jitsi tokens share; each participant's token adds a name

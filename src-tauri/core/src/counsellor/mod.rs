@@ -337,7 +337,7 @@ mod tests {
 
     #[test]
     fn consent_is_bound_to_the_text_versions() {
-        let body = include_str!("../../../tests/fixtures/counsellor_profile.json");
+        let body = include_str!("../../../../tests/fixtures/counsellor_profile.json");
         let mut p = OrgProfile::from_json(body, UrlRules::default()).unwrap();
         let mut a = bbb();
         a.check_profile(&p).unwrap();

@@ -112,14 +112,14 @@ type Catalogue = HashMap<String, String>;
 
 fn source(lang: Lang) -> &'static str {
     match lang {
-        Lang::De => include_str!("../../ui/i18n/de.json"),
-        Lang::Ls => include_str!("../../ui/i18n/ls.json"),
-        Lang::En => include_str!("../../ui/i18n/en.json"),
-        Lang::Uk => include_str!("../../ui/i18n/uk.json"),
-        Lang::Ar => include_str!("../../ui/i18n/ar.json"),
-        Lang::Tr => include_str!("../../ui/i18n/tr.json"),
-        Lang::Ru => include_str!("../../ui/i18n/ru.json"),
-        Lang::Fa => include_str!("../../ui/i18n/fa.json"),
+        Lang::De => include_str!("../../../ui/i18n/de.json"),
+        Lang::Ls => include_str!("../../../ui/i18n/ls.json"),
+        Lang::En => include_str!("../../../ui/i18n/en.json"),
+        Lang::Uk => include_str!("../../../ui/i18n/uk.json"),
+        Lang::Ar => include_str!("../../../ui/i18n/ar.json"),
+        Lang::Tr => include_str!("../../../ui/i18n/tr.json"),
+        Lang::Ru => include_str!("../../../ui/i18n/ru.json"),
+        Lang::Fa => include_str!("../../../ui/i18n/fa.json"),
     }
 }
 

@@ -132,7 +132,7 @@ impl Setup {
     }
 
     pub fn load(rules: UrlRules) -> Setup {
-        let user_file = dirs::config_dir().map(|d| Settings::file_in(&d.join(crate::wipe::IDENTIFIER)));
+        let user_file = crate::folders::config().map(|d| Settings::file_in(&d));
         let (layers, problems) = policy::sources::gather(user_file.as_deref(), |k| std::env::var(k).ok());
         let mut resolved = policy::resolve(&layers, rules);
         resolved.problems.extend(problems);
@@ -233,6 +233,49 @@ pub fn save_user(file: &Path, resolved: &Resolved, key: &str, value: Option<&str
 
 /// An absolute browser path as the platform spells one (tests of the
 /// `browser` setting, which takes `auto`, a name or an absolute path).
+impl Settings {
+    /// What IT allows on this computer, on top of what the organisation's
+    /// profile allows.
+    pub fn admits(&self, invite: &crate::invite::Invite) -> Result<(), PolicyError> {
+        if self.profile_locked && self.profile_url.as_ref() != Some(&invite.profile_url) {
+            return Err(PolicyError::OrganisationNotAllowed);
+        }
+        if let Some(kinds) = &self.allowed_providers {
+            if !kinds.contains(&invite.meeting.kind()) {
+                return Err(PolicyError::ProviderNotAllowed);
+            }
+        }
+        if let Some(hosts) = &self.allowed_hosts {
+            if !crate::hosts::any_matches(hosts, invite.meeting.host_url()) {
+                return Err(PolicyError::HostNotAllowed);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What IT's policy refuses for an invite, on top of what the
+/// organisation's profile allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("this computer is set up for another organisation")]
+    OrganisationNotAllowed,
+    #[error("the video service is not allowed on this computer")]
+    ProviderNotAllowed,
+    #[error("the meeting server is not allowed on this computer")]
+    HostNotAllowed,
+}
+
+impl PolicyError {
+    pub fn code(self) -> &'static str {
+        match self {
+            PolicyError::OrganisationNotAllowed => "policy.organisation_not_allowed",
+            PolicyError::ProviderNotAllowed => "policy.provider_not_allowed",
+            PolicyError::HostNotAllowed => "policy.host_not_allowed",
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) const ABSOLUTE_BROWSER: &str = if cfg!(windows) { r"C:\Chromium\chrome.exe" } else { "/opt/chromium/chrome" };
 

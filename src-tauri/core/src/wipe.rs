@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub const IDENTIFIER: &str = "de.sprechzimmer.desktop";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WipeError {
@@ -35,8 +34,8 @@ pub struct Paths {
 impl Paths {
     /// `$XDG_CACHE_HOME/<identifier>` (or the platform's cache folder).
     pub fn for_current_user() -> Result<Paths, WipeError> {
-        let cache = dirs::cache_dir().ok_or(WipeError::NoCacheDir)?;
-        Ok(Paths { root: cache.join(IDENTIFIER) })
+        let root = crate::folders::cache().ok_or(WipeError::NoCacheDir)?;
+        Ok(Paths { root })
     }
 
     pub fn sessions(&self) -> PathBuf {

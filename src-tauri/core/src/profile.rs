@@ -274,6 +274,30 @@ pub fn fetch(http: &Http, url: &Url, rules: UrlRules) -> Result<OrgProfile, Prof
     }
 }
 
+impl OrgProfile {
+    /// Whatever the consent screen can turn into a link: the documents' texts
+    /// and URLs, the withdrawal text, address and URL.
+    pub fn shows(&self, needle: &str) -> bool {
+            let p = self;
+        if needle.is_empty() {
+            return false;
+        }
+        let docs: Vec<&Document> = [Some(&p.privacy_notice), Some(&p.client_terms), p.counsellor_terms.as_ref()].into_iter().flatten().collect();
+        let support = p.support.clone().unwrap_or_default();
+        let feedback = p.accessibility_feedback.clone().unwrap_or_default();
+        let fields = [
+            p.withdrawal.email.as_deref(),
+            p.withdrawal.url.as_deref(),
+            support.email.as_deref(),
+            feedback.email.as_deref(),
+            feedback.url.as_deref(),
+        ];
+        docs.iter().any(|d| d.url.as_deref() == Some(needle))
+            || fields.contains(&Some(needle))
+            || docs.iter().flat_map(|d| d.text.0.values()).chain(p.withdrawal.text.0.values()).any(|t| t.contains(needle))
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -361,5 +385,18 @@ pub(crate) mod tests {
         assert_eq!(mutate(&|v| v["id"] = json!("../../etc")), "profile.invalid");
         assert_eq!(mutate(&|v| v["name"] = json!({"de": "x\u{0007}"})), "profile.invalid");
         assert_eq!(mutate(&|v| v["name"] = json!({"de": "x".repeat(1000)})), "profile.invalid");
+    }
+
+    #[test]
+    fn only_links_the_consent_screen_shows_count_as_shown() {
+        let mut v = sample();
+        v["client_terms"]["text"]["de"] = serde_json::json!("Fragen an beratung@example.org oder https://example.org/agb");
+        let p = OrgProfile::from_json(&v.to_string(), UrlRules::default()).unwrap();
+        assert!(p.shows("datenschutz@example.org"), "withdrawal address");
+        assert!(p.shows("beratung@example.org"), "an address in the terms");
+        assert!(p.shows("https://example.org/agb"));
+        assert!(p.shows("https://beratung.example.org/datenschutz"), "a document's URL");
+        assert!(!p.shows("https://evil.example/"));
+        assert!(!p.shows(""));
     }
 }
