@@ -65,7 +65,8 @@ fn check_invite_covers_jitsi() {
     let (code, out, _) = run(&["check-invite", room.as_str()], &[("SPRECHZIMMER_PROFILE_URL", p.as_str())]);
     assert_eq!(code, 0);
     assert!(out.contains("beratung.example.org"), "{out}");
-    let (code, _, err) = run(&["check-invite", "https://meet.example.org/R#config.analytics.disabled=false"], &[("SPRECHZIMMER_PROFILE_URL", p.as_str())]);
+    let (code, _, err) =
+        run(&["check-invite", "https://meet.example.org/R#config.analytics.disabled=false"], &[("SPRECHZIMMER_PROFILE_URL", p.as_str())]);
     assert_eq!(code, 2, "{err}");
 }
 
@@ -164,14 +165,24 @@ fn a_broken_policy_is_reported_and_never_fatal() {
     let root = policy_root(&[
         ("managed/00-broken.json", "{\"meetingView\": "),
         ("managed/05-array.json", "[]"),
-        ("managed/10-types.json", r#"{"meetingView": 3, "allowedMeetingHosts": ["bbb.example.org", "not a host/"], "proxyUrl": "ftp://x", "telemetry": true}"#),
+        (
+            "managed/10-types.json",
+            r#"{"meetingView": 3, "allowedMeetingHosts": ["bbb.example.org", "not a host/"], "proxyUrl": "ftp://x", "telemetry": true}"#,
+        ),
         ("managed/20-good.json", r#"{"language": "de"}"#),
     ]);
     let home = tempfile::tempdir().unwrap();
     let envs = [("SPRECHZIMMER_POLICY_ROOT", root.path().to_str().unwrap()), ("XDG_CONFIG_HOME", home.path().to_str().unwrap())];
     let (code, out, err) = run(&["policy"], &envs);
     assert_eq!(code, 1, "problems make the exit code 1: {out}{err}");
-    for want in ["00-broken.json: (file): malformed_json", "05-array.json: (file): not_an_object", "meetingView: wrong_type", "allowedMeetingHosts: invalid_value", "proxyUrl: invalid_value", "telemetry: unknown_key"] {
+    for want in [
+        "00-broken.json: (file): malformed_json",
+        "05-array.json: (file): not_an_object",
+        "meetingView: wrong_type",
+        "allowedMeetingHosts: invalid_value",
+        "proxyUrl: invalid_value",
+        "telemetry: unknown_key",
+    ] {
         assert!(out.contains(want), "missing {want:?} in {out}");
     }
     assert!(err.contains("setting ignored"), "and in the log: {err}");
@@ -263,7 +274,12 @@ fn every_command_has_its_own_help_that_exits_0() {
 fn a_mistyped_command_is_a_usage_error_not_a_start_of_the_app() {
     // No display either way: were the app started, GTK would fail instead.
     let no_display = [("DISPLAY", ""), ("WAYLAND_DISPLAY", "")];
-    for args in [&["chek-invite"][..], &["chek-invite", "sprechzimmer://join?v=1"], &["counsellor", "setup", "--profile", "https://x.example/p.json", "--name", "N"], &["policy", "--yaml"]] {
+    for args in [
+        &["chek-invite"][..],
+        &["chek-invite", "sprechzimmer://join?v=1"],
+        &["counsellor", "setup", "--profile", "https://x.example/p.json", "--name", "N"],
+        &["policy", "--yaml"],
+    ] {
         let (code, out, err) = run(args, &no_display);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(out.is_empty() && err.starts_with("error:"), "clap's message on stderr for {args:?}: {err}");

@@ -51,11 +51,7 @@ fn answer(mut stream: TcpStream, routes: &[(&'static str, Vec<u8>)]) {
 }
 
 fn http(status: &str, ctype: &str, body: &[u8]) -> Vec<u8> {
-    let mut v = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
+    let mut v = format!("HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
     v.extend_from_slice(body);
     v
 }
@@ -139,7 +135,11 @@ fn is_meeting_running_replies() {
 #[test]
 fn join_failures_are_explained_by_message_key() {
     let fail = |key: &str| {
-        http("200 OK", "text/xml", format!("<response><returncode>FAILED</returncode><messageKey>{key}</messageKey><message>raw text</message></response>").as_bytes())
+        http(
+            "200 OK",
+            "text/xml",
+            format!("<response><returncode>FAILED</returncode><messageKey>{key}</messageKey><message>raw text</message></response>").as_bytes(),
+        )
     };
     for (key, code) in [
         ("mismatchCreateTimeParam", "invite.expired"),

@@ -18,9 +18,8 @@ const JITSI_HOST: &str = "sprechzimmer-meeting://localhost/jitsi?n=0123";
 fn app() -> (App<MockRuntime>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let state = AppState::new(UrlRules::default(), Paths { root: dir.path().to_path_buf() });
-    let app = sprechzimmer_lib::with_commands(mock_builder(), state)
-        .build(tauri::generate_context!("tauri.conf.json", test = true))
-        .expect("mock app");
+    let app =
+        sprechzimmer_lib::with_commands(mock_builder(), state).build(tauri::generate_context!("tauri.conf.json", test = true)).expect("mock app");
     (app, dir)
 }
 

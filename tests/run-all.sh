@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test: unit and integration tests (cargo test), the Windows build and
+# Every test: formatting, lints and the crate layering; unit and
+# integration tests (cargo test), the Windows build and
 # its tests under Wine (unit, command line, MSI, per-user installer), the
 # packaging tests (policy fragment, .deb), the workflow lint, then the
 # end-to-end suite in the real app window
@@ -11,16 +12,22 @@ cd "$(dirname "$0")/.."
 bash tests/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# House style and lints first: cheap, and they fail fast.
+cargo fmt --all -- --check
+cargo clippy --locked --workspace --all-targets -- -D warnings
+# The core crate stays window-free (cargo tree on every platform).
+bash tests/check-layering.sh
+
 cargo build --locked
-cargo test --locked
+cargo test --locked --workspace
 
 # Windows, cross-built with mingw-w64 and run under Wine (tests/windows/):
 # no warnings, the unit tests, the command line and registry policy, then
 # the per-machine MSI and the per-user installer, installed and removed.
 source tests/windows/env.sh
-cargo clippy --locked --target x86_64-pc-windows-gnu -- -D warnings
+cargo clippy --locked --workspace --target x86_64-pc-windows-gnu -- -D warnings
 cargo build --locked --target x86_64-pc-windows-gnu
-cargo test --locked --target x86_64-pc-windows-gnu --lib
+cargo test --locked --workspace --target x86_64-pc-windows-gnu --lib
 xvfb-run -a -s "-screen 0 1280x900x24" python3 tests/windows/test_cli_wine.py
 
 # The packages IT rolls out: the policy fragment (wixl/msiinfo) and the .deb;

@@ -50,6 +50,13 @@ if ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --locked --version '^2.1'
 fi
 
+# Formatting and lints (.ci/run checks both).
+if command -v rustup >/dev/null; then
+  for c in rustfmt clippy; do
+    rustup component list --installed | grep -q "^$c" || rustup component add "$c"
+  done
+fi
+
 # The Windows target for the cross-build (rustup's own download).
 if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
   echo "setup: adding the Rust target x86_64-pc-windows-gnu"

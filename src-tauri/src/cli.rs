@@ -255,10 +255,7 @@ fn counsellor_cmd(cmd: CounsellorCommand, setup: &Setup) -> i32 {
 /// Sessions live in the running app's memory only. `start` runs the app
 /// with a session; `end` hands over to the running app.
 fn session_cmd(cmd: SessionCommand) -> Outcome {
-    let app_runs = Paths::for_current_user()
-        .ok()
-        .and_then(|p| wipe::AppLock::acquire(&p).ok())
-        .is_some_and(|lock| lock.is_none());
+    let app_runs = Paths::for_current_user().ok().and_then(|p| wipe::AppLock::acquire(&p).ok()).is_some_and(|lock| lock.is_none());
     match cmd {
         SessionCommand::Start { print_invite, client, at } => {
             if app_runs {

@@ -93,8 +93,7 @@ pub fn show_meeting<R: Runtime>(app: AppHandle<R>) {
 #[tauri::command]
 pub fn open_external(state: State<'_, AppState>, url: String) -> Result<()> {
     let url = controller::check_offered(&state, &url)?;
-    tauri_plugin_opener::open_url(url.as_str(), None::<&str>)
-        .map_err(|_| crate::error::Error::LinkOpenFailed)
+    tauri_plugin_opener::open_url(url.as_str(), None::<&str>).map_err(|_| crate::error::Error::LinkOpenFailed)
 }
 
 #[tauri::command]
@@ -103,7 +102,12 @@ pub fn get_settings(state: State<'_, AppState>) -> Vec<crate::settings::SettingV
 }
 
 #[tauri::command]
-pub fn set_setting<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, key: String, value: Option<String>) -> Result<Vec<crate::settings::SettingView>> {
+pub fn set_setting<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    key: String,
+    value: Option<String>,
+) -> Result<Vec<crate::settings::SettingView>> {
     let rows = controller::set_setting(&state, &key, value)?;
     crate::apply_autostart(&app);
     Ok(rows)
@@ -120,7 +124,11 @@ pub async fn counsellor_setup<R: Runtime>(app: AppHandle<R>, request: counsellor
 }
 
 #[tauri::command]
-pub async fn counsellor_consent<R: Runtime>(app: AppHandle<R>, privacy_digest: String, terms_digest: String) -> Result<counsellor_app::CounsellorView> {
+pub async fn counsellor_consent<R: Runtime>(
+    app: AppHandle<R>,
+    privacy_digest: String,
+    terms_digest: String,
+) -> Result<counsellor_app::CounsellorView> {
     counsellor_app::give_consent(&app, privacy_digest, terms_digest).await
 }
 

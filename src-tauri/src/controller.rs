@@ -186,8 +186,7 @@ pub fn take_pending_invite(state: &AppState) -> Option<String> {
 /// for invites and plain room links alike.
 pub fn link_from_args<I: IntoIterator<Item = String>>(args: I) -> Option<String> {
     let starts = |a: &str, p: &str| a.len() >= p.len() && a[..p.len()].eq_ignore_ascii_case(p);
-    args.into_iter()
-        .find(|a| starts(a, "sprechzimmer:") || starts(a, "https://") || starts(a, "http://"))
+    args.into_iter().find(|a| starts(a, "sprechzimmer:") || starts(a, "https://") || starts(a, "http://"))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -463,13 +462,7 @@ fn still_current(state: &AppState, generation: u64) -> bool {
     state.lock().generation == generation
 }
 
-async fn run_lobby<R: Runtime>(
-    app: AppHandle<R>,
-    meeting: Meeting,
-    session_id: String,
-    scheduled_at: Option<time::OffsetDateTime>,
-    generation: u64,
-) {
+async fn run_lobby<R: Runtime>(app: AppHandle<R>, meeting: Meeting, session_id: String, scheduled_at: Option<time::OffsetDateTime>, generation: u64) {
     let state = app.state::<AppState>();
     let mut lobby = Lobby::new(rand::random());
     let emit = |view: LobbyView| {
@@ -564,14 +557,7 @@ fn launch_meeting<R: Runtime>(app: &AppHandle<R>, ticket: MeetingTicket, view: V
         if inner.meeting.is_some() {
             return Err(SessionError::Busy.into());
         }
-        inner.meeting = Some(ActiveMeeting {
-            ticket: ticket.clone(),
-            browser: None,
-            dir: None,
-            stage: bbb::Stage::Joining,
-            host_nonce,
-            moderator,
-        });
+        inner.meeting = Some(ActiveMeeting { ticket: ticket.clone(), browser: None, dir: None, stage: bbb::Stage::Joining, host_nonce, moderator });
     }
     let dir = match SessionDir::create(&state.paths) {
         Ok(d) => d,
@@ -676,12 +662,7 @@ pub fn serve_meeting_host(state: &AppState, webview_label: &str, uri: &str) -> O
 
 /// The Jitsi host page reported something.
 pub fn on_jitsi_signal<R: Runtime>(app: &AppHandle<R>, signal: jitsi::Signal) {
-    let is_jitsi = app
-        .state::<AppState>()
-        .lock()
-        .meeting
-        .as_ref()
-        .is_some_and(|m| matches!(m.ticket.meeting, Meeting::Jitsi(_)));
+    let is_jitsi = app.state::<AppState>().lock().meeting.as_ref().is_some_and(|m| matches!(m.ticket.meeting, Meeting::Jitsi(_)));
     if !is_jitsi {
         return;
     }
@@ -779,9 +760,8 @@ pub fn on_meeting_page<R: Runtime>(app: &AppHandle<R>, url: &Url) {
             let http = state.http.clone();
             tauri::async_runtime::spawn(async move {
                 let Some(meeting) = meeting else { return };
-                let err = tauri::async_runtime::spawn_blocking(move || meeting.explain_join_failure(&http))
-                    .await
-                    .unwrap_or(ProviderError::Unexpected);
+                let err =
+                    tauri::async_runtime::spawn_blocking(move || meeting.explain_join_failure(&http)).await.unwrap_or(ProviderError::Unexpected);
                 end_session(&app, failure_reason(err), Some(err.code()));
             });
         }
@@ -886,14 +866,8 @@ pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Opti
             }
         }
     }
-    let ended = Ended {
-        reason,
-        code,
-        message: code.map(|c| i18n::t(i18n::current(), &format!("error.{c}"))),
-        removed,
-        browsing_data_cleared,
-        wipe_complete,
-    };
+    let ended =
+        Ended { reason, code, message: code.map(|c| i18n::t(i18n::current(), &format!("error.{c}"))), removed, browsing_data_cleared, wipe_complete };
     crate::counsellor_app::forget_running(app);
     log::info!("session ended: {:?} ({})", reason, code.unwrap_or("-"));
     let _ = app.emit_to(MAIN_WINDOW, events::ENDED, ended.clone());
@@ -936,8 +910,8 @@ pub fn check_offered(state: &AppState, raw: &str) -> Result<Url> {
     };
     // For mailto: the address; otherwise the URL exactly as the text has it.
     let needle = if url.scheme() == "mailto" { url.path() } else { raw };
-    let shown = inner.session.current().is_some_and(|c| c.profile.shows(needle))
-        || inner.counsellor_profile.as_ref().is_some_and(|p| p.shows(needle));
+    let shown =
+        inner.session.current().is_some_and(|c| c.profile.shows(needle)) || inner.counsellor_profile.as_ref().is_some_and(|p| p.shows(needle));
     if shown {
         Ok(url)
     } else {
@@ -974,7 +948,12 @@ mod tests {
         state.lock().meeting.as_mut().unwrap().moderator = true;
         let ticket = state.lock().meeting.as_ref().unwrap().ticket.clone();
         // A client invite while the counsellor's own meeting runs.
-        let link = crate::invite::build_jitsi_link(&Url::parse("https://beratung.example.org/p.json").unwrap(), &Url::parse("https://meet.example.org/Other-2").unwrap(), None, None);
+        let link = crate::invite::build_jitsi_link(
+            &Url::parse("https://beratung.example.org/p.json").unwrap(),
+            &Url::parse("https://meet.example.org/Other-2").unwrap(),
+            None,
+            None,
+        );
         let err = tauri::async_runtime::block_on(open_invite(&state, link)).unwrap_err();
         assert_eq!(err.code(), Error::from(SessionError::Busy).code());
         // And the launch itself refuses, leaving the running meeting as it was.
@@ -1010,12 +989,15 @@ mod tests {
         // Nothing listens there: a preview that fetched would fail.
         let link = crate::invite::build_jitsi_link(&profile, &Url::parse("https://meet.example.org:8443/Raum-1").unwrap(), None, None);
         let p = preview_invite(&state, &link).unwrap();
-        assert_eq!(p, InvitePreview {
-            profile_host: "beratung.example.org".into(),
-            meeting_host: "meet.example.org:8443".into(),
-            provider: crate::provider::ProviderKind::Jitsi,
-            preapproved: false,
-        });
+        assert_eq!(
+            p,
+            InvitePreview {
+                profile_host: "beratung.example.org".into(),
+                meeting_host: "meet.example.org:8443".into(),
+                provider: crate::provider::ProviderKind::Jitsi,
+                preapproved: false,
+            }
+        );
         assert_eq!(preview_invite(&state, "sprechzimmer://join?").unwrap_err().code(), "invite.malformed");
         // The organisation this computer is set up for: nothing to confirm.
         let invite = crate::invite::parse_any(&link, UrlRules::default(), time::OffsetDateTime::now_utc(), None).unwrap();

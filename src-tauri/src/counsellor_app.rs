@@ -97,10 +97,7 @@ async fn fetch_profile(state: &AppState, url: &Url) -> Result<OrgProfile> {
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> std::result::Result<T, CounsellorError> + Send + 'static) -> Result<T> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(|_| Error::Provider(ProviderError::Unexpected))?
-        .map_err(Error::from)
+    tauri::async_runtime::spawn_blocking(f).await.map_err(|_| Error::Provider(ProviderError::Unexpected))?.map_err(Error::from)
 }
 
 // ---- what the UI sees ----
@@ -297,20 +294,14 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
         return Err(CounsellorError::Invalid("client_name").into());
     }
     let at = match req.at.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|_| CounsellorError::Invalid("at"))?,
-        ),
+        Some(s) => Some(OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|_| CounsellorError::Invalid("at"))?),
         None => None,
     };
     // Decided first, so nothing is created for a meeting this computer cannot show.
     let view = controller::decide_view(app).await?;
     let opts = Options { client_name, at };
     let lang = i18n::current().base().to_string();
-    let secret = if account.access.needs_secret() {
-        Some(secrets::fetch(&secrets::entry(&account.access.secret_name())?)?)
-    } else {
-        None
-    };
+    let secret = if account.access.needs_secret() { Some(secrets::fetch(&secrets::entry(&account.access.secret_name())?)?) } else { None };
     let started = {
         let (http, account, opts) = (state.http.clone(), account.clone(), opts.clone());
         blocking(move || match &account.access {
@@ -324,9 +315,7 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
     };
     let meeting = match &started.moderator {
         ModeratorEntry::Bbb { join, running } => Meeting::Bbb(BbbInvite::for_moderator(join.clone(), running.clone())?),
-        ModeratorEntry::Jitsi { room_url, jwt } => {
-            Meeting::Jitsi(JitsiInvite::new(room_url.clone(), jwt.clone(), OffsetDateTime::now_utc())?)
-        }
+        ModeratorEntry::Jitsi { room_url, jwt } => Meeting::Jitsi(JitsiInvite::new(room_url.clone(), jwt.clone(), OffsetDateTime::now_utc())?),
     };
     let ticket = MeetingTicket {
         session_id: hex::encode(rand::random::<[u8; 12]>()),
@@ -403,12 +392,7 @@ pub fn notify_client_waiting<R: Runtime>(app: &AppHandle<R>) {
     log::info!("a client is waiting; notifying");
     use tauri_plugin_notification::NotificationExt;
     let lang = i18n::current();
-    let _ = app
-        .notification()
-        .builder()
-        .title(t(lang, "counsellor.notify.title"))
-        .body(t(lang, "counsellor.notify.body"))
-        .show();
+    let _ = app.notification().builder().title(t(lang, "counsellor.notify.title")).body(t(lang, "counsellor.notify.body")).show();
 }
 
 #[cfg(test)]

@@ -4,14 +4,14 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::settings::PolicyError;
 use crate::hosts::UrlProblem;
-use crate::settings::SettingsError;
 use crate::i18n;
 use crate::invite::InviteError;
 use crate::profile::ProfileError;
 use crate::provider::ProviderError;
 use crate::session::SessionError;
+use crate::settings::PolicyError;
+use crate::settings::SettingsError;
 use crate::wipe::WipeError;
 
 #[derive(Debug, thiserror::Error)]
@@ -131,23 +131,70 @@ mod tests {
     fn every_error_code_has_a_translation_in_both_languages() {
         use crate::i18n::{t, Lang};
         let codes = [
-            "invite.not_an_invite", "invite.too_long", "invite.malformed", "invite.unsupported_version",
-            "invite.unknown_provider", "invite.expired", "invite.invalid", "invite.not_guest",
-            "invite.host_not_allowed", "invite.provider_not_allowed", "invite.no_organisation",
-            "url.invalid", "url.too_long", "url.scheme", "url.credentials", "url.insecure", "url.ip_host", "url.look_alike", "url.local_name", "url.port",
-            "profile.invalid", "profile.unsupported_version",
-            "net.unreachable", "net.tls", "net.bad_response",
-            "meeting.not_found", "meeting.ended", "meeting.denied", "meeting.full", "meeting.failed",
-            "server.bad_response", "server.unexpected",
-            "session.none", "session.busy", "session.wrong_step",
-            "consent.required", "consent.outdated", "consent.wrong_session", "consent.name_required",
-            "wipe.failed", "link.not_offered", "link.open_failed", "app.window",
-            "browser.none", "browser.chosen_missing", "browser.start_failed",
-            "policy.organisation_not_allowed", "policy.provider_not_allowed", "policy.host_not_allowed",
-            "settings.locked", "settings.invalid", "settings.write_failed",
-            "counsellor.not_set_up", "counsellor.damaged", "counsellor.invalid", "counsellor.secret_missing",
-            "counsellor.keyring", "counsellor.wrong_secret", "counsellor.not_in_profile", "counsellor.no_terms",
-            "counsellor.consent_required", "counsellor.no_session", "counsellor.write_failed", "counsellor.disabled",
+            "invite.not_an_invite",
+            "invite.too_long",
+            "invite.malformed",
+            "invite.unsupported_version",
+            "invite.unknown_provider",
+            "invite.expired",
+            "invite.invalid",
+            "invite.not_guest",
+            "invite.host_not_allowed",
+            "invite.provider_not_allowed",
+            "invite.no_organisation",
+            "url.invalid",
+            "url.too_long",
+            "url.scheme",
+            "url.credentials",
+            "url.insecure",
+            "url.ip_host",
+            "url.look_alike",
+            "url.local_name",
+            "url.port",
+            "profile.invalid",
+            "profile.unsupported_version",
+            "net.unreachable",
+            "net.tls",
+            "net.bad_response",
+            "meeting.not_found",
+            "meeting.ended",
+            "meeting.denied",
+            "meeting.full",
+            "meeting.failed",
+            "server.bad_response",
+            "server.unexpected",
+            "session.none",
+            "session.busy",
+            "session.wrong_step",
+            "consent.required",
+            "consent.outdated",
+            "consent.wrong_session",
+            "consent.name_required",
+            "wipe.failed",
+            "link.not_offered",
+            "link.open_failed",
+            "app.window",
+            "browser.none",
+            "browser.chosen_missing",
+            "browser.start_failed",
+            "policy.organisation_not_allowed",
+            "policy.provider_not_allowed",
+            "policy.host_not_allowed",
+            "settings.locked",
+            "settings.invalid",
+            "settings.write_failed",
+            "counsellor.not_set_up",
+            "counsellor.damaged",
+            "counsellor.invalid",
+            "counsellor.secret_missing",
+            "counsellor.keyring",
+            "counsellor.wrong_secret",
+            "counsellor.not_in_profile",
+            "counsellor.no_terms",
+            "counsellor.consent_required",
+            "counsellor.no_session",
+            "counsellor.write_failed",
+            "counsellor.disabled",
             "counsellor.clipboard",
         ];
         for lang in Lang::ALL {

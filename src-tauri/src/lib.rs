@@ -335,11 +335,9 @@ fn quit_cleanly_on_signals<R: Runtime>(app: &AppHandle<R>) {
         use tokio::signal::unix::{signal, SignalKind};
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
-            let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-                signal(SignalKind::terminate()),
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::hangup()),
-            ) else {
+            let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
+                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
+            else {
                 log::warn!("signal handlers unavailable");
                 return;
             };

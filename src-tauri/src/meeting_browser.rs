@@ -85,9 +85,7 @@ pub fn open<R: Runtime>(
             dispatch(&app2, Event::Closed);
         }
     })?;
-    let (pid, writer) = started_rx
-        .recv()
-        .map_err(|_| std::io::Error::other("browser thread ended early"))??;
+    let (pid, writer) = started_rx.recv().map_err(|_| std::io::Error::other("browser thread ended early"))??;
     Ok(BrowserMeeting { browser, pid, writer, driver, stopping, thread: Some(thread) })
 }
 
@@ -179,4 +177,3 @@ fn is_root() -> bool {
         false
     }
 }
-

@@ -10,8 +10,8 @@ use url::Url;
 
 use crate::controller::{self, AppState, EndReason};
 use crate::hosts;
-use crate::provider::jitsi;
 use crate::i18n;
+use crate::provider::jitsi;
 use crate::session::MeetingTicket;
 use crate::wipe::SessionDir;
 
@@ -140,8 +140,7 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &Sessio
         let (allowed, rules) = (ticket.allowed_hosts.clone(), rules);
         window.with_webview(move |wv| {
             // SAFETY: the controller belongs to this live webview.
-            let hooked = unsafe { wv.controller().CoreWebView2() }
-                .and_then(|core| crate::webview2::guard_frames(&core, allowed, rules));
+            let hooked = unsafe { wv.controller().CoreWebView2() }.and_then(|core| crate::webview2::guard_frames(&core, allowed, rules));
             if hooked.is_err() {
                 log::warn!("meeting window: frame guard not installed");
             }

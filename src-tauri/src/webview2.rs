@@ -70,13 +70,12 @@ mod imp {
     use std::sync::Arc;
 
     use webview2_com::Microsoft::Web::WebView2::Win32::{
-        ICoreWebView2, ICoreWebView2Frame3, ICoreWebView2PermissionRequestedEventArgs, ICoreWebView2_4,
-        COREWEBVIEW2_PERMISSION_KIND, COREWEBVIEW2_PERMISSION_KIND_CAMERA, COREWEBVIEW2_PERMISSION_KIND_MICROPHONE,
-        COREWEBVIEW2_PERMISSION_STATE_ALLOW, COREWEBVIEW2_PERMISSION_STATE_DENY,
+        ICoreWebView2, ICoreWebView2Frame3, ICoreWebView2PermissionRequestedEventArgs, ICoreWebView2_4, COREWEBVIEW2_PERMISSION_KIND,
+        COREWEBVIEW2_PERMISSION_KIND_CAMERA, COREWEBVIEW2_PERMISSION_KIND_MICROPHONE, COREWEBVIEW2_PERMISSION_STATE_ALLOW,
+        COREWEBVIEW2_PERMISSION_STATE_DENY,
     };
     use webview2_com::{
-        take_pwstr, FrameCreatedEventHandler, FramePermissionRequestedEventHandler, NavigationStartingEventHandler,
-        PermissionRequestedEventHandler,
+        take_pwstr, FrameCreatedEventHandler, FramePermissionRequestedEventHandler, NavigationStartingEventHandler, PermissionRequestedEventHandler,
     };
     use windows_core::{Interface, PWSTR};
 
@@ -88,10 +87,7 @@ mod imp {
         // SAFETY: a null folder asks for the installed runtime; the string is
         // ours to free (take_pwstr does).
         let result = unsafe {
-            webview2_com::Microsoft::Web::WebView2::Win32::GetAvailableCoreWebView2BrowserVersionString(
-                windows_core::PCWSTR::null(),
-                &mut version,
-            )
+            webview2_com::Microsoft::Web::WebView2::Win32::GetAvailableCoreWebView2BrowserVersionString(windows_core::PCWSTR::null(), &mut version)
         };
         Runtime::from_probe(match result {
             Ok(()) if !version.is_null() => Ok(take_pwstr(version)),

@@ -77,7 +77,8 @@ mod tests {
             return;
         }
         let me = std::env::current_exe().unwrap();
-        let invite = "sprechzimmer://join?v=1&provider=bbb&join=https%3A%2F%2Fbbb.example.org%2Fapi%2Fjoin%3FfullName%3DKim%26meetingID%3Dm-secret-id";
+        let invite =
+            "sprechzimmer://join?v=1&provider=bbb&join=https%3A%2F%2Fbbb.example.org%2Fapi%2Fjoin%3FfullName%3DKim%26meetingID%3Dm-secret-id";
         let mut child = std::process::Command::new(me)
             .args(["--exact", "cmdline::tests::a_blanked_command_line_shows_no_invite", "--nocapture", invite])
             .env("SZ_CMDLINE_CHILD", "1")

@@ -51,12 +51,7 @@ impl ConsentError {
 }
 
 /// Grants consent for `session_id` if the request accepts both current texts.
-pub fn grant(
-    req: &ConsentRequest,
-    session_id: &str,
-    profile: &OrgProfile,
-    now: OffsetDateTime,
-) -> Result<Consent, ConsentError> {
+pub fn grant(req: &ConsentRequest, session_id: &str, profile: &OrgProfile, now: OffsetDateTime) -> Result<Consent, ConsentError> {
     if req.session_id != session_id {
         return Err(ConsentError::WrongSession);
     }
@@ -68,12 +63,7 @@ pub fn grant(
     if req.privacy_digest != privacy || req.terms_digest != terms {
         return Err(ConsentError::Outdated);
     }
-    Ok(Consent {
-        session_id: session_id.to_string(),
-        privacy_digest: privacy,
-        terms_digest: terms,
-        given_at: now,
-    })
+    Ok(Consent { session_id: session_id.to_string(), privacy_digest: privacy, terms_digest: terms, given_at: now })
 }
 
 /// Re-checks a consent already held against the profile it must still match.

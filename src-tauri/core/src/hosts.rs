@@ -162,10 +162,7 @@ fn domain_is_plausible(ascii_domain: &str) -> bool {
             if result.is_err() || !unicode.chars().all(is_latin_letter_or_ascii) {
                 return false;
             }
-        } else if !label
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        } else if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return false;
         }
     }
@@ -241,9 +238,7 @@ impl HostPattern {
         let Some(host) = url.host_str() else { return false };
         let host = host.to_ascii_lowercase();
         if self.wildcard {
-            host.len() > self.domain.len() + 1
-                && host.ends_with(&self.domain)
-                && host.as_bytes()[host.len() - self.domain.len() - 1] == b'.'
+            host.len() > self.domain.len() + 1 && host.ends_with(&self.domain) && host.as_bytes()[host.len() - self.domain.len() - 1] == b'.'
         } else {
             host == self.domain
         }
@@ -296,7 +291,16 @@ mod tests {
         for other in ["mailto:x@example.org", "tel:+4930123", "sprechzimmer://join?x=1", "ms-teams:/l/x", "intent://x"] {
             assert!(is_for_another_program(&Url::parse(other).unwrap()), "{other}");
         }
-        for page in ["https://a.example/", "http://a.example/", "javascript:void(0)", "about:blank", "data:text/html,x", "blob:https://a.example/1", "file:///etc/passwd", "wss://a.example/ws"] {
+        for page in [
+            "https://a.example/",
+            "http://a.example/",
+            "javascript:void(0)",
+            "about:blank",
+            "data:text/html,x",
+            "blob:https://a.example/1",
+            "file:///etc/passwd",
+            "wss://a.example/ws",
+        ] {
             assert!(!is_for_another_program(&Url::parse(page).unwrap()), "{page}");
         }
     }
@@ -328,39 +332,23 @@ mod tests {
 
     #[test]
     fn refuses_hostile_schemes() {
-        for u in [
-            "javascript:alert(1)",
-            "file:///etc/passwd",
-            "data:text/html,<script>alert(1)</script>",
-            "ftp://example.org/x",
-            "sprechzimmer://join",
-        ] {
+        for u in
+            ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,<script>alert(1)</script>", "ftp://example.org/x", "sprechzimmer://join"]
+        {
             assert_eq!(check_remote_url(u, STRICT), Err(UrlProblem::Scheme), "{u}");
         }
     }
 
     #[test]
     fn refuses_credentials() {
-        assert_eq!(
-            check_remote_url("https://user:pw@example.org/", STRICT),
-            Err(UrlProblem::Credentials)
-        );
-        assert_eq!(
-            check_remote_url("https://bbb.example.org@evil.example/", STRICT),
-            Err(UrlProblem::Credentials)
-        );
+        assert_eq!(check_remote_url("https://user:pw@example.org/", STRICT), Err(UrlProblem::Credentials));
+        assert_eq!(check_remote_url("https://bbb.example.org@evil.example/", STRICT), Err(UrlProblem::Credentials));
     }
 
     #[test]
     fn http_only_on_loopback_and_only_when_allowed() {
-        assert_eq!(
-            check_remote_url("http://example.org/", DEMO),
-            Err(UrlProblem::InsecureHttp)
-        );
-        assert_eq!(
-            check_remote_url("http://127.0.0.1:8080/", STRICT),
-            Err(UrlProblem::InsecureHttp)
-        );
+        assert_eq!(check_remote_url("http://example.org/", DEMO), Err(UrlProblem::InsecureHttp));
+        assert_eq!(check_remote_url("http://127.0.0.1:8080/", STRICT), Err(UrlProblem::InsecureHttp));
         assert!(check_remote_url("http://127.0.0.1:8080/", DEMO).is_ok());
         assert!(check_remote_url("http://[::1]:8080/", DEMO).is_ok());
     }
@@ -377,14 +365,8 @@ mod tests {
     #[test]
     fn refuses_look_alike_hosts_but_accepts_german_idn() {
         // Cyrillic "а" in "exаmple".
-        assert_eq!(
-            check_remote_url("https://bbb.ex\u{0430}mple.org/", STRICT),
-            Err(UrlProblem::LookAlike)
-        );
-        assert_eq!(
-            check_remote_url("https://xn--exmple-4nf.org/", STRICT),
-            Err(UrlProblem::LookAlike)
-        );
+        assert_eq!(check_remote_url("https://bbb.ex\u{0430}mple.org/", STRICT), Err(UrlProblem::LookAlike));
+        assert_eq!(check_remote_url("https://xn--exmple-4nf.org/", STRICT), Err(UrlProblem::LookAlike));
         assert!(check_remote_url("https://beratung-m\u{00FC}ller.de/", STRICT).is_ok());
     }
 

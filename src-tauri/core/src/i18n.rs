@@ -99,9 +99,7 @@ pub fn current() -> Lang {
     if i > 0 {
         return Lang::ALL[usize::from(i - 1)];
     }
-    let env = ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+    let env = ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
     // sys-locale covers Windows and macOS; on Linux it reads the same variables.
     let lang = Lang::from_locale(env.or_else(sys_locale::get_locale).as_deref());
     init(Some(lang));
@@ -131,11 +129,7 @@ fn catalogue(lang: Lang) -> &'static Catalogue {
 
 /// The message for `key`; falls back to German, then to the key itself.
 pub fn t(lang: Lang, key: &str) -> String {
-    catalogue(lang)
-        .get(key)
-        .or_else(|| catalogue(Lang::De).get(key))
-        .cloned()
-        .unwrap_or_else(|| key.to_string())
+    catalogue(lang).get(key).or_else(|| catalogue(Lang::De).get(key)).cloned().unwrap_or_else(|| key.to_string())
 }
 
 /// `t` with `{name}` placeholders filled in.

@@ -51,9 +51,7 @@ impl InviteError {
         match self {
             InviteError::NotAnInvite => "invite.not_an_invite",
             InviteError::TooLong => "invite.too_long",
-            InviteError::Malformed | InviteError::Missing(_) | InviteError::BadTime => {
-                "invite.malformed"
-            }
+            InviteError::Malformed | InviteError::Missing(_) | InviteError::BadTime => "invite.malformed",
             InviteError::UnsupportedVersion => "invite.unsupported_version",
             InviteError::UnknownProvider => "invite.unknown_provider",
             InviteError::BadUrl(_, p) => p.code(),
@@ -117,12 +115,7 @@ const FIELDS: &[&str] = &["v", "provider", "profile", "join", "running", "room",
 
 /// Any link a client may bring: an invite, or a plain Jitsi room link, which
 /// needs the organisation's profile from the app's setup (`default_profile`).
-pub fn parse_any(
-    link: &str,
-    rules: UrlRules,
-    now: OffsetDateTime,
-    default_profile: Option<&Url>,
-) -> Result<Invite, InviteError> {
+pub fn parse_any(link: &str, rules: UrlRules, now: OffsetDateTime, default_profile: Option<&Url>) -> Result<Invite, InviteError> {
     let t = link.trim();
     let lower = t.to_ascii_lowercase();
     if lower.starts_with("https://") || lower.starts_with("http://") {
@@ -131,12 +124,7 @@ pub fn parse_any(
     parse(link, rules, now)
 }
 
-fn parse_room_link(
-    link: &str,
-    rules: UrlRules,
-    now: OffsetDateTime,
-    default_profile: Option<&Url>,
-) -> Result<Invite, InviteError> {
+fn parse_room_link(link: &str, rules: UrlRules, now: OffsetDateTime, default_profile: Option<&Url>) -> Result<Invite, InviteError> {
     if link.len() > MAX_LINK_LEN {
         return Err(InviteError::TooLong);
     }
@@ -203,9 +191,7 @@ pub fn parse(link: &str, rules: UrlRules, now: OffsetDateTime) -> Result<Invite,
         Ok(_) => return Err(InviteError::UnsupportedVersion),
         Err(_) => return Err(InviteError::Malformed),
     }
-    let url_field = |k: &'static str, raw: &str| {
-        hosts::check_remote_url(raw, rules).map_err(|p| InviteError::BadUrl(k, p))
-    };
+    let url_field = |k: &'static str, raw: &str| hosts::check_remote_url(raw, rules).map_err(|p| InviteError::BadUrl(k, p));
     let profile_url = url_field("profile", require("profile")?)?;
     let meeting = match require("provider")? {
         "bbb" => {
@@ -226,9 +212,7 @@ pub fn parse(link: &str, rules: UrlRules, now: OffsetDateTime) -> Result<Invite,
         _ => return Err(InviteError::UnknownProvider),
     };
     let time_field = |k: &'static str| -> Result<Option<OffsetDateTime>, InviteError> {
-        take(k)
-            .map(|s| OffsetDateTime::parse(s, &Rfc3339).map_err(|_| InviteError::BadTime))
-            .transpose()
+        take(k).map(|s| OffsetDateTime::parse(s, &Rfc3339).map_err(|_| InviteError::BadTime)).transpose()
     };
     let invite = Invite {
         profile_url,
@@ -245,13 +229,7 @@ pub fn parse(link: &str, rules: UrlRules, now: OffsetDateTime) -> Result<Invite,
 
 /// Builds a v1 BBB invite link (used by the demo, the tests and, later, the
 /// counsellor side).
-pub fn build_bbb_link(
-    profile: &Url,
-    join: &Url,
-    running: &Url,
-    at: Option<OffsetDateTime>,
-    logout: Option<&Url>,
-) -> String {
+pub fn build_bbb_link(profile: &Url, join: &Url, running: &Url, at: Option<OffsetDateTime>, logout: Option<&Url>) -> String {
     let mut u = Url::parse("sprechzimmer://join").expect("static URL");
     {
         let mut q = u.query_pairs_mut();

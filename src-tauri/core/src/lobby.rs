@@ -114,10 +114,7 @@ mod tests {
         for d in delays {
             t.push(t.last().unwrap() + d.as_secs_f64());
         }
-        (0..t.len())
-            .map(|i| t[i..].iter().take_while(|&&x| x < t[i] + 60.0).count())
-            .max()
-            .unwrap()
+        (0..t.len()).map(|i| t[i..].iter().take_while(|&&x| x < t[i] + 60.0).count()).max().unwrap()
     }
 
     #[test]

@@ -86,21 +86,12 @@ impl Http {
 
     /// GET without following redirects; the body is read up to `max_bytes`.
     pub fn get(&self, url: &Url, accept: &str, max_bytes: u64) -> Result<Fetched, NetError> {
-        let mut resp = self
-            .agent
-            .get(url.as_str())
-            .header("Accept", accept)
-            .call()
-            .map_err(map_err)?;
+        let mut resp = self.agent.get(url.as_str()).header("Accept", accept).call().map_err(map_err)?;
         let status = resp.status().as_u16();
         let body = if (300..400).contains(&status) {
             String::new()
         } else {
-            resp.body_mut()
-                .with_config()
-                .limit(max_bytes)
-                .read_to_string()
-                .map_err(map_err)?
+            resp.body_mut().with_config().limit(max_bytes).read_to_string().map_err(map_err)?
         };
         Ok(Fetched { status, body })
     }

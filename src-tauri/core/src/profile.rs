@@ -40,9 +40,7 @@ impl ProfileError {
     pub fn code(&self) -> &'static str {
         match self {
             ProfileError::Net(n) => n.code(),
-            ProfileError::Redirected | ProfileError::Malformed | ProfileError::Invalid(_) => {
-                "profile.invalid"
-            }
+            ProfileError::Redirected | ProfileError::Malformed | ProfileError::Invalid(_) => "profile.invalid",
             ProfileError::UnsupportedVersion => "profile.unsupported_version",
             ProfileError::HostNotAllowed => "invite.host_not_allowed",
             ProfileError::ProviderNotAllowed => "invite.provider_not_allowed",
@@ -176,8 +174,7 @@ impl OrgProfile {
     /// Parses and validates a profile document. Unknown top-level fields are
     /// ignored so later schema additions do not lock out older apps.
     pub fn from_json(body: &str, rules: UrlRules) -> Result<OrgProfile, ProfileError> {
-        let value: serde_json::Value =
-            serde_json::from_str(body).map_err(|_| ProfileError::Malformed)?;
+        let value: serde_json::Value = serde_json::from_str(body).map_err(|_| ProfileError::Malformed)?;
         match value.get("schema").and_then(|v| v.as_u64()) {
             Some(v) if v == SCHEMA_VERSION as u64 => {}
             Some(_) => return Err(ProfileError::UnsupportedVersion),
@@ -189,9 +186,8 @@ impl OrgProfile {
     }
 
     fn validate(&self, rules: UrlRules) -> Result<(), ProfileError> {
-        let id_ok = !self.id.is_empty()
-            && self.id.len() <= 64
-            && self.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+        let id_ok =
+            !self.id.is_empty() && self.id.len() <= 64 && self.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
         if !id_ok {
             return Err(ProfileError::Invalid("id"));
         }
@@ -278,7 +274,7 @@ impl OrgProfile {
     /// Whatever the consent screen can turn into a link: the documents' texts
     /// and URLs, the withdrawal text, address and URL.
     pub fn shows(&self, needle: &str) -> bool {
-            let p = self;
+        let p = self;
         if needle.is_empty() {
             return false;
         }

@@ -115,13 +115,7 @@ impl Session {
             return Err(SessionError::Busy);
         }
         self.end();
-        self.current = Some(Current {
-            id: hex::encode(rand::random::<[u8; 16]>()),
-            invite,
-            profile,
-            consent: None,
-            chosen_name: None,
-        });
+        self.current = Some(Current { id: hex::encode(rand::random::<[u8; 16]>()), invite, profile, consent: None, chosen_name: None });
         self.phase = Phase::AwaitingConsent;
         Ok(self.current.as_ref().expect("just set"))
     }
@@ -231,7 +225,8 @@ mod tests {
     fn invite() -> Invite {
         let cs = "0".repeat(40);
         let p = Url::parse("https://beratung.example.org/p.json").unwrap();
-        let j = Url::parse(&format!("https://bbb.example.org/bigbluebutton/api/join?fullName=Kim&meetingID=m-1234&guest=true&checksum={cs}")).unwrap();
+        let j =
+            Url::parse(&format!("https://bbb.example.org/bigbluebutton/api/join?fullName=Kim&meetingID=m-1234&guest=true&checksum={cs}")).unwrap();
         let r = Url::parse(&format!("https://bbb.example.org/bigbluebutton/api/isMeetingRunning?meetingID=m-1234&checksum={cs}")).unwrap();
         crate::invite::parse(&crate::invite::build_bbb_link(&p, &j, &r, None, None), UrlRules::default(), NOW).unwrap()
     }

@@ -332,7 +332,11 @@ mod tests {
         assert_eq!(s.allowed_hosts.unwrap()[0].to_string(), "*.example.org");
         assert_eq!(s.allowed_providers, Some(vec![ProviderKind::Jitsi]));
         assert_eq!(s.proxy.unwrap().as_str(), "http://proxy.example.org:3128/");
-        let env = Layer { level: Level::Environment, origin: "env".into(), values: json!({"organisationProfileUrl": "https://b.example.org/p.json"}).as_object().unwrap().clone() };
+        let env = Layer {
+            level: Level::Environment,
+            origin: "env".into(),
+            values: json!({"organisationProfileUrl": "https://b.example.org/p.json"}).as_object().unwrap().clone(),
+        };
         assert!(!Settings::from_resolved(&resolve(&[env], UrlRules::default())).profile_locked, "only policy locks");
     }
 
@@ -351,7 +355,10 @@ mod tests {
 
         let locked = resolve(&[managed(json!({"meetingView": "embedded"}))], UrlRules::default());
         assert!(matches!(save_user(&f, &locked, "meetingView", Some("auto"), UrlRules::default()), Err(SettingsError::Locked)));
-        assert!(matches!(save_user(&f, &open, "allowedMeetingHosts", Some("x.example.org"), UrlRules::default()), Err(SettingsError::NotUserSetting)));
+        assert!(matches!(
+            save_user(&f, &open, "allowedMeetingHosts", Some("x.example.org"), UrlRules::default()),
+            Err(SettingsError::NotUserSetting)
+        ));
         assert!(matches!(save_user(&f, &open, "meetingView", Some("sometimes"), UrlRules::default()), Err(SettingsError::Invalid)));
         let v: Json = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
         assert_eq!(v, json!({"meetingView": "browser"}), "refused changes change nothing");

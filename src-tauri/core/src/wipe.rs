@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-
 #[derive(Debug, thiserror::Error)]
 pub enum WipeError {
     #[error("no cache directory is known for this user")]
@@ -190,7 +189,9 @@ fn owned_by_me(_: &fs::Metadata) -> bool {
 /// A session folder's name as `SessionDir::create` makes it: `s-` and 16
 /// lower-case hex digits. The sweep touches nothing else.
 pub fn is_session_name(name: &std::ffi::OsStr) -> bool {
-    name.to_str().and_then(|n| n.strip_prefix("s-")).is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    name.to_str()
+        .and_then(|n| n.strip_prefix("s-"))
+        .is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
 
 /// The app's root and sessions folders, each checked by `check_own_dir`.
@@ -202,8 +203,7 @@ fn own_folders(paths: &Paths) -> Result<(), (PathBuf, Refusal)> {
 }
 
 fn refuse_foreign(paths: &Paths) -> io::Result<()> {
-    own_folders(paths)
-        .map_err(|(dir, r)| io::Error::new(io::ErrorKind::PermissionDenied, format!("{}: {r:?}", dir.display())))
+    own_folders(paths).map_err(|(dir, r)| io::Error::new(io::ErrorKind::PermissionDenied, format!("{}: {r:?}", dir.display())))
 }
 
 fn private_dir(path: &Path) -> io::Result<()> {

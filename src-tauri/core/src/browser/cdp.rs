@@ -264,9 +264,7 @@ impl Driver {
     }
 
     fn is_allowed(&self, u: &Url) -> bool {
-        matches!(u.scheme(), "http" | "https")
-            && hosts::any_matches(&self.allowed, u)
-            && hosts::check_remote_url(u.as_str(), self.rules).is_ok()
+        matches!(u.scheme(), "http" | "https") && hosts::any_matches(&self.allowed, u) && hosts::check_remote_url(u.as_str(), self.rules).is_ok()
     }
 
     fn on_info_changed(&mut self, info: &Value) -> Vec<Event> {
@@ -351,7 +349,11 @@ mod tests {
         );
         assert_eq!(cmds[0]["sessionId"], "S1");
         assert_eq!(cmds[0]["params"]["patterns"][0]["resourceType"], "Document");
-        assert_eq!((cmds[1]["sessionId"].as_str(), cmds[1]["params"]["waitForDebuggerOnStart"].as_bool()), (Some("S1"), Some(true)), "the page's own frames are held too");
+        assert_eq!(
+            (cmds[1]["sessionId"].as_str(), cmds[1]["params"]["waitForDebuggerOnStart"].as_bool()),
+            (Some("S1"), Some(true)),
+            "the page's own frames are held too"
+        );
         assert_eq!(cmds[2]["sessionId"], "S1");
         assert_eq!(cmds[3]["params"]["origin"], "https://bbb.example.org");
         assert_eq!(cmds[3]["params"]["permissions"], json!(["audioCapture", "videoCapture"]));
@@ -433,8 +435,11 @@ mod tests {
         let mut d = driver();
         d.on_message(&attached("S1", "T1", "page", "about:blank"));
         d.on_message(&attached("F1", "TF1", "iframe", "about:srcdoc"));
-        let requested = |s: &str, u: &str| json!({ "method": "Page.frameRequestedNavigation", "sessionId": s,
-            "params": { "frameId": "x", "reason": "anchorClick", "url": u, "disposition": "currentTab" } }).to_string();
+        let requested = |s: &str, u: &str| {
+            json!({ "method": "Page.frameRequestedNavigation", "sessionId": s,
+            "params": { "frameId": "x", "reason": "anchorClick", "url": u, "disposition": "currentTab" } })
+            .to_string()
+        };
         for (session, link) in [("S1", "mailto:x@example.org"), ("F1", "sprechzimmer://join?x=1"), ("S1", "tel:+4930123")] {
             let (cmds, events) = d.on_message(&requested(session, link));
             assert!(cmds.is_empty(), "nothing is sent: the browser hands it to nobody");
@@ -442,7 +447,15 @@ mod tests {
         }
         // Web addresses are the guard's (Fetch); scripts and the page's own
         // schemes never leave the browser.
-        for inside in ["https://bbb.example.org/x", "http://elsewhere.example/", "javascript:void(0)", "about:blank", "data:text/html,x", "blob:https://bbb.example.org/1", "not a url"] {
+        for inside in [
+            "https://bbb.example.org/x",
+            "http://elsewhere.example/",
+            "javascript:void(0)",
+            "about:blank",
+            "data:text/html,x",
+            "blob:https://bbb.example.org/1",
+            "not a url",
+        ] {
             assert!(d.on_message(&requested("S1", inside)).1.is_empty(), "{inside}");
         }
     }
@@ -451,7 +464,9 @@ mod tests {
     fn address_changes_of_the_meeting_page_are_reported_once() {
         let mut d = driver();
         d.on_message(&attached("S1", "T1", "page", "about:blank"));
-        let info = |t: &str, u: &str| json!({ "method": "Target.targetInfoChanged", "params": { "targetInfo": { "targetId": t, "type": "page", "url": u } } }).to_string();
+        let info = |t: &str, u: &str| {
+            json!({ "method": "Target.targetInfoChanged", "params": { "targetInfo": { "targetId": t, "type": "page", "url": u } } }).to_string()
+        };
         assert!(d.on_message(&info("T1", "about:blank")).1.is_empty());
         let u = "https://bbb.example.org/html5client/join";
         assert_eq!(d.on_message(&info("T1", u)).1, [Event::PageCommitted(Url::parse(u).unwrap())]);
@@ -479,7 +494,14 @@ mod tests {
     #[test]
     fn garbage_is_ignored() {
         let mut d = driver();
-        for junk in ["", "null", "[]", "{\"method\":5}", "{\"method\":\"Fetch.requestPaused\",\"params\":{}}", "{\"method\":\"Target.attachedToTarget\",\"params\":{\"targetInfo\":7}}"] {
+        for junk in [
+            "",
+            "null",
+            "[]",
+            "{\"method\":5}",
+            "{\"method\":\"Fetch.requestPaused\",\"params\":{}}",
+            "{\"method\":\"Target.attachedToTarget\",\"params\":{\"targetInfo\":7}}",
+        ] {
             assert_eq!(d.on_message(junk), (vec![], vec![]), "{junk}");
         }
     }

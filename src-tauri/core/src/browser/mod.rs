@@ -193,7 +193,10 @@ impl ProfileDirs {
 /// of the link over the pipe (`cdp::Event::Offer`) and decides, as for the
 /// embedded window.
 pub const HANDLER_STUBS: &[(&str, &str)] = &[
-    ("xdg-settings", "#!/bin/sh\n# Sprechzimmer: the meeting browser is its own handler for every scheme.\ncase \"$1\" in check) echo yes ;; esac\nexit 0\n"),
+    (
+        "xdg-settings",
+        "#!/bin/sh\n# Sprechzimmer: the meeting browser is its own handler for every scheme.\ncase \"$1\" in check) echo yes ;; esac\nexit 0\n",
+    ),
     ("xdg-open", "#!/bin/sh\n# Sprechzimmer: the meeting browser opens no other program.\nexit 1\n"),
     ("xdg-email", "#!/bin/sh\n# Sprechzimmer: the meeting browser opens no other program.\nexit 1\n"),
     ("xdg-mime", "#!/bin/sh\n# Sprechzimmer: no handler is named to the meeting browser.\nexit 1\n"),
@@ -250,7 +253,14 @@ const CHROMIUM_FLAGS: &[&str] = &[
 /// The command line. The meeting URL is not on it: it carries session
 /// tokens, and a process list is readable by every local user. The page is
 /// sent over the pipe instead.
-pub fn chromium_args(dirs: &ProfileDirs, lang: &str, as_root: bool, opening: &str, proxy: Option<&url::Url>, hosts: &[crate::hosts::HostPattern]) -> Vec<OsString> {
+pub fn chromium_args(
+    dirs: &ProfileDirs,
+    lang: &str,
+    as_root: bool,
+    opening: &str,
+    proxy: Option<&url::Url>,
+    hosts: &[crate::hosts::HostPattern],
+) -> Vec<OsString> {
     let mut args: Vec<OsString> = CHROMIUM_FLAGS.iter().map(OsString::from).collect();
     args.push(resolver_rules(hosts, proxy).into());
     let mut user_data = OsString::from("--user-data-dir=");
@@ -405,7 +415,18 @@ mod tests {
         let args: Vec<String> =
             chromium_args(&dirs, "de", false, "Öffnen <script>", None, &[]).into_iter().map(|a| a.into_string().unwrap()).collect();
         let profile = format!("--user-data-dir={}", dirs.root.join("profile").display());
-        for needed in ["--remote-debugging-pipe", "--no-first-run", "--disable-sync", "--disable-extensions", "--disable-background-networking", "--disable-component-update", "--disable-breakpad", "--deny-permission-prompts", &profile, "--lang=de"] {
+        for needed in [
+            "--remote-debugging-pipe",
+            "--no-first-run",
+            "--disable-sync",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-breakpad",
+            "--deny-permission-prompts",
+            &profile,
+            "--lang=de",
+        ] {
             assert!(args.iter().any(|a| a == needed), "missing {needed}");
         }
         let app = args.iter().find_map(|a| a.strip_prefix("--app=")).unwrap();

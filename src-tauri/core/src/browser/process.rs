@@ -32,12 +32,7 @@ pub fn spawn(program: &Path, args: &[OsString], env: &[(String, OsString)]) -> i
     let (from_browser, child_writes) = io::pipe()?;
     let (r, w) = (child_reads.as_raw_fd(), child_writes.as_raw_fd());
     let mut cmd = Command::new(program);
-    cmd.args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0);
+    cmd.args(args).envs(env.iter().map(|(k, v)| (k, v))).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(move || {

@@ -203,8 +203,7 @@ impl Account {
                 Access::Bbb { api }
             }
             Access::Jitsi { server, jwt_app_id } => {
-                let mut server =
-                    hosts::check_remote_url(server.as_str(), rules).map_err(|_| CounsellorError::Invalid("jitsi"))?;
+                let mut server = hosts::check_remote_url(server.as_str(), rules).map_err(|_| CounsellorError::Invalid("jitsi"))?;
                 server.set_path("/");
                 server.set_query(None);
                 server.set_fragment(None);
@@ -246,13 +245,7 @@ impl Account {
 
     /// Records the consent for exactly the texts whose digests the screen
     /// showed.
-    pub fn give_consent(
-        &mut self,
-        p: &OrgProfile,
-        privacy_digest: &str,
-        terms_digest: &str,
-        now: OffsetDateTime,
-    ) -> Result<(), CounsellorError> {
+    pub fn give_consent(&mut self, p: &OrgProfile, privacy_digest: &str, terms_digest: &str, now: OffsetDateTime) -> Result<(), CounsellorError> {
         let terms = p.counsellor_terms.as_ref().ok_or(CounsellorError::NoCounsellorTerms)?;
         if privacy_digest != p.privacy_notice.digest() || terms_digest != terms.digest() {
             return Err(CounsellorError::ConsentRequired);

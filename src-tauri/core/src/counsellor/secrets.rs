@@ -6,7 +6,6 @@ use zeroize::Zeroizing;
 
 use super::CounsellorError;
 
-
 /// The store entry for one account's secret (`Access::secret_name`).
 pub fn entry(name: &str) -> Result<keyring::Entry, CounsellorError> {
     keyring::Entry::new(crate::APP_ID, name).map_err(|_| CounsellorError::Keyring)

@@ -3,8 +3,8 @@
 //! line both use it.
 
 use base64::Engine;
-use serde_json::json;
 use hmac::{Hmac, Mac};
+use serde_json::json;
 use sha2::Sha256;
 use time::OffsetDateTime;
 use url::Url;
@@ -205,21 +205,13 @@ pub fn start_jitsi(account: &Account, secret: Option<&str>, opts: &Options, now:
             let exp = start + time::Duration::hours(12);
             let client_name = opts.client_name.as_deref().unwrap_or("");
             let token = JitsiToken { app_id: app, server, room: &room, exp, now };
-            (
-                Some(token.sign(secret, client_name, false)),
-                Some(token.sign(secret, &account.display_name, true)),
-            )
+            (Some(token.sign(secret, client_name, false)), Some(token.sign(secret, &account.display_name, true)))
         }
         (Some(_), None) => return Err(CounsellorError::SecretMissing),
         (None, _) => (None, None),
     };
     let client_invite = invite::build_jitsi_link(&account.profile, &room_url, client_jwt.as_deref(), opts.at);
-    Ok(Started {
-        moderator: ModeratorEntry::Jitsi { room_url, jwt: moderator_jwt },
-        client_invite,
-        handle: Handle::Jitsi { room },
-        logout: None,
-    })
+    Ok(Started { moderator: ModeratorEntry::Jitsi { room_url, jwt: moderator_jwt }, client_invite, handle: Handle::Jitsi { room }, logout: None })
 }
 
 #[cfg(test)]
@@ -246,7 +238,14 @@ mod tests {
         let url = signed(&api, "create", &create_params(&id, &logout, "de"), "s3cret");
         assert_eq!(url.path(), "/bigbluebutton/api/create");
         let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
-        for (k, v) in [("guestPolicy", "ASK_MODERATOR"), ("record", "false"), ("autoStartRecording", "false"), ("allowStartStopRecording", "false"), ("endWhenNoModerator", "true"), ("name", "Beratung")] {
+        for (k, v) in [
+            ("guestPolicy", "ASK_MODERATOR"),
+            ("record", "false"),
+            ("autoStartRecording", "false"),
+            ("allowStartStopRecording", "false"),
+            ("endWhenNoModerator", "true"),
+            ("name", "Beratung"),
+        ] {
             assert_eq!(q[k], v, "{k}");
         }
         assert_eq!(q["meetingID"].len(), 35, "128 random bits");
@@ -284,7 +283,13 @@ mod tests {
         let (input, sig) = mod_jwt.rsplit_once('.').unwrap();
         assert_eq!(sig, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hmac_sha256(b"app-secret", input.as_bytes())));
         // Without an app id: no tokens at all.
-        let plain = Account::new(profile.as_str(), Access::Jitsi { server: Url::parse("https://meet.example.org/").unwrap(), jwt_app_id: None }, "B", UrlRules::default()).unwrap();
+        let plain = Account::new(
+            profile.as_str(),
+            Access::Jitsi { server: Url::parse("https://meet.example.org/").unwrap(), jwt_app_id: None },
+            "B",
+            UrlRules::default(),
+        )
+        .unwrap();
         let s = start_jitsi(&plain, None, &Options::default(), now).unwrap();
         assert!(!s.client_invite.contains("jwt="));
     }

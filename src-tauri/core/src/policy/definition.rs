@@ -360,7 +360,11 @@ mod tests {
     fn restrictions_fail_closed() {
         let closed = |key: &str, raw: Json| find(key).unwrap().closed_value(&raw, UrlRules::default());
         assert_eq!(closed("allowedMeetingHosts", json!(["bbb.example.org", "https://bbb2.example.org"])), Some(Some(json!(["bbb.example.org"]))));
-        assert_eq!(closed("allowedMeetingHosts", json!("bbb.example.org, https://x.example.org/")), Some(Some(json!(["bbb.example.org"]))), "MSI form");
+        assert_eq!(
+            closed("allowedMeetingHosts", json!("bbb.example.org, https://x.example.org/")),
+            Some(Some(json!(["bbb.example.org"]))),
+            "MSI form"
+        );
         assert_eq!(closed("allowedMeetingHosts", json!([7, "not a host/"])), Some(Some(json!([]))), "nothing valid: nothing allowed");
         assert_eq!(closed("allowedProviders", json!(["zoom", "jitsi"])), Some(Some(json!(["jitsi"]))));
         assert_eq!(closed("counsellorMode", json!("disabled")), Some(Some(json!("off"))));
@@ -378,7 +382,11 @@ mod tests {
         assert_eq!(parse("meetingView", json!("sometimes")), Err(Invalid::NotAllowed));
         assert_eq!(parse("meetingView", json!(1)), Err(Invalid::WrongType));
         assert_eq!(parse("allowedMeetingHosts", json!(["bbb.example.org", "*.example.net"])), Ok(Some(json!(["bbb.example.org", "*.example.net"]))));
-        assert_eq!(parse("allowedMeetingHosts", json!("bbb.example.org, *.example.net")), Ok(Some(json!(["bbb.example.org", "*.example.net"]))), "MSI: comma separated");
+        assert_eq!(
+            parse("allowedMeetingHosts", json!("bbb.example.org, *.example.net")),
+            Ok(Some(json!(["bbb.example.org", "*.example.net"]))),
+            "MSI: comma separated"
+        );
         assert_eq!(parse("allowedMeetingHosts", json!(["bbb.example.org", "not a host/"])), Err(Invalid::NotAllowed));
         assert_eq!(parse("allowedMeetingHosts", json!([1])), Err(Invalid::WrongType));
         assert_eq!(parse("allowedMeetingHosts", json!(vec!["a.example.org"; 65])), Err(Invalid::TooLong));

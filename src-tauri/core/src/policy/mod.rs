@@ -97,9 +97,7 @@ pub fn resolve(layers: &[Layer], rules: UrlRules) -> Resolved {
         for key in layer.values.keys() {
             match definition::find(key) {
                 None => out.problems.push(Problem::new(&layer.origin, key, "unknown_key")),
-                Some(d) if layer.level == Level::User && !d.user => {
-                    out.problems.push(Problem::new(&layer.origin, key, "not_a_user_setting"))
-                }
+                Some(d) if layer.level == Level::User && !d.user => out.problems.push(Problem::new(&layer.origin, key, "not_a_user_setting")),
                 Some(_) => {}
             }
         }
@@ -205,8 +203,7 @@ mod tests {
         for mask in 0u32..16 {
             let present: Vec<Level> = levels.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, l)| *l).collect();
             // Given in reverse to show the order of the list does not matter.
-            let layers: Vec<Layer> =
-                present.iter().rev().map(|l| layer(*l, &format!("{l:?}"), json!({ "meetingView": value(*l) }))).collect();
+            let layers: Vec<Layer> = present.iter().rev().map(|l| layer(*l, &format!("{l:?}"), json!({ "meetingView": value(*l) }))).collect();
             let r = resolve(&layers, UrlRules::default());
             let e = r.get("meetingView").unwrap();
             let expected = present.iter().max().copied().unwrap_or(Level::Default);
@@ -247,7 +244,12 @@ mod tests {
         assert_eq!(r.str("language"), Some("auto"), "empty (as an MSI writes it) is not set");
         assert_eq!(r.get("allowedMeetingHosts").unwrap().value, None, "users cannot set restrictions");
         let got: Vec<(&str, &str)> = r.problems.iter().map(|p| (p.key.as_str(), p.problem)).collect();
-        for want in [("meetingView", "wrong_type"), ("proxyUrl", "invalid_value"), ("telemetry", "unknown_key"), ("allowedMeetingHosts", "not_a_user_setting")] {
+        for want in [
+            ("meetingView", "wrong_type"),
+            ("proxyUrl", "invalid_value"),
+            ("telemetry", "unknown_key"),
+            ("allowedMeetingHosts", "not_a_user_setting"),
+        ] {
             assert!(got.contains(&want), "{want:?} in {got:?}");
         }
     }

@@ -307,7 +307,11 @@ mod tests {
         let (m, p2) = json_dir(&man, Level::Managed);
         layers.extend(m);
         assert!(problems.is_empty() && p2.is_empty());
-        layers.push(Layer { level: Level::User, origin: "u".into(), values: serde_json::json!({"meetingView": "embedded"}).as_object().unwrap().clone() });
+        layers.push(Layer {
+            level: Level::User,
+            origin: "u".into(),
+            values: serde_json::json!({"meetingView": "embedded"}).as_object().unwrap().clone(),
+        });
         let r = resolve(&layers, UrlRules::default());
         assert_eq!(r.str("meetingView"), Some("embedded"), "the user beats a recommendation");
         assert_eq!(r.str("language"), Some("de"), "a later managed file wins");
@@ -394,7 +398,11 @@ mod tests {
         assert!(r.is_locked("organisationProfileUrl"));
         assert!(r.problems.iter().any(|p| p.key == "Telemetry" && p.problem == "unknown_key"));
 
-        let (_, problems) = registry_layer("k", Level::Managed, [("language".to_string(), RegValue::Str("de".into())), ("Language".to_string(), RegValue::Str("en".into()))]);
+        let (_, problems) = registry_layer(
+            "k",
+            Level::Managed,
+            [("language".to_string(), RegValue::Str("de".into())), ("Language".to_string(), RegValue::Str("en".into()))],
+        );
         assert_eq!(problems[0].problem, "duplicate_key");
     }
 

@@ -61,9 +61,7 @@ pub fn admx() -> String {
         if let Some(items) = choices(d) {
             s.push_str(&format!("        <enum id=\"{k}\" valueName=\"{k}\" required=\"true\">\n"));
             for item in items {
-                s.push_str(&format!(
-                    "          <item displayName=\"$(string.{k}_{item})\"><value><string>{item}</string></value></item>\n"
-                ));
+                s.push_str(&format!("          <item displayName=\"$(string.{k}_{item})\"><value><string>{item}</string></value></item>\n"));
             }
             s.push_str("        </enum>\n");
         } else if is_list(d) {
@@ -84,10 +82,7 @@ pub fn adml(lang: usize) -> String {
     } else {
         ("Sprechzimmer 0.1 and later", "Policies for Sprechzimmer, the video counselling app.")
     };
-    let mut strings = vec![
-        ("Sprechzimmer".to_string(), "Sprechzimmer".to_string()),
-        (SUPPORTED.to_string(), supported.to_string()),
-    ];
+    let mut strings = vec![("Sprechzimmer".to_string(), "Sprechzimmer".to_string()), (SUPPORTED.to_string(), supported.to_string())];
     let mut presentations = String::new();
     for d in DEFS {
         let k = d.key;
@@ -145,7 +140,9 @@ pub fn wix() -> String {
             s.push_str(&format!("    <Property Id=\"{p}\" Secure=\"yes\" />\n"));
         }
     }
-    s.push_str(&format!("    <DirectoryRef Id=\"TARGETDIR\">\n      <Component Id=\"{WIX_COMPONENT}\" Guid=\"{WIX_COMPONENT_GUID}\" Win64=\"yes\">\n"));
+    s.push_str(&format!(
+        "    <DirectoryRef Id=\"TARGETDIR\">\n      <Component Id=\"{WIX_COMPONENT}\" Guid=\"{WIX_COMPONENT_GUID}\" Win64=\"yes\">\n"
+    ));
     // The key path lives outside the policy key, where the reader would
     // report it as an unknown setting.
     s.push_str("        <RegistryValue Root=\"HKLM\" Key=\"SOFTWARE\\Sprechzimmer\\Installer\" Name=\"PolicyFromMsi\" Type=\"integer\" Value=\"1\" KeyPath=\"yes\" />\n");
@@ -194,7 +191,9 @@ pub fn schema() -> String {
 }
 
 pub fn guide_table() -> String {
-    let mut s = format!("{GUIDE_BEGIN}\n<!-- {HEADER} -->\n\n| key | values | default | users may set | MSI property | what it does |\n|---|---|---|---|---|---|\n");
+    let mut s = format!(
+        "{GUIDE_BEGIN}\n<!-- {HEADER} -->\n\n| key | values | default | users may set | MSI property | what it does |\n|---|---|---|---|---|---|\n"
+    );
     for d in DEFS {
         let values = match d.kind {
             Kind::Choice(c) => c.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "),
@@ -220,13 +219,7 @@ pub fn guide_table() -> String {
 
 /// (path, content) of every generated file; the guide only in part.
 pub fn all() -> Vec<(&'static str, String)> {
-    vec![
-        (ADMX_PATH, admx()),
-        (ADML_DE_PATH, adml(0)),
-        (ADML_EN_PATH, adml(1)),
-        (SCHEMA_PATH, schema()),
-        (WIX_PATH, wix()),
-    ]
+    vec![(ADMX_PATH, admx()), (ADML_DE_PATH, adml(0)), (ADML_EN_PATH, adml(1)), (SCHEMA_PATH, schema()), (WIX_PATH, wix())]
 }
 
 #[cfg(test)]
@@ -271,25 +264,17 @@ mod tests {
     fn admx_and_adml_agree() {
         let admx = admx();
         let doc = roxmltree::Document::parse(&admx).unwrap();
-        let refs: Vec<String> = admx
-            .match_indices("$(string.")
-            .map(|(i, _)| admx[i + 9..].split(')').next().unwrap().to_string())
-            .collect();
-        let pres: Vec<String> = admx
-            .match_indices("$(presentation.")
-            .map(|(i, _)| admx[i + 15..].split(')').next().unwrap().to_string())
-            .collect();
+        let refs: Vec<String> = admx.match_indices("$(string.").map(|(i, _)| admx[i + 9..].split(')').next().unwrap().to_string()).collect();
+        let pres: Vec<String> = admx.match_indices("$(presentation.").map(|(i, _)| admx[i + 15..].split(')').next().unwrap().to_string()).collect();
         assert_eq!(doc.descendants().filter(|n| n.has_tag_name("policy")).count(), DEFS.len());
         for lang in [0, 1] {
             let text = adml(lang);
             let adml = roxmltree::Document::parse(&text).unwrap();
-            let ids: Vec<&str> =
-                adml.descendants().filter(|n| n.has_tag_name("string")).filter_map(|n| n.attribute("id")).collect();
+            let ids: Vec<&str> = adml.descendants().filter(|n| n.has_tag_name("string")).filter_map(|n| n.attribute("id")).collect();
             for r in &refs {
                 assert!(ids.contains(&r.as_str()), "ADML {lang} lacks string {r}");
             }
-            let pids: Vec<&str> =
-                adml.descendants().filter(|n| n.has_tag_name("presentation")).filter_map(|n| n.attribute("id")).collect();
+            let pids: Vec<&str> = adml.descendants().filter(|n| n.has_tag_name("presentation")).filter_map(|n| n.attribute("id")).collect();
             for p in &pres {
                 assert!(pids.contains(&p.as_str()), "ADML {lang} lacks presentation {p}");
             }

@@ -95,10 +95,7 @@ impl SignedCall {
     }
 
     pub fn param(&self, key: &str) -> Option<String> {
-        self.url
-            .query_pairs()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.into_owned())
+        self.url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
     }
 }
 
@@ -204,17 +201,13 @@ pub fn parse_response(xml: &str) -> Result<ApiResponse, ProviderError> {
     }
     // No DTD: entity expansion is how hostile XML blows up a parser.
     let opts = roxmltree::ParsingOptions { allow_dtd: false, ..Default::default() };
-    let doc = roxmltree::Document::parse_with_options(xml, opts)
-        .map_err(|_| ProviderError::BadResponse)?;
+    let doc = roxmltree::Document::parse_with_options(xml, opts).map_err(|_| ProviderError::BadResponse)?;
     let root = doc.root_element();
     if root.tag_name().name() != "response" {
         return Err(ProviderError::BadResponse);
     }
-    let child = |name: &str| {
-        root.children()
-            .find(|n| n.is_element() && n.tag_name().name() == name)
-            .map(|n| n.text().unwrap_or("").trim().to_string())
-    };
+    let child =
+        |name: &str| root.children().find(|n| n.is_element() && n.tag_name().name() == name).map(|n| n.text().unwrap_or("").trim().to_string());
     let success = match child("returncode").as_deref() {
         Some("SUCCESS") => true,
         Some("FAILED") => false,
@@ -423,10 +416,7 @@ mod tests {
     fn checksum_matches_the_bbb_docs_worked_example() {
         let q = "name=Test+Meeting&meetingID=abc123&attendeePW=111222&moderatorPW=333444";
         let secret = "639259d4-9dd8-4b25-bf01-95f9567eaf4b";
-        assert_eq!(
-            checksum(ChecksumAlgo::Sha1, "create", q, secret),
-            "1fcbb0c4fc1f039f73aa6d697d2db9ba7f803f17"
-        );
+        assert_eq!(checksum(ChecksumAlgo::Sha1, "create", q, secret), "1fcbb0c4fc1f039f73aa6d697d2db9ba7f803f17");
     }
 
     #[test]
@@ -453,11 +443,7 @@ mod tests {
     }
 
     fn running_url(host: &str, meeting: &str) -> Url {
-        Url::parse(&format!(
-            "https://{host}/bigbluebutton/api/isMeetingRunning?meetingID={meeting}&checksum={}",
-            "b".repeat(64)
-        ))
-        .unwrap()
+        Url::parse(&format!("https://{host}/bigbluebutton/api/isMeetingRunning?meetingID={meeting}&checksum={}", "b".repeat(64))).unwrap()
     }
 
     #[test]
@@ -473,10 +459,7 @@ mod tests {
         let run = || running_url("bbb.example.org", "m-0123456789");
         let no_guest = Url::parse(&join_url("").as_str().replace("&guest=true", "")).unwrap();
         assert!(matches!(BbbInvite::new(no_guest, run()), Err(ProviderError::NotAGuestInvite)));
-        assert!(matches!(
-            BbbInvite::new(join_url("&role=MODERATOR"), run()),
-            Err(ProviderError::NotAGuestInvite)
-        ));
+        assert!(matches!(BbbInvite::new(join_url("&role=MODERATOR"), run()), Err(ProviderError::NotAGuestInvite)));
         for redirect in ["&redirect=false", "&redirect=FALSE", "&Redirect=False", "&redirect=%20false"] {
             assert!(matches!(BbbInvite::new(join_url(redirect), run()), Err(ProviderError::InviteInvalid)), "{redirect}");
         }
@@ -505,10 +488,7 @@ mod tests {
 
     #[test]
     fn parses_responses() {
-        let ok = parse_response(
-            "<response><returncode>SUCCESS</returncode><running>true</running></response>",
-        )
-        .unwrap();
+        let ok = parse_response("<response><returncode>SUCCESS</returncode><running>true</running></response>").unwrap();
         assert_eq!(running_from_response(&ok), Ok(true));
         let failed = parse_response(
             "<?xml version=\"1.0\"?><response><returncode>FAILED</returncode><messageKey>checksumError</messageKey><message>You did not pass the checksum security check</message></response>",
@@ -562,9 +542,6 @@ mod tests {
         assert_eq!(on_main_frame_load(Stage::InMeeting, &u(&format!("{host}/")), &join, None), PageEvent::Ended);
         assert_eq!(on_main_frame_load(Stage::GuestWait, &u(&format!("{host}/logout")), &join, None), PageEvent::Denied);
         let logout = u("https://beratung.example.org/danke");
-        assert_eq!(
-            on_main_frame_load(Stage::InMeeting, &u("https://beratung.example.org/danke?x=1"), &join, Some(&logout)),
-            PageEvent::Ended
-        );
+        assert_eq!(on_main_frame_load(Stage::InMeeting, &u("https://beratung.example.org/danke?x=1"), &join, Some(&logout)), PageEvent::Ended);
     }
 }

@@ -62,18 +62,13 @@ impl JitsiInvite {
 }
 
 fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("r={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    url::form_urlencoded::parse(format!("r={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
 }
 
 /// Letters (any script is fine inside a room name), digits, `-`, `_`, `.`.
 fn is_valid_room(room: &str) -> bool {
     let n = room.chars().count();
-    (1..=200).contains(&n)
-        && !room.starts_with('.')
-        && room.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    (1..=200).contains(&n) && !room.starts_with('.') && room.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// A guest token must be for this room and not expired. Its signature is
@@ -87,9 +82,7 @@ fn check_jwt(jwt: &str, room: &str, now: OffsetDateTime) -> Result<(), ProviderE
     if parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')) {
         return Err(ProviderError::InviteInvalid);
     }
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| ProviderError::InviteInvalid)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).map_err(|_| ProviderError::InviteInvalid)?;
     let Claims(claims) = serde_json::from_slice(&bytes).map_err(|_| ProviderError::InviteInvalid)?;
     match claims.get("room").and_then(|r| r.as_str()) {
         Some(r) if r.eq_ignore_ascii_case(room) => {}

@@ -59,10 +59,7 @@ impl ProviderError {
 
     /// Worth asking again later (the lobby keeps polling) rather than giving up.
     pub fn is_transient(self) -> bool {
-        matches!(
-            self,
-            ProviderError::Net(_) | ProviderError::BadResponse | ProviderError::Unexpected
-        )
+        matches!(self, ProviderError::Net(_) | ProviderError::BadResponse | ProviderError::Unexpected)
     }
 }
 
