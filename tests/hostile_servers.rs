@@ -56,13 +56,18 @@ fn http(status: &str, ctype: &str, body: &[u8]) -> Vec<u8> {
     v
 }
 
+/// The app runs these on Tauri's runtime; a test has its own.
+fn block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+}
+
 fn client() -> Http {
     Http::with_timeouts(Duration::from_secs(2), Duration::from_secs(2))
 }
 
 fn profile_code(base: &str, path: &str) -> &'static str {
     let url = Url::parse(&format!("{base}{path}")).unwrap();
-    profile::fetch(&client(), &url, LOOPBACK).map(|_| "ok").unwrap_or_else(|e| e.code())
+    block(profile::fetch(&client(), &url, LOOPBACK)).map(|_| "ok").unwrap_or_else(|e| e.code())
 }
 
 const VALID_PROFILE: &str = r#"{"schema":1,"id":"x","name":{"de":"X"},
@@ -111,7 +116,7 @@ fn meeting(base: &str) -> Meeting {
 
 fn running_with(reply: Vec<u8>) -> Result<bool, ProviderError> {
     let base = serve(vec![("/bigbluebutton/api/isMeetingRunning", reply)]);
-    meeting(&base).is_running(&client())
+    block(meeting(&base).is_running(&client()))
 }
 
 #[test]
@@ -149,6 +154,6 @@ fn join_failures_are_explained_by_message_key() {
         ("maxParticipantsReached", "meeting.full"),
     ] {
         let base = serve(vec![("/bigbluebutton/api/join", fail(key))]);
-        assert_eq!(meeting(&base).explain_join_failure(&client()).code(), code, "{key}");
+        assert_eq!(block(meeting(&base).explain_join_failure(&client())).code(), code, "{key}");
     }
 }

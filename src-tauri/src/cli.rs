@@ -204,7 +204,11 @@ fn counsellor_cmd(cmd: CounsellorCommand, setup: &Setup) -> i32 {
                 zeroize::Zeroize::zeroize(&mut buf);
             }
             let http = crate::net::Http::with_proxy(setup.settings.proxy.as_ref());
-            match counsellor::set_up(&http, rules, &file, account, &secret) {
+            // The command line has no runtime of its own: one thread, for this call.
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return fail(&crate::provider::ProviderError::Unexpected.into());
+            };
+            match rt.block_on(counsellor::set_up(&http, rules, &file, account, &secret)) {
                 Ok(a) => {
                     let lang = i18n::current();
                     println!("{}", tf(lang, "cli.counsellor.saved", &[("host", &crate::invite::host_with_port(a.access.host_url()))]));

@@ -333,10 +333,7 @@ pub fn preview_invite(state: &AppState, link: &str) -> Result<InvitePreview> {
 /// organisation stands behind the meeting. Nothing is stored on disk.
 pub async fn open_invite(state: &AppState, link: String) -> Result<ConsentView> {
     let invite = checked_invite(state, &link)?;
-    let (http, url, rules) = (state.http.clone(), invite.profile_url.clone(), state.rules);
-    let profile = tauri::async_runtime::spawn_blocking(move || profile::fetch(&http, &url, rules))
-        .await
-        .map_err(|_| Error::Provider(ProviderError::Unexpected))??;
+    let profile = profile::fetch(&state.http, &invite.profile_url, state.rules).await?;
     profile.check_meeting(&invite.meeting)?;
 
     let lang = i18n::current();
@@ -470,14 +467,10 @@ async fn run_lobby<R: Runtime>(app: AppHandle<R>, meeting: Meeting, session_id: 
     };
     emit(LobbyView::Checking);
     loop {
-        let probe = {
-            let (http, m) = (state.http.clone(), meeting.clone());
-            match tauri::async_runtime::spawn_blocking(move || m.is_running(&http)).await {
-                Ok(Ok(true)) => Probe::Running,
-                Ok(Ok(false)) => Probe::NotRunning,
-                Ok(Err(e)) => Probe::Failed(e),
-                Err(_) => Probe::Failed(ProviderError::Unexpected),
-            }
+        let probe = match meeting.is_running(&state.http).await {
+            Ok(true) => Probe::Running,
+            Ok(false) => Probe::NotRunning,
+            Err(e) => Probe::Failed(e),
         };
         if !still_current(&state, generation) {
             return;
@@ -692,15 +685,13 @@ async fn watch_meeting<R: Runtime>(app: AppHandle<R>, meeting: Meeting, generati
         if !still_current(&state, generation) {
             return;
         }
-        let (http, m) = (state.http.clone(), meeting.clone());
-        let result = tauri::async_runtime::spawn_blocking(move || m.is_running(&http)).await;
+        let result = meeting.is_running(&state.http).await;
         if !still_current(&state, generation) {
             return;
         }
         let over = match result {
-            Ok(Ok(running)) => !running,
-            Ok(Err(e)) => !e.is_transient(),
-            Err(_) => false,
+            Ok(running) => !running,
+            Err(e) => !e.is_transient(),
         };
         if over {
             end_session(&app, EndReason::Ended, None);
@@ -760,8 +751,7 @@ pub fn on_meeting_page<R: Runtime>(app: &AppHandle<R>, url: &Url) {
             let http = state.http.clone();
             tauri::async_runtime::spawn(async move {
                 let Some(meeting) = meeting else { return };
-                let err =
-                    tauri::async_runtime::spawn_blocking(move || meeting.explain_join_failure(&http)).await.unwrap_or(ProviderError::Unexpected);
+                let err = meeting.explain_join_failure(&http).await;
                 end_session(&app, failure_reason(err), Some(err.code()));
             });
         }

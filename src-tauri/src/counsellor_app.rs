@@ -17,7 +17,7 @@ use crate::counsellor::{secrets, Access, Account, CounsellorError};
 use crate::error::{Error, Result};
 use crate::i18n::{self, t};
 use crate::profile::{self, OrgProfile};
-use crate::provider::{bbb::BbbInvite, jitsi::JitsiInvite, Meeting, ProviderError};
+use crate::provider::{bbb::BbbInvite, jitsi::JitsiInvite, Meeting};
 use crate::session::MeetingTicket;
 
 pub const RUNNING_EVENT: &str = "counsellor://running";
@@ -89,15 +89,7 @@ pub fn forget_running<R: Runtime>(app: &AppHandle<R>) {
 }
 
 async fn fetch_profile(state: &AppState, url: &Url) -> Result<OrgProfile> {
-    let (http, url, rules) = (state.http.clone(), url.clone(), state.rules);
-    tauri::async_runtime::spawn_blocking(move || profile::fetch(&http, &url, rules))
-        .await
-        .map_err(|_| Error::Provider(ProviderError::Unexpected))?
-        .map_err(Error::from)
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> std::result::Result<T, CounsellorError> + Send + 'static) -> Result<T> {
-    tauri::async_runtime::spawn_blocking(f).await.map_err(|_| Error::Provider(ProviderError::Unexpected))?.map_err(Error::from)
+    Ok(profile::fetch(&state.http, url, state.rules).await?)
 }
 
 // ---- what the UI sees ----
@@ -227,7 +219,7 @@ pub async fn setup<R: Runtime>(app: &AppHandle<R>, req: SetupRequest) -> Result<
     let account = Account::new(req.profile.trim(), access, &req.display_name, state.rules)?;
     let secret = zeroize::Zeroizing::new(req.secret.unwrap_or_default());
     let (http, rules, file) = (state.http.clone(), state.rules, c.file()?.clone());
-    let account = blocking(move || crate::counsellor::set_up(&http, rules, &file, account, &secret)).await?;
+    let account = crate::counsellor::set_up(&http, rules, &file, account, &secret).await?;
     log::info!("counsellor account set up ({})", provider_name(&account.access));
     crate::tray::ensure(app);
     status(app).await
@@ -302,16 +294,13 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
     let opts = Options { client_name, at };
     let lang = i18n::current().base().to_string();
     let secret = if account.access.needs_secret() { Some(secrets::fetch(&secrets::entry(&account.access.secret_name())?)?) } else { None };
-    let started = {
-        let (http, account, opts) = (state.http.clone(), account.clone(), opts.clone());
-        blocking(move || match &account.access {
-            Access::Bbb { api } => {
-                let secret = secret.as_deref().ok_or(CounsellorError::SecretMissing)?;
-                start::start_bbb(&http, &account, api, secret, &opts, &lang)
-            }
-            Access::Jitsi { .. } => start::start_jitsi(&account, secret.as_deref().map(|s| s.as_str()), &opts, OffsetDateTime::now_utc()),
-        })
-        .await?
+    let http = state.http.clone();
+    let started = match &account.access {
+        Access::Bbb { api } => {
+            let secret = secret.as_deref().ok_or(CounsellorError::SecretMissing)?;
+            start::start_bbb(&http, &account, api, secret, &opts, &lang).await?
+        }
+        Access::Jitsi { .. } => start::start_jitsi(&account, secret.as_deref().map(|s| s.as_str()), &opts, OffsetDateTime::now_utc())?,
     };
     let meeting = match &started.moderator {
         ModeratorEntry::Bbb { join, running } => Meeting::Bbb(BbbInvite::for_moderator(join.clone(), running.clone())?),
@@ -343,8 +332,8 @@ async fn end_remote<R: Runtime>(app: &AppHandle<R>, account: &Account, handle: &
         (Handle::Bbb { meeting_id }, Access::Bbb { api }) => {
             let secret = secrets::fetch(&secrets::entry(&account.access.secret_name())?)?;
             let state = app.state::<AppState>();
-            let (http, api, id) = (state.http.clone(), api.clone(), meeting_id.clone());
-            blocking(move || start::end_bbb(&http, &api, &secret, &id)).await
+            let http = state.http.clone();
+            Ok(start::end_bbb(&http, api, &secret, meeting_id).await?)
         }
         // Jitsi has no server API for this: the moderator's page ends it.
         (Handle::Jitsi { .. }, _) => {

@@ -261,8 +261,8 @@ fn is_plausible_email(e: &str) -> bool {
 
 /// Fetches the profile. Redirects are refused: the invite names the one URL
 /// the organisation publishes, and a redirect could lead anywhere.
-pub fn fetch(http: &Http, url: &Url, rules: UrlRules) -> Result<OrgProfile, ProfileError> {
-    let f = http.get(url, "application/json", MAX_PROFILE_BYTES)?;
+pub async fn fetch(http: &Http, url: &Url, rules: UrlRules) -> Result<OrgProfile, ProfileError> {
+    let f = http.get(url, "application/json", MAX_PROFILE_BYTES).await?;
     match f.status {
         200 => OrgProfile::from_json(&f.body, rules),
         300..=399 => Err(ProfileError::Redirected),

@@ -146,9 +146,9 @@ impl CounsellorError {
 /// Everything setup checks before it stores anything: the organisation
 /// lists the server and service, and the server takes the secret. Then the
 /// secret goes to the credential store (replacing an earlier account's) and
-/// the rest to the account file. Blocking: it asks the network.
-pub fn set_up(http: &crate::net::Http, rules: UrlRules, file: &Path, mut account: Account, secret: &str) -> Result<Account, CounsellorError> {
-    let p = crate::profile::fetch(http, &account.profile, rules)?;
+/// the rest to the account file.
+pub async fn set_up(http: &crate::net::Http, rules: UrlRules, file: &Path, mut account: Account, secret: &str) -> Result<Account, CounsellorError> {
+    let p = crate::profile::fetch(http, &account.profile, rules).await?;
     account.check_profile(&p)?;
     let secret = secret.trim();
     if account.access.needs_secret() {
@@ -156,7 +156,7 @@ pub fn set_up(http: &crate::net::Http, rules: UrlRules, file: &Path, mut account
             return Err(CounsellorError::Invalid("secret"));
         }
         if let Access::Bbb { api } = &account.access {
-            start::check_bbb_secret(http, api, secret)?;
+            start::check_bbb_secret(http, api, secret).await?;
         }
     }
     let old = Account::load(file).ok();

@@ -95,8 +95,8 @@ pub fn logout_url(profile: &Url) -> Url {
     u
 }
 
-fn bbb_call(http: &Http, url: &Url) -> Result<bbb::ApiResponse, CounsellorError> {
-    let resp = fetch_xml(http, url)?;
+async fn bbb_call(http: &Http, url: &Url) -> Result<bbb::ApiResponse, CounsellorError> {
+    let resp = fetch_xml(http, url).await?;
     if !resp.success && resp.message_key.as_deref() == Some("checksumError") {
         return Err(CounsellorError::WrongSecret);
     }
@@ -105,9 +105,9 @@ fn bbb_call(http: &Http, url: &Url) -> Result<bbb::ApiResponse, CounsellorError>
 
 /// Asks the server something harmless, signed: a wrong secret shows here,
 /// at setup, not in front of a client.
-pub fn check_bbb_secret(http: &Http, api: &Url, secret: &str) -> Result<(), CounsellorError> {
+pub async fn check_bbb_secret(http: &Http, api: &Url, secret: &str) -> Result<(), CounsellorError> {
     let url = signed(api, "isMeetingRunning", &[("meetingID", format!("sz-check-{}", random_hex(8)))], secret);
-    let resp = bbb_call(http, &url)?;
+    let resp = bbb_call(http, &url).await?;
     if resp.success {
         Ok(())
     } else {
@@ -115,10 +115,10 @@ pub fn check_bbb_secret(http: &Http, api: &Url, secret: &str) -> Result<(), Coun
     }
 }
 
-pub fn start_bbb(http: &Http, account: &Account, api: &Url, secret: &str, opts: &Options, lang: &str) -> Result<Started, CounsellorError> {
+pub async fn start_bbb(http: &Http, account: &Account, api: &Url, secret: &str, opts: &Options, lang: &str) -> Result<Started, CounsellorError> {
     let meeting_id = format!("sz-{}", random_hex(16));
     let logout = logout_url(&account.profile);
-    let resp = bbb_call(http, &signed(api, "create", &create_params(&meeting_id, &logout, lang), secret))?;
+    let resp = bbb_call(http, &signed(api, "create", &create_params(&meeting_id, &logout, lang), secret)).await?;
     if !resp.success {
         return Err(bbb::failure_for(resp.message_key.as_deref()).into());
     }
@@ -149,8 +149,8 @@ pub fn start_bbb(http: &Http, account: &Account, api: &Url, secret: &str, opts: 
 }
 
 /// Ends the meeting for everyone. A meeting that is already over is fine.
-pub fn end_bbb(http: &Http, api: &Url, secret: &str, meeting_id: &str) -> Result<(), CounsellorError> {
-    let resp = bbb_call(http, &signed(api, "end", &[("meetingID", meeting_id.to_string())], secret))?;
+pub async fn end_bbb(http: &Http, api: &Url, secret: &str, meeting_id: &str) -> Result<(), CounsellorError> {
+    let resp = bbb_call(http, &signed(api, "end", &[("meetingID", meeting_id.to_string())], secret)).await?;
     match (resp.success, resp.message_key.as_deref()) {
         (true, _) | (false, Some("notFound")) => Ok(()),
         (false, key) => Err(bbb::failure_for(key).into()),

@@ -97,10 +97,10 @@ impl Meeting {
 
     /// Has the counsellor opened the room? A Jitsi room opens when someone
     /// joins; its own lobby is the waiting room, so the answer is yes.
-    pub fn is_running(&self, http: &Http) -> Result<bool, ProviderError> {
+    pub async fn is_running(&self, http: &Http) -> Result<bool, ProviderError> {
         match self {
             Meeting::Bbb(b) => {
-                let resp = fetch_xml(http, &b.running.url)?;
+                let resp = fetch_xml(http, &b.running.url).await?;
                 bbb::running_from_response(&resp)
             }
             Meeting::Jitsi(_) => Ok(true),
@@ -115,9 +115,9 @@ impl Meeting {
     /// Why the join failed, after the meeting window stopped on the join URL.
     /// A failed join has no side effect on the server, so asking once more
     /// without following the redirect is safe.
-    pub fn explain_join_failure(&self, http: &Http) -> ProviderError {
+    pub async fn explain_join_failure(&self, http: &Http) -> ProviderError {
         match self {
-            Meeting::Bbb(b) => match http.get(&b.join.url, "application/xml", bbb::MAX_RESPONSE_BYTES as u64) {
+            Meeting::Bbb(b) => match http.get(&b.join.url, "application/xml", bbb::MAX_RESPONSE_BYTES as u64).await {
                 Ok(f) if (300..400).contains(&f.status) => ProviderError::Unexpected,
                 Ok(f) => match bbb::parse_response(&f.body) {
                     Ok(r) if !r.success => bbb::failure_for(r.message_key.as_deref()),
@@ -131,8 +131,8 @@ impl Meeting {
     }
 }
 
-pub(crate) fn fetch_xml(http: &Http, url: &Url) -> Result<bbb::ApiResponse, ProviderError> {
-    let f = http.get(url, "application/xml", bbb::MAX_RESPONSE_BYTES as u64)?;
+pub(crate) async fn fetch_xml(http: &Http, url: &Url) -> Result<bbb::ApiResponse, ProviderError> {
+    let f = http.get(url, "application/xml", bbb::MAX_RESPONSE_BYTES as u64).await?;
     if f.status >= 500 {
         return Err(ProviderError::Net(NetError::Status(f.status)));
     }
