@@ -15,11 +15,11 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # House style and lints first: cheap, and they fail fast.
 cargo fmt --all -- --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
-# The core crate stays window-free (cargo tree on every platform).
-bash tests/check-layering.sh
-
-cargo build --locked
+cargo build --locked --workspace
 cargo test --locked --workspace
+# The core crate stays window-free (cargo tree on every platform), and the
+# tray agent links no WebKit or GTK (readelf).
+bash tests/check-layering.sh
 
 # Windows, cross-built with mingw-w64 and run under Wine (tests/windows/):
 # no warnings, the unit tests, the command line and registry policy, then

@@ -12,10 +12,36 @@ use crate::wipe::{self, Paths};
 
 pub enum Outcome {
     /// Not a subcommand: start the app.
-    RunApp,
+    RunApp(Launch),
     /// Start the app and do this once it is up.
     RunAppWith(AppAction),
     Exit(i32),
+}
+
+/// How the app was asked to start.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Launch {
+    /// `--tray`: the counsellor's tray only (the tray agent, where installed).
+    pub tray: bool,
+    /// `--screen`: the window opens on this screen.
+    pub screen: Option<Screen>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Screen {
+    /// The counsellor's screen: start a session.
+    Counsellor,
+    Settings,
+}
+
+impl Screen {
+    /// The UI's name for the screen (`index.html#…`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::Counsellor => "counsellor",
+            Screen::Settings => "settings",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -47,8 +73,11 @@ Exit codes:
 )]
 pub struct Cli {
     /// Start in the tray without a window (what autostart runs).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "screen")]
     pub tray: bool,
+    /// Open the window on this screen.
+    #[arg(long, value_enum, value_name = "SCREEN")]
+    pub screen: Option<Screen>,
     /// An invite link to open: sprechzimmer://join?… or the organisation's https invite.
     #[arg(value_name = "LINK", value_parser = link_arg)]
     pub link: Option<String>,
@@ -149,7 +178,7 @@ pub fn dispatch(args: &[String], setup: &Setup) -> Outcome {
         }
     };
     match cli.command {
-        None => Outcome::RunApp,
+        None => Outcome::RunApp(Launch { tray: cli.tray, screen: cli.screen }),
         Some(Command::CheckInvite { link }) => Outcome::Exit(check_invite(&link, setup)),
         Some(Command::Policy { json }) => Outcome::Exit(policy_cmd(json, setup)),
         Some(Command::Counsellor(c)) => Outcome::Exit(counsellor_cmd(c, setup)),
@@ -274,7 +303,7 @@ fn session_cmd(cmd: SessionCommand) -> Outcome {
                 return Outcome::Exit(1);
             }
             // The single-instance check forwards these arguments.
-            Outcome::RunApp
+            Outcome::RunApp(Launch::default())
         }
     }
 }

@@ -117,6 +117,12 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// No client session (from the invite to the meeting) and no meeting.
+    pub fn is_idle(&self) -> bool {
+        let inner = self.lock();
+        inner.meeting.is_none() && inner.session.current().is_none()
+    }
+
     /// The counsellor's consent screen shows this profile's texts and links.
     pub fn show_counsellor_profile(&self, p: Option<profile::OrgProfile>) {
         self.lock().counsellor_profile = p;

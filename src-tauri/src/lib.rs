@@ -20,7 +20,7 @@ pub mod webview_probe;
 // The core's modules under their old paths, so `crate::invite` reads the
 // same in the shell as in the core.
 pub use sprechzimmer_core::{
-    browser, cmdline, consent, counsellor, folders, hosts, i18n, invite, lobby, logging, net, policy, private_file, profile, provider, scrub,
+    agent, browser, cmdline, consent, counsellor, folders, hosts, i18n, invite, lobby, logging, net, policy, private_file, profile, provider, scrub,
     session, settings, wipe, APP_ID,
 };
 
@@ -107,15 +107,21 @@ pub fn main_entry() {
     let args: Vec<String> = std::env::args().collect();
     match cli::dispatch(&args, &setup) {
         cli::Outcome::Exit(code) => std::process::exit(code),
-        cli::Outcome::RunApp => run(args, setup, None),
-        cli::Outcome::RunAppWith(action) => run(args, setup, Some(action)),
+        cli::Outcome::RunApp(launch) => run(args, setup, launch, None),
+        cli::Outcome::RunAppWith(action) => run(args, setup, cli::Launch::default(), Some(action)),
     }
 }
 
 /// Exit code when the window cannot start (see `cli::Cli`).
 pub const EXIT_NO_WINDOW: i32 = 3;
 
-fn run(args: Vec<String>, setup: settings::Setup, action: Option<cli::AppAction>) {
+fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: Option<cli::AppAction>) {
+    // The tray alone needs no webview: the agent shows it (agent.rs).
+    if launch.tray && counsellor::tray_wanted(&setup) {
+        if let Some(program) = agent::sibling(agent::AGENT) {
+            hand_over_to_agent(&program);
+        }
+    }
     // GTK would panic with a backtrace; one clear line instead.
     #[cfg(all(unix, not(target_os = "macos")))]
     if ["DISPLAY", "WAYLAND_DISPLAY"].iter().all(|k| std::env::var_os(k).is_none_or(|v| v.is_empty())) {
@@ -138,6 +144,10 @@ fn run(args: Vec<String>, setup: settings::Setup, action: Option<cli::AppAction>
             std::process::exit(1);
         }
     };
+    // One tray at a time: a running agent leaves before this app builds its own.
+    if agent::ask_to_leave(&paths, agent::LEAVE_TIMEOUT) {
+        log::info!("took the tray over from the tray agent");
+    }
     let rules = UrlRules::from_env();
     let state = AppState::new(rules, paths.clone()).with_setup(setup);
     let app = with_commands(tauri::Builder::<tauri::Wry>::new(), state)
@@ -168,11 +178,11 @@ fn run(args: Vec<String>, setup: settings::Setup, action: Option<cli::AppAction>
             tray::ensure(app.handle());
             apply_autostart(app.handle());
             // Autostart brings the app up in the tray only, with no webview.
-            let tray_only = args.iter().any(|a| a == "--tray") && tray::exists(app.handle());
+            let tray_only = launch.tray && tray::exists(app.handle());
             if tray_only {
                 log::info!("started in the tray, without a window");
             } else {
-                open_main_window(app.handle(), None)?;
+                open_main_window(app.handle(), launch.screen.map(cli::Screen::name))?;
             }
             if let Some(link) = controller::link_from_args(args.into_iter().skip(1)) {
                 // The first instance, for sure now: the invite leaves the
@@ -206,6 +216,24 @@ fn run(args: Vec<String>, setup: settings::Setup, action: Option<cli::AppAction>
             controller::end_session(app, EndReason::Quit, None);
         }
     });
+}
+
+/// Becomes the tray agent: the same process on Unix (so whoever started
+/// `sprechzimmer --tray` keeps its child), a new one on Windows. Returns
+/// only when that failed; the app then shows the tray itself.
+fn hand_over_to_agent(program: &std::path::Path) {
+    let mut cmd = std::process::Command::new(program);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let e = cmd.exec();
+        log::warn!("the tray agent could not be started ({:?})", e.kind());
+    }
+    #[cfg(not(unix))]
+    match cmd.spawn() {
+        Ok(_) => std::process::exit(0),
+        Err(e) => log::warn!("the tray agent could not be started ({:?})", e.kind()),
+    }
 }
 
 /// WebKit's GPU process would otherwise fill `~/.cache/mesa_shader_cache`
@@ -306,6 +334,9 @@ pub(crate) fn open_main_window<R: Runtime>(app: &AppHandle<R>, screen: Option<&s
             let app = app.clone();
             move |event| {
                 let tauri::WindowEvent::CloseRequested { api, .. } = event else { return };
+                if tray::exists(&app) && hand_back_to_agent(&app) {
+                    return;
+                }
                 if tray::exists(&app) {
                     // Counsellors keep the app in the tray: the window goes,
                     // with its webview; a running session goes on.
@@ -325,6 +356,28 @@ pub(crate) fn open_main_window<R: Runtime>(app: &AppHandle<R>, screen: Option<&s
             }
         });
     Ok(())
+}
+
+/// The window closes with no session: the tray agent takes the tray over
+/// and this process, with its webview and GTK, ends. `false` while a
+/// session runs or where no agent is installed (the app stays in the tray).
+fn hand_back_to_agent<R: Runtime>(app: &AppHandle<R>) -> bool {
+    let idle = app.state::<AppState>().is_idle() && app.state::<counsellor_app::CounsellorState>().invite().is_none();
+    let Some(program) = agent::sibling(agent::AGENT).filter(|_| idle) else { return false };
+    // Ours goes first; the agent's appears once it is up.
+    tray::remove(app);
+    match std::process::Command::new(&program).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).spawn() {
+        Ok(_) => {
+            log::info!("window closed with no session: the tray agent takes over");
+            app.exit(0);
+            true
+        }
+        Err(e) => {
+            log::warn!("the tray agent could not be started ({:?})", e.kind());
+            tray::ensure(app);
+            false
+        }
+    }
 }
 
 /// Logging out or shutting down sends SIGTERM: end the session and wipe

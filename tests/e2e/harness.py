@@ -644,3 +644,48 @@ def accept_counsellor_setup(wd):
     wd.click("#cc-terms-check")
     wd.click("#cc-continue")
     wd.wait_screen("counsellor")
+
+
+def close_window_like_a_user(pid, title="Sprechzimmer"):
+    """What a window manager's close button sends: WM_DELETE_WINDOW to each
+    of the process's windows with that title (Xvfb has no window manager,
+    and `xdotool windowclose` destroys the window instead of asking)."""
+    import ctypes
+    import ctypes.util
+    ids = subprocess.run(["xdotool", "search", "--pid", str(pid), "--name", f"^{title}$"],
+                         capture_output=True, text=True).stdout.split()
+    x11 = ctypes.cdll.LoadLibrary(ctypes.util.find_library("X11"))
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XInternAtom.restype = ctypes.c_ulong
+    x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+
+    class ClientMessage(ctypes.Structure):
+        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                    ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                    ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
+
+    class Event(ctypes.Union):
+        _fields_ = [("xclient", ClientMessage), ("pad", ctypes.c_long * 24)]
+
+    x11.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.POINTER(Event)]
+    x11.XFlush.argtypes = [ctypes.c_void_p]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = x11.XOpenDisplay(None)
+    if not display:
+        raise RuntimeError("no X display")
+    try:
+        protocols = x11.XInternAtom(display, b"WM_PROTOCOLS", 0)
+        delete = x11.XInternAtom(display, b"WM_DELETE_WINDOW", 0)
+        for wid in ids:
+            ev = Event()
+            ev.xclient.type = 33  # ClientMessage
+            ev.xclient.window = int(wid)
+            ev.xclient.message_type = protocols
+            ev.xclient.format = 32
+            ev.xclient.data[0] = delete
+            x11.XSendEvent(display, int(wid), 0, 0, ctypes.byref(ev))
+        x11.XFlush(display)
+    finally:
+        x11.XCloseDisplay(display)
+    return len(ids)

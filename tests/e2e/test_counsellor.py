@@ -9,12 +9,13 @@ the check that no file holds the secret covers the keyring too.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import unittest
 import urllib.parse
 
-from harness import DiskChecks, App, Keyring, accept_counsellor_setup, Sim, TestHome, save_artifacts, skip_on_windows, wait_until, workdir
+from harness import DiskChecks, App, Keyring, accept_counsellor_setup, close_window_like_a_user, Sim, TestHome, processes, save_artifacts, skip_on_windows, wait_until, workdir
 
 SERVICE = "de.sprechzimmer.desktop"
 
@@ -277,37 +278,130 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
         self.assertEqual(removed.returncode, 0)
         self.assertIsNone(self.keyring_secret())
 
-    def test_tray_start_holds_no_webview(self):
-        """Autostart runs `sprechzimmer --tray`: with a counsellor access the
-        app sits in the tray with no window, so no WebKit process exists."""
-        from harness import APP, processes
+    def set_up_from_command_line(self):
         setup = ["counsellor", "setup", "--profile", self.sim.base + "/profile.json",
                  "--bbb", self.sim.base + "/bigbluebutton/api", "--name", "Beratung Nord"]
         done = self.cli(*setup, stdin=self.sim.secret.encode())
         self.assertEqual(done.returncode, 0, done.stderr)
-        log = os.path.join(self.dir, "tray.log")
-        with open(log, "wb") as err:
-            proc = subprocess.Popen([APP, "--tray"], stdout=subprocess.DEVNULL, stderr=err, env=self.home.env())
-        try:
-            wait_until(lambda: b"started in the tray, without a window" in open(log, "rb").read(), "the tray start")
-            tree = {pid for pid, (pgid, cmd) in processes().items() if pid == proc.pid}
-            children = [cmd for pid, (pgid, cmd) in processes().items() if self.parent_of(pid) == proc.pid]
-            self.assertEqual(tree, {proc.pid})
-            self.assertFalse([c for c in children if "WebKit" in c], f"no webview in the tray: {children}")
 
-            # A client link clicked now reaches the tray app, which builds its
-            # window again; the window takes the link and shows where it
-            # leads, having contacted nothing yet.
-            mid, _ = self.sim.create()
-            seen = len(self.sim.state()["log"])
-            handed = self.cli(self.sim.invite(mid))
-            self.assertEqual(handed.returncode, 0, "the second start hands over and exits")
-            wait_until(lambda: b"a link arrived; shown before anything is contacted" in open(log, "rb").read(),
-                       "the rebuilt window to take the link")
-            self.assertEqual(self.sim.state()["log"][seen:], [], "nothing contacted before the user goes on")
+    def start_tray(self, log):
+        """`sprechzimmer --tray`, as autostart runs it."""
+        from harness import APP
+        with open(log, "wb") as err:
+            return subprocess.Popen([APP, "--tray"], stdout=subprocess.DEVNULL, stderr=err, env=self.home.env())
+
+    def wait_log(self, log, text, what):
+        """Waits for `text` in `log`; a timeout shows the log."""
+        try:
+            wait_until(lambda: text.encode() in open(log, "rb").read(), what)
+        except AssertionError:
+            raise AssertionError(f"timed out waiting for {what}; {log}:\n" + open(log, errors="replace").read()[-3000:])
+
+    def dbus(self, *args):
+        # UTF-8 output, or gdbus prints '?' for every umlaut.
+        out = subprocess.run(["gdbus", "call", "--session", *args], capture_output=True, text=True, timeout=30,
+                             env=dict(self.home.env(), LC_ALL="C.UTF-8"))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return out.stdout
+
+    def tray_item(self, pid):
+        """The agent's StatusNotifierItem on the session bus."""
+        names = self.dbus("--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
+                          "--method", "org.freedesktop.DBus.ListNames")
+        found = re.findall(rf"org\.kde\.StatusNotifierItem-{pid}-\d+", names)
+        return found[0] if found else None
+
+    def test_tray_start_is_the_agent_without_webview_or_gtk(self):
+        """Autostart runs `sprechzimmer --tray`: with a counsellor access
+        that process becomes the tray agent, which maps no WebKit and no
+        GTK, and offers the tray's menu in the user's language."""
+        self.set_up_from_command_line()
+        log = os.path.join(self.dir, "tray.log")
+        proc = self.start_tray(log)
+        try:
+            self.wait_log(log, "tray agent: in the tray, without a window", "the agent")
+            self.assertTrue(os.readlink(f"/proc/{proc.pid}/exe").endswith("/sprechzimmer-tray"), "the same process, now the agent")
+            maps = open(f"/proc/{proc.pid}/maps").read()
+            for lib in ("libwebkit2gtk", "libjavascriptcoregtk", "libgtk-3", "libgdk-3"):
+                self.assertNotIn(lib, maps, f"the agent maps no {lib}")
+            children = [pid for pid in processes() if self.parent_of(pid) == proc.pid]
+            self.assertEqual(children, [], "no helper processes")
+
+            item = wait_until(lambda: self.tray_item(proc.pid), "the agent's tray item on D-Bus")
+            layout = self.dbus("--dest", item, "--object-path", "/MenuBar", "--method",
+                               "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "[]")
+            for label in ("Beratung starten …", "Sprechzimmer öffnen", "Einstellungen", "Beenden"):
+                self.assertIn(label, layout, "German, as the system is")
+
+            # A second autostart finds the agent and leaves it alone.
+            again = os.path.join(self.dir, "tray2.log")
+            second = self.start_tray(again)
+            self.assertEqual(second.wait(60), 0)
+            self.assertIsNone(proc.poll(), "the first agent still runs")
         finally:
             proc.terminate()
             proc.wait(30)
+
+    def test_a_link_while_the_agent_runs_opens_the_app_and_the_agent_leaves(self):
+        """A client link clicked while only the agent runs starts the full
+        app: the agent takes its tray down first, and the app shows where
+        the link leads, having contacted nothing yet."""
+        from harness import APP
+        self.set_up_from_command_line()
+        log = os.path.join(self.dir, "tray.log")
+        agent = self.start_tray(log)
+        app_log = os.path.join(self.dir, "app.log")
+        app = None
+        try:
+            self.wait_log(log, "tray agent: in the tray, without a window", "the agent")
+            mid, _ = self.sim.create()
+            seen = len(self.sim.state()["log"])
+            with open(app_log, "wb") as err:
+                app = subprocess.Popen([APP, self.sim.invite(mid)], stdout=subprocess.DEVNULL, stderr=err, env=self.home.env())
+            self.assertEqual(agent.wait(60), 0, "the agent left")
+            self.assertIn(b"tray agent: the app takes the tray over", open(log, "rb").read())
+            self.wait_log(app_log, "a link arrived; shown before anything is contacted", "the app to take the link")
+            self.assertIn(b"took the tray over from the tray agent", open(app_log, "rb").read())
+            self.assertEqual(self.sim.state()["log"][seen:], [], "nothing contacted before the user goes on")
+            self.assertFalse(os.path.exists(os.path.join(self.home.path, ".cache", "de.sprechzimmer.desktop", "tray.sock")),
+                             "the agent removed its socket")
+        finally:
+            for p in (agent, app):
+                if p and p.poll() is None:
+                    p.terminate()
+                    p.wait(30)
+
+    def test_the_agents_menu_opens_the_app_and_closing_its_window_hands_back(self):
+        """"Sprechzimmer öffnen" in the agent's menu starts the full app,
+        which takes the tray over; closing its window with no session
+        running hands the tray back to a new agent and ends the app, so no
+        webview stays behind."""
+        self.set_up_from_command_line()
+        log = os.path.join(self.dir, "tray.log")
+        agent = self.start_tray(log)
+        try:
+            self.wait_log(log, "tray agent: in the tray, without a window", "the agent")
+            item = wait_until(lambda: self.tray_item(agent.pid), "the agent's tray item on D-Bus")
+            # A click on the icon, as the desktop's tray host sends it.
+            self.dbus("--dest", item, "--object-path", "/StatusNotifierItem", "--method",
+                      "org.kde.StatusNotifierItem.Activate", "0", "0")
+            self.assertEqual(agent.wait(60), 0, "the agent left for the app")
+            app = wait_until(lambda: [p for p, (_, cmd) in processes().items()
+                                      if cmd.split(" ")[0].endswith("/sprechzimmer")], "the full app")[0]
+            wait_until(lambda: "WebKitWebProcess" in " ".join(cmd for p, (_, cmd) in processes().items()
+                                                             if self.parent_of(p) == app), "the app's window")
+            # The window manager's close button.
+            wait_until(lambda: close_window_like_a_user(app), "the app's window to close")
+            wait_until(lambda: not os.path.exists(f"/proc/{app}") or open(f"/proc/{app}/stat").read().split(")")[1].split()[0] == "Z",
+                       "the app to end")
+            agents = wait_until(lambda: [p for p, (_, cmd) in processes().items() if cmd.split(" ")[0].endswith("/sprechzimmer-tray")],
+                                "a new agent")
+            wait_until(lambda: self.tray_item(agents[0]), "its tray item")
+            wait_until(lambda: not [c for p, (_, c) in processes().items() if "WebKit" in c], "the webview's processes to end")
+        finally:
+            if agent.poll() is None:
+                agent.terminate()
+            subprocess.run(["pkill", "-f", "sprechzimmer-tray"], capture_output=True)
 
     @staticmethod
     def parent_of(pid):

@@ -21,6 +21,7 @@
 /// managed preferences. `tauri.conf.json` says the same (a test checks).
 pub const APP_ID: &str = "de.sprechzimmer.desktop";
 
+pub mod agent;
 pub mod browser;
 pub mod cmdline;
 pub mod consent;

@@ -206,7 +206,7 @@ fn refuse_foreign(paths: &Paths) -> io::Result<()> {
     own_folders(paths).map_err(|(dir, r)| io::Error::new(io::ErrorKind::PermissionDenied, format!("{}: {r:?}", dir.display())))
 }
 
-fn private_dir(path: &Path) -> io::Result<()> {
+pub(crate) fn private_dir(path: &Path) -> io::Result<()> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]

@@ -174,6 +174,12 @@ pub async fn set_up(http: &crate::net::Http, rules: UrlRules, file: &Path, mut a
     Ok(account)
 }
 
+/// Whether the counsellor's tray is wanted: counsellor features on and an
+/// access set up. The full app and the tray agent ask the same.
+pub fn tray_wanted(setup: &crate::settings::Setup) -> bool {
+    setup.settings.counsellor_mode && setup.user_file.as_ref().and_then(|f| f.parent()).is_some_and(|d| Account::load(&Account::file_in(d)).is_ok())
+}
+
 /// Deletes the account and its secret.
 pub fn remove(file: &Path) -> Result<(), CounsellorError> {
     let account = Account::load(file)?;
