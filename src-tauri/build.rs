@@ -1,4 +1,4 @@
-include!("src/command_names.rs");
+include!("src/contract.rs");
 
 fn main() {
     // Listing the commands puts them under the ACL: without a capability that

@@ -26,7 +26,7 @@ bash tests/check-layering.sh
 # the per-machine MSI and the per-user installer, installed and removed.
 source tests/windows/env.sh
 cargo clippy --locked --workspace --target x86_64-pc-windows-gnu -- -D warnings
-cargo build --locked --target x86_64-pc-windows-gnu
+cargo build --locked --workspace --target x86_64-pc-windows-gnu
 cargo test --locked --workspace --target x86_64-pc-windows-gnu --lib
 xvfb-run -a -s "-screen 0 1280x900x24" python3 tests/windows/test_cli_wine.py
 

@@ -1,5 +1,6 @@
 // The client flow on screen. All decisions (consent, lobby, meeting, wipe)
 // are made in Rust; this module shows state and forwards what the user does.
+import { EVENTS } from './contract.js';
 import * as i18n from './i18n.js';
 import { renderDocuments } from './documents.js';
 import { openSettings } from './settings.js';
@@ -338,7 +339,7 @@ function renderLobby(view) {
 
 function onMeeting(state) {
   // The counsellor's own meeting: the counsellor screen shows its state.
-  if (counsellor.running) {
+  if (counsellor.isRunning()) {
     counsellor.onMeetingState(state);
     return;
   }
@@ -553,20 +554,20 @@ async function main() {
   // Back to the start with the link still there, to be corrected.
   $('error-back').addEventListener('click', () => backToStart(true));
 
-  await listen('app://invite', pickUpInvite);
-  await listen('session://lobby', (ev) => renderLobby(ev.payload));
-  await listen('session://meeting-view', (ev) => onMeetingView(ev.payload));
-  await listen('session://meeting', (ev) => onMeeting(ev.payload));
-  await listen('session://ended', (ev) => onEnded(ev.payload));
-  await listen('session://external-link', (ev) => onExternalLink(ev.payload));
-  await listen('counsellor://running', (ev) => counsellor.onRunning(ev.payload));
+  await listen(EVENTS.INVITE, pickUpInvite);
+  await listen(EVENTS.LOBBY, (ev) => renderLobby(ev.payload));
+  await listen(EVENTS.MEETING_VIEW, (ev) => onMeetingView(ev.payload));
+  await listen(EVENTS.MEETING, (ev) => onMeeting(ev.payload));
+  await listen(EVENTS.ENDED, (ev) => onEnded(ev.payload));
+  await listen(EVENTS.EXTERNAL_LINK, (ev) => onExternalLink(ev.payload));
+  await listen(EVENTS.RUNNING, (ev) => counsellor.onRunning(ev.payload));
   // The tray asks for a screen: at window creation (#hash) or later (event).
   const goTo = (screen) => {
     if (screen === 'counsellor') return counsellor.open();
     if (screen === 'settings') return $('open-settings').click();
     return show('start');
   };
-  await listen('app://show', (ev) => goTo(ev.payload));
+  await listen(EVENTS.SHOW, (ev) => goTo(ev.payload));
 
   show('start');
   if (location.hash) goTo(location.hash.slice(1));

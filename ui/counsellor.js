@@ -10,7 +10,12 @@ const $ = (id) => document.getElementById(id);
 
 let ui = null; // { show, toast, notice, showError, messageOf, openExternal }
 let status = null;
-export let running = false;
+let running = false;
+
+/** Whether the counsellor's own session runs (read-only for other modules). */
+export function isRunning() {
+  return running;
+}
 
 // `forget`: no session (any more); its invite and the client's name go. A
 // failed start keeps what was typed, to be corrected.

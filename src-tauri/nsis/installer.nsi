@@ -13,7 +13,7 @@
 ; and, when signing is configured, SIGN_UNINSTALLER (a command with %1).
 ;
 ; What it does, all under the current user's profile and HKCU:
-;   $LOCALAPPDATA\Programs\<name>\  the exe, WebView2Loader.dll, Uninstall.exe
+;   $LOCALAPPDATA\Programs\<name>\  the exe, the tray agent, WebView2Loader.dll, Uninstall.exe
 ;   HKCU\Software\Classes\<scheme>  the invite-link scheme
 ;   Start menu                      one shortcut
 ;   HKCU\...\Uninstall\<identifier> the "Apps & features" entry
@@ -97,6 +97,8 @@ Section "-Install"
   SetOverwrite on
   ClearErrors
   File "/oname=${BINARY}" "${EXE_SOURCE}"
+  ; The counsellor's tray without a window (src-tauri/tray).
+  File "/oname=sprechzimmer-tray.exe" "${AGENT_SOURCE}"
   File "/oname=WebView2Loader.dll" "${LOADER_SOURCE}"
   ${If} ${Errors}
     ; Typically the app is still running. /S installs end with exit code 2.
@@ -151,6 +153,16 @@ Section "Uninstall"
   ${If} ${FileExists} "$INSTDIR\${BINARY}"
     ClearErrors
     Delete "$INSTDIR\${BINARY}"
+    ${If} ${Errors}
+      MessageBox MB_OK|MB_ICONSTOP "$(FileInUse)" /SD IDOK
+      SetErrorLevel 2
+      Abort
+    ${EndIf}
+  ${EndIf}
+  ; The tray agent may run on its own (autostart): the same check.
+  ${If} ${FileExists} "$INSTDIR\sprechzimmer-tray.exe"
+    ClearErrors
+    Delete "$INSTDIR\sprechzimmer-tray.exe"
     ${If} ${Errors}
       MessageBox MB_OK|MB_ICONSTOP "$(FileInUse)" /SD IDOK
       SetErrorLevel 2

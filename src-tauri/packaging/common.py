@@ -49,6 +49,10 @@ def out_dir(profile="release"):
     return d
 
 
+# The tray agent (src-tauri/tray), installed next to the app.
+AGENT = "sprechzimmer-tray.exe"
+
+
 def stage_exe(source, target):
     """The exe as it goes into a package: a copy without debug information.
     Release builds carry none already (profile.release strip); a debug build

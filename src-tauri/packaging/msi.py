@@ -191,7 +191,7 @@ def msi_version(version):
     return ".".join(parts)
 
 
-def template_data(version, exe, loader):
+def template_data(version, exe, loader, agent=None):
     """What the Tauri bundler would give the template, plus `wixl` and
     what wixl needs instead of loc strings."""
     p = common.product()
@@ -214,6 +214,7 @@ def template_data(version, exe, loader):
         "main_binary_name": os.path.splitext(p["binary"])[0],
         "main_binary_path": exe,
         "webview2_loader_path": loader,
+        "tray_agent_path": agent,
         "icon_path": p["icon"],
         "deep_link_protocols": list(p["schemes"]),
         "binaries": [],
@@ -321,6 +322,9 @@ def build(profile="debug", version=None, out=None, keep_wxs=None, exe=None):
     loader = os.path.join(os.path.dirname(exe), "WebView2Loader.dll")
     if not os.path.isfile(loader):
         raise SystemExit(f"msi.py: {loader} is missing (the windows-gnu build needs it beside the exe)")
+    agent = os.path.join(os.path.dirname(exe), common.AGENT)
+    if not os.path.isfile(agent):
+        raise SystemExit(f"msi.py: {agent} is missing; build the workspace (cargo build --workspace --target {common.TARGET})")
     p = common.product()
     version = version or p["version"]
     wix_version = msi_version(version)
@@ -334,10 +338,12 @@ def build(profile="debug", version=None, out=None, keep_wxs=None, exe=None):
         shutil.copy2(loader, staged_loader)
         shutil.copy2(p["icon"], os.path.join(stage, "icon.ico"))
         sign(staged_exe)
+        common.stage_exe(agent, os.path.join(stage, common.AGENT))
+        sign(os.path.join(stage, common.AGENT))
 
         # wixl takes no absolute Source paths: names relative to the staging
         # folder, where wixl runs.
-        data, language = template_data(wix_version, p["binary"], "WebView2Loader.dll")
+        data, language = template_data(wix_version, p["binary"], "WebView2Loader.dll", common.AGENT)
         data["icon_path"] = "icon.ico"
         with open(TEMPLATE, encoding="utf-8") as f:
             wxs = render(f.read(), data)

@@ -44,7 +44,8 @@ def build(profile="release", version=None, out=None, exe=None, loader=None, comp
     version = version or p["version"]
     exe = exe or common.exe_path(profile)
     loader = loader or os.path.join(os.path.dirname(exe), "WebView2Loader.dll")
-    for f in (exe, loader):
+    agent = os.path.join(os.path.dirname(exe), common.AGENT)
+    for f in (exe, loader, agent):
         if not os.path.isfile(f):
             raise SystemExit(f"missing {f}: cross-build the app first "
                              f"(cargo build --target {common.TARGET}{' --release' if profile == 'release' else ''})")
@@ -59,6 +60,9 @@ def build(profile="release", version=None, out=None, exe=None, loader=None, comp
         staged = os.path.join(tmp, p["binary"])
         common.stage_exe(exe, staged)
         common.sign(staged)
+        staged_agent = os.path.join(tmp, common.AGENT)
+        common.stage_exe(agent, staged_agent)
+        common.sign(staged_agent)
         defines = {
             "PRODUCT_NAME": p["product_name"],
             "PRODUCT_VERSION": version,
@@ -69,6 +73,7 @@ def build(profile="release", version=None, out=None, exe=None, loader=None, comp
             "BINARY": p["binary"],
             "EXE_SOURCE": staged,
             "LOADER_SOURCE": os.path.abspath(loader),
+            "AGENT_SOURCE": staged_agent,
             "ICON": p["icon"],
             "OUTFILE": out,
         }

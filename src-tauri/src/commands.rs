@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::i18n::{self, Lang};
 use crate::session::Phase;
 
-include!("command_names.rs");
+include!("contract.rs");
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -160,4 +160,83 @@ pub fn counsellor_mail_invite<R: Runtime>(app: AppHandle<R>) -> Result<()> {
 #[tauri::command]
 pub fn session_status(state: State<'_, AppState>) -> Phase {
     state.phase()
+}
+
+/// `ui/contract.js`: the same names for the UI, generated from `contract.rs`.
+pub fn contract_js() -> String {
+    let mut out = String::from(
+        "// Generated from src-tauri/src/contract.rs; do not edit.\n\
+         // Regenerate: UPDATE_GENERATED=1 cargo test -p sprechzimmer contract\n\n\
+         /** Every app command the window may invoke. */\n\
+         export const COMMANDS = Object.freeze([\n",
+    );
+    for c in ALL {
+        out.push_str(&format!("  '{c}',\n"));
+    }
+    out.push_str("]);\n\n/** Every event the Rust side sends to the window. */\nexport const EVENTS = Object.freeze({\n");
+    for (name, value) in events::ALL {
+        out.push_str(&format!("  {name}: '{value}',\n"));
+    }
+    out.push_str("});\n");
+    out
+}
+
+#[cfg(test)]
+mod contract_tests {
+    use std::path::Path;
+
+    fn ui() -> &'static Path {
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/ui"))
+    }
+
+    #[test]
+    fn ui_contract_matches_the_rust_side() {
+        let path = ui().join("contract.js");
+        let want = super::contract_js();
+        if std::env::var_os("UPDATE_GENERATED").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(have == want, "ui/contract.js is stale: UPDATE_GENERATED=1 cargo test -p sprechzimmer contract");
+    }
+
+    /// The UI names commands and events only through the contract: every
+    /// `invoke('…')` is a known command, and no event name is spelled out.
+    #[test]
+    fn the_ui_uses_only_the_contract() {
+        for entry in std::fs::read_dir(ui()).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".js") || name == "contract.js" {
+                continue;
+            }
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            for (i, part) in text.split("invoke('").enumerate().skip(1) {
+                let cmd = part.split('\'').next().unwrap_or_default();
+                assert!(super::ALL.contains(&cmd), "{name}: invoke #{i} names an unknown command {cmd:?}");
+            }
+            for (_, value) in super::events::ALL {
+                assert!(!text.contains(&format!("'{value}'")), "{name} spells out {value}: use EVENTS");
+            }
+            for scheme in ["'app://", "'session://", "'counsellor://"] {
+                assert!(!text.contains(scheme), "{name} spells out an event name ({scheme}…): use EVENTS");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod module_tests {
+    /// UI modules share state through functions, never through mutable
+    /// exports another module could mistake for a snapshot.
+    #[test]
+    fn no_ui_module_exports_mutable_state() {
+        let ui = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/ui"));
+        for entry in std::fs::read_dir(ui).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".js") {
+                let text = std::fs::read_to_string(entry.path()).unwrap();
+                assert!(!text.contains("export let ") && !text.contains("export var "), "{name} exports mutable state");
+            }
+        }
+    }
 }

@@ -27,15 +27,7 @@ use crate::wipe::{Paths, Removed, SessionDir};
 
 pub const MAIN_WINDOW: &str = "main";
 
-pub mod events {
-    pub const INVITE: &str = "app://invite";
-    pub const LOBBY: &str = "session://lobby";
-    pub const MEETING: &str = "session://meeting";
-    pub const ENDED: &str = "session://ended";
-    pub const EXTERNAL_LINK: &str = "session://external-link";
-    /// Where the meeting opens: the app's window or the fallback browser.
-    pub const MEETING_VIEW: &str = "session://meeting-view";
-}
+pub use crate::commands::events;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

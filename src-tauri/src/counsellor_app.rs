@@ -20,7 +20,7 @@ use crate::profile::{self, OrgProfile};
 use crate::provider::{bbb::BbbInvite, jitsi::JitsiInvite, Meeting};
 use crate::session::MeetingTicket;
 
-pub const RUNNING_EVENT: &str = "counsellor://running";
+pub const RUNNING_EVENT: &str = crate::commands::events::RUNNING;
 
 /// The session a counsellor started, while it runs. Memory only.
 struct Running {

@@ -432,6 +432,12 @@ fn listen_for_deep_links<R: Runtime>(app: &AppHandle<R>) {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn the_bundle_identifier_is_the_cores_app_id() {
+        let conf: serde_json::Value = serde_json::from_str(include_str!("../../tauri.conf.json")).unwrap();
+        assert_eq!(conf["identifier"], crate::APP_ID);
+    }
+
+    #[test]
     fn capability_grants_every_command() {
         let conf = include_str!("../../tauri.conf.json");
         for c in crate::commands::ALL {

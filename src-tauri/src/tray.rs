@@ -13,7 +13,7 @@ use crate::i18n::{self, t};
 
 pub const ID: &str = "sprechzimmer";
 /// Tells the app window which screen the tray asked for.
-pub const SHOW_EVENT: &str = "app://show";
+pub const SHOW_EVENT: &str = crate::commands::events::SHOW;
 
 pub fn exists<R: Runtime>(app: &AppHandle<R>) -> bool {
     app.tray_by_id(ID).is_some()

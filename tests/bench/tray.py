@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Measures the counsellor's tray mode: `sprechzimmer --tray` (what autostart
-runs) with a counsellor access set up, idle in the tray with no window. The
-whole process tree's PSS (from /proc/<pid>/smaps_rollup), and how many
-processes it has.
+runs) with a counsellor access set up, idle in the tray with no window (the
+process becomes the tray agent, `sprechzimmer-tray`, where it is installed
+next to the app). The whole process tree's PSS (from
+/proc/<pid>/smaps_rollup), how many processes it has, and which program it
+runs.
 
 Run under a private X server and D-Bus session:
 
@@ -51,13 +53,14 @@ def one_run(binary, base, settle):
         with open(log, "wb") as err:
             proc = subprocess.Popen([binary, "--tray"], env=env, stdout=subprocess.DEVNULL, stderr=err)
         try:
-            while b"started in the tray" not in open(log, "rb").read():
+            while b"in the tray, without a window" not in open(log, "rb").read():
                 if proc.poll() is not None:
                     raise RuntimeError("the app exited")
                 time.sleep(0.05)
             time.sleep(settle)
             pids = tree(proc.pid)
-            return sum(pss_kb(p) for p in pids), len(pids)
+            program = os.path.basename(os.readlink(f"/proc/{proc.pid}/exe"))
+            return sum(pss_kb(p) for p in pids), len(pids), program
         finally:
             proc.terminate()
             proc.wait(20)
@@ -70,20 +73,37 @@ def main():
     ap.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "sprechzimmer"))
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--settle", type=float, default=5.0, help="seconds idle in the tray before measuring")
+    ap.add_argument("--compare", action="store_true",
+                    help="also measure the app's own tray (a copy of the binary with no agent beside it), interleaved")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="sz-bench-sim-")
     sim, base = start_sim(work)
     try:
+        alone = None
+        if a.compare:
+            alone = os.path.join(work, "alone", "sprechzimmer")
+            os.makedirs(os.path.dirname(alone))
+            shutil.copy2(a.binary, alone)
         one_run(a.binary, base, 1.0)  # warm-up
-        results = [one_run(a.binary, base, a.settle) for _ in range(a.runs)]
+        results, without = [], []
+        for _ in range(a.runs):
+            results.append(one_run(a.binary, base, a.settle))
+            if alone:
+                without.append(one_run(alone, base, a.settle))
     finally:
         sim.terminate()
         shutil.rmtree(work, ignore_errors=True)
-    pss = [r[0] / 1024 for r in results]
-    print("| mode | runs | whole-tree PSS (median, min–max) | processes |")
-    print("|---|---|---|---|")
-    print(f"| `--tray`, counsellor access set up, no window | {a.runs} | "
-          f"{statistics.median(pss):.1f} MB ({min(pss):.1f}–{max(pss):.1f}) | {results[-1][1]} |")
+    print("| mode | runs | whole-tree PSS (median, min–max) | processes | program |")
+    print("|---|---|---|---|---|")
+    rows = [("`--tray`, counsellor access set up, no window", results)]
+    if without:
+        rows.append(("the same, no agent installed (the app's own tray)", without))
+    for label, rs in rows:
+        pss = [r[0] / 1024 for r in rs]
+        print(f"| {label} | {a.runs} | {statistics.median(pss):.1f} MB ({min(pss):.1f}–{max(pss):.1f}) | {rs[-1][1]} | `{rs[-1][2]}` |")
+    if without:
+        ratio = statistics.median(r[0] for r in results) / statistics.median(r[0] for r in without)
+        print(f"\nagent / app's own tray: {ratio:.2f}")
 
 
 if __name__ == "__main__":

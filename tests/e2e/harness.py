@@ -68,7 +68,7 @@ def skip_on_windows(reason):
     return unittest.skipIf(WINDOWS, reason)
 
 
-# Managed policy on Windows: the registry (src-tauri/src/policy/sources.rs).
+# Managed policy on Windows: the registry (src-tauri/core/src/policy/sources.rs).
 # The per-user key, so nothing outlives the test; the MSI installed for the
 # e2e job sets no machine policy.
 POLICY_KEY = r"SOFTWARE\Policies\Sprechzimmer"

@@ -420,7 +420,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.wait_guest(mid, "WAIT")
 
     @skip_on_windows("not in the Windows subset: the language comes from LANG on every platform "
-                     "(src-tauri/src/i18n.rs); run on Linux")
+                     "(src-tauri/core/src/i18n.rs); run on Linux")
     def test_english_system_locale(self):
         self.home_env_lang = "en_US.UTF-8"
         mid, _ = self.running_meeting()

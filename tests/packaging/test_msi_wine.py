@@ -51,7 +51,7 @@ POLICY_ORIGIN = r"HKLM\SOFTWARE\Policies\Sprechzimmer"  # as the app names it
 UNINSTALL_KEY = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall"
 
 # What an admin passes (docs/administration.md shows the same line).
-# Valid values: src-tauri/src/policy/definition.rs.
+# Valid values: src-tauri/core/src/policy/definition.rs.
 PROPERTIES = {
     "ORGPROFILEURL": "https://beratung.example.org/sprechzimmer/profile.json",
     "ALLOWEDHOSTS": "bbb.beratung.example.org,*.jitsi.beratung.example.org",
@@ -426,11 +426,14 @@ class WineMsiTest(unittest.TestCase):
         self.assertInstalled(rc, log)
         self.assertIn("Property(S): ALLUSERS = 1", log)
 
-        # Files: the exe and the loader DLL, as built, and nothing else.
+        # Files: the exe, the tray agent and the loader DLL, as built, and
+        # nothing else.
         folder = p.unix_path(INSTALL_DIR)
-        self.assertEqual(sorted(os.listdir(folder)), ["WebView2Loader.dll", "sprechzimmer.exe"])
+        self.assertEqual(sorted(os.listdir(folder)), sorted(["WebView2Loader.dll", "sprechzimmer.exe", common.AGENT]))
         staged = common.stage_exe(EXE, os.path.join(p.dir, "staged.exe"))
-        for name, source in (("sprechzimmer.exe", staged), ("WebView2Loader.dll", os.path.join(os.path.dirname(EXE), "WebView2Loader.dll"))):
+        agent = common.stage_exe(os.path.join(os.path.dirname(EXE), common.AGENT), os.path.join(p.dir, "staged-agent.exe"))
+        for name, source in (("sprechzimmer.exe", staged), (common.AGENT, agent),
+                             ("WebView2Loader.dll", os.path.join(os.path.dirname(EXE), "WebView2Loader.dll"))):
             with open(os.path.join(folder, name), "rb") as a, open(source, "rb") as b:
                 self.assertTrue(a.read() == b.read(), f"{name} installed as built (the exe without debug information)")
 

@@ -344,7 +344,7 @@ class NsisWine(unittest.TestCase):
         arp = self.p.reg_query(UNINST_KEY)
         self.assertEqual(arp["DisplayVersion"][1], "0.2.0")
         self.assertEqual(arp["InstallLocation"][1], custom)
-        self.assertEqual(sorted(os.listdir(self.p.unix_path(custom))), sorted([PRODUCT["binary"], "Uninstall.exe", "WebView2Loader.dll"]))
+        self.assertEqual(sorted(os.listdir(self.p.unix_path(custom))), sorted([PRODUCT["binary"], "sprechzimmer-tray.exe", "Uninstall.exe", "WebView2Loader.dll"]))
         self.assertFalse(os.path.exists(self.p.unix_path(self.instdir)), "second copy in the default folder")
         self.assertIn(custom, self.p.reg_query(SCHEME_KEY + r"\shell\open\command")["(Default)"][1])
 
@@ -411,7 +411,7 @@ class NsisWine(unittest.TestCase):
         r = self.p.run([self.instdir + r"\Uninstall.exe", "/S", "_?=" + self.instdir], timeout=300)
         self.assertEqual(r.returncode, 2)
         self.assertEqual(sorted(os.listdir(self.p.unix_path(self.instdir))),
-                         sorted([PRODUCT["binary"], "Uninstall.exe", "WebView2Loader.dll"]))
+                         sorted([PRODUCT["binary"], "sprechzimmer-tray.exe", "Uninstall.exe", "WebView2Loader.dll"]))
         self.assertIsNotNone(self.p.reg_query(SCHEME_KEY))
         self.assertIsNotNone(self.p.reg_query(UNINST_KEY))
 

@@ -121,8 +121,14 @@ class MsiTest(unittest.TestCase):
 class DebTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        subprocess.run([TAURI, "build", "--debug", "--bundles", "deb", "--ci"], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        # The tray agent is a workspace member the CLI does not build: the
+        # debug one (built by run-all.sh) instead of the release path.
+        agent = os.path.join(ROOT, "target", "debug", "sprechzimmer-tray")
+        if not os.path.isfile(agent):
+            raise AssertionError(f"{agent} is missing: cargo build --workspace first")
+        debug = {"bundle": {"linux": {"deb": {"files": {"/usr/bin/sprechzimmer-tray": "target/debug/sprechzimmer-tray"}}}}}
+        subprocess.run([TAURI, "build", "--debug", "--bundles", "deb", "--ci", "--config", json.dumps(debug)], cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL)
         cls.deb = os.path.join(ROOT, "target", "debug", "bundle", "deb", "Sprechzimmer_0.1.0_amd64.deb")
         cls.dir = tempfile.mkdtemp(prefix="sz-deb-")
         subprocess.run(["dpkg-deb", "-x", cls.deb, cls.dir], check=True)
@@ -142,6 +148,8 @@ class DebTest(unittest.TestCase):
     def test_files(self):
         files = sorted(os.path.relpath(os.path.join(d, f), self.dir) for d, _, fs in os.walk(self.dir) for f in fs)
         self.assertIn("usr/bin/sprechzimmer", files)
+        self.assertIn("usr/bin/sprechzimmer-tray", files, "the tray agent, next to the app")
+        self.assertTrue(os.access(os.path.join(self.dir, "usr/bin/sprechzimmer-tray"), os.X_OK))
         self.assertIn("usr/share/applications/Sprechzimmer.desktop", files)
         self.assertTrue(any(f.startswith("usr/share/icons/hicolor/") for f in files))
         self.assertTrue(all(f.startswith("usr/") for f in files), f"nothing outside /usr: {files}")
