@@ -329,6 +329,7 @@ class TemplateTest(unittest.TestCase):
             exe = os.path.join(d, "sprechzimmer.exe")
             subprocess.run(["x86_64-w64-mingw32-gcc", "-o", exe, src], check=True)
             shutil.copy2(exe, os.path.join(d, "WebView2Loader.dll"))
+            shutil.copy2(exe, os.path.join(d, common.AGENT))
             out = os.path.join(d, "t.msi")
             msi_builder.build(exe=exe, out=out)
             props = msi_properties(out)

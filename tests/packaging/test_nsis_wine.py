@@ -276,7 +276,7 @@ class NsisWine(unittest.TestCase):
         lnk = f"{prof}/AppData/Roaming/Microsoft/Windows/Start Menu/Programs/{PRODUCT['product_name']}.lnk"
         self.assertEqual(files1 - files0, {
             f"{prof}/AppData/Local/Programs", inst,
-            f"{inst}/{PRODUCT['binary']}", f"{inst}/WebView2Loader.dll", f"{inst}/Uninstall.exe", lnk})
+            f"{inst}/{PRODUCT['binary']}", f"{inst}/{common.AGENT}", f"{inst}/WebView2Loader.dll", f"{inst}/Uninstall.exe", lnk})
         self.assertEqual(files0 - files1, set())
         staged = common.stage_exe(EXE, os.path.join(self.p.dir, "staged.exe"))
         with open(staged, "rb") as a, open(self.p.unix_path(self.instdir + "\\" + PRODUCT["binary"]), "rb") as b:
@@ -459,12 +459,13 @@ class NsisWine(unittest.TestCase):
             self.assertIn("Number of verified signatures: 1", r.stdout, r.stdout + r.stderr)
 
         with open(log) as f:
-            self.assertEqual(len(f.read().splitlines()), 3, "exe, uninstaller and installer are signed")
+            self.assertEqual(len(f.read().splitlines()), 4, "exe, tray agent, uninstaller and installer are signed")
         verify(setup)
         # The signed installer still runs (NSIS' integrity check ignores the
         # appended signature), and what it installs was signed before packing.
         self.install(setup)
         verify(self.p.unix_path(self.instdir + "\\" + PRODUCT["binary"]))
+        verify(self.p.unix_path(self.instdir + "\\" + common.AGENT))
         verify(self.p.unix_path(self.instdir + r"\Uninstall.exe"))
         r = subprocess.run(["osslsigncode", "verify", "-in", EXE], capture_output=True, text=True)
         self.assertNotIn("Signer's certificate", r.stdout, "the build output itself stays unsigned")
