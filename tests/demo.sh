@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 bash tests/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-cargo build --locked
+cargo build --locked --workspace
 
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "demo: no display. Run this in a desktop session, or under: xvfb-run -a bash tests/demo.sh" >&2
