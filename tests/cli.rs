@@ -279,6 +279,8 @@ fn a_mistyped_command_is_a_usage_error_not_a_start_of_the_app() {
         &["chek-invite", "sprechzimmer://join?v=1"],
         &["counsellor", "setup", "--profile", "https://x.example/p.json", "--name", "N"],
         &["policy", "--yaml"],
+        // The tray takes no link: it would be dropped.
+        &["--tray", "sprechzimmer://join?v=1"],
     ] {
         let (code, out, err) = run(args, &no_display);
         assert_eq!(code, 2, "{args:?}: {err}");

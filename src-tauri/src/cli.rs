@@ -73,7 +73,7 @@ Exit codes:
 )]
 pub struct Cli {
     /// Start in the tray without a window (what autostart runs).
-    #[arg(long, conflicts_with = "screen")]
+    #[arg(long, conflicts_with_all = ["screen", "link"])]
     pub tray: bool,
     /// Open the window on this screen.
     #[arg(long, value_enum, value_name = "SCREEN")]

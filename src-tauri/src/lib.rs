@@ -116,8 +116,9 @@ pub fn main_entry() {
 pub const EXIT_NO_WINDOW: i32 = 3;
 
 fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: Option<cli::AppAction>) {
-    // The tray alone needs no webview: the agent shows it (agent.rs).
-    if launch.tray && counsellor::tray_wanted(&setup) {
+    // The tray alone needs no webview: the agent shows it (agent.rs). Not
+    // while the app runs: it has the tray already.
+    if launch.tray && counsellor::tray_wanted(&setup) && !app_runs() {
         if let Some(program) = agent::sibling(agent::AGENT) {
             hand_over_to_agent(&program);
         }
@@ -144,10 +145,6 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
             std::process::exit(1);
         }
     };
-    // One tray at a time: a running agent leaves before this app builds its own.
-    if agent::ask_to_leave(&paths, agent::LEAVE_TIMEOUT) {
-        log::info!("took the tray over from the tray agent");
-    }
     let rules = UrlRules::from_env();
     let state = AppState::new(rules, paths.clone()).with_setup(setup);
     let app = with_commands(tauri::Builder::<tauri::Wry>::new(), state)
@@ -174,6 +171,12 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, Some(vec!["--tray"])))
         .setup(move |app| {
+            // The first instance for sure (a second one handed over and
+            // exited above): one tray at a time, so a running agent leaves
+            // before this app builds its own.
+            if agent::ask_to_leave(&paths, agent::LEAVE_TIMEOUT) {
+                log::info!("took the tray over from the tray agent");
+            }
             startup_wipe(app, &paths);
             tray::ensure(app.handle());
             apply_autostart(app.handle());
@@ -216,6 +219,11 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
             controller::end_session(app, EndReason::Quit, None);
         }
     });
+}
+
+/// Whether an instance of the app runs (it holds the app lock).
+fn app_runs() -> bool {
+    Paths::for_current_user().ok().and_then(|p| wipe::AppLock::acquire(&p).ok()).is_some_and(|lock| lock.is_none())
 }
 
 /// Becomes the tray agent: the same process on Unix (so whoever started

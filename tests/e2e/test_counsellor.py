@@ -338,6 +338,13 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
             second = self.start_tray(again)
             self.assertEqual(second.wait(60), 0)
             self.assertIsNone(proc.poll(), "the first agent still runs")
+
+            # Logging out sends SIGTERM: the agent ends and takes its socket along.
+            sock = os.path.join(self.home.path, ".cache", "de.sprechzimmer.desktop", "tray.sock")
+            self.assertTrue(os.path.exists(sock))
+            proc.terminate()
+            self.assertEqual(proc.wait(30), 0)
+            self.assertFalse(os.path.exists(sock), "no socket left after a logout")
         finally:
             proc.terminate()
             proc.wait(30)

@@ -74,6 +74,9 @@ mod unix {
     pub struct Listener {
         inner: UnixListener,
         path: PathBuf,
+        // Held for the agent's life: one agent per user, and nobody else
+        // removes or rebinds the socket meanwhile.
+        _lock: std::fs::File,
     }
 
     /// The agent is leaving; dropping this tells the app it is gone.
@@ -85,20 +88,37 @@ mod unix {
         /// `AlreadyExists` when another agent of this user runs.
         pub fn bind(paths: &Paths) -> io::Result<Listener> {
             crate::wipe::private_dir(&paths.root)?;
-            let path = socket(paths);
-            if at_socket(paths, |p| UnixStream::connect(p)).is_ok() {
-                return Err(io::Error::new(io::ErrorKind::AlreadyExists, "a tray agent runs"));
+            // Our own folder, not a link, nobody else's.
+            crate::wipe::refuse_foreign(paths)?;
+            let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(paths.root.join("tray.lock"))?;
+            match lock.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(io::Error::new(io::ErrorKind::AlreadyExists, "a tray agent runs"));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(e),
             }
-            // Left by an agent that crashed: nobody answers on it.
+            let path = socket(paths);
+            // Left by an agent that ended without cleaning up: nobody holds
+            // the lock, so nobody answers on it.
             let _ = std::fs::remove_file(&path);
             let inner = at_socket(paths, |p| UnixListener::bind(p))?;
-            Ok(Listener { inner, path })
+            Ok(Listener { inner, path, _lock: lock })
+        }
+
+        /// Where the socket is, to remove it on an early exit.
+        pub fn path(&self) -> &Path {
+            &self.path
         }
 
         /// Blocks until the app asks the agent to leave.
         pub fn wait(&self) -> Leaving {
             loop {
-                let Ok((stream, _)) = self.inner.accept() else { continue };
+                let Ok((stream, _)) = self.inner.accept() else {
+                    // Out of descriptors or similar: do not spin.
+                    std::thread::sleep(Duration::from_millis(200));
+                    continue;
+                };
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
                 let mut line = String::new();
                 if BufReader::new(&stream).take(64).read_line(&mut line).is_ok() && line.trim_end() == "leave" {
@@ -117,14 +137,20 @@ mod unix {
     /// Asks a running agent to leave and waits (at most `timeout`) until it
     /// is gone. `false` when no agent runs.
     pub fn ask_to_leave(paths: &Paths, timeout: Duration) -> bool {
+        // Only in our own folder; anything else is not our agent.
+        if crate::wipe::refuse_foreign(paths).is_err() {
+            return false;
+        }
         let Ok(mut s) = at_socket(paths, |p| UnixStream::connect(p)) else { return false };
+        let _ = s.set_write_timeout(Some(timeout));
         let _ = s.set_read_timeout(Some(timeout));
         if s.write_all(b"leave\n").is_err() {
             return false;
         }
-        // The agent closes its end once its tray is down.
-        let mut rest = Vec::new();
-        let _ = s.take(64).read_to_end(&mut rest);
+        // The agent closes its end once its tray is down. One read: the
+        // agent sends nothing, so this returns at its end or the timeout.
+        let mut byte = [0u8; 1];
+        let _ = s.read(&mut byte);
         true
     }
 }
@@ -133,7 +159,7 @@ mod unix {
 mod windows {
     use super::*;
     use windows_sys::Win32::Foundation::{CloseHandle, GetLastError, ERROR_ALREADY_EXISTS, HANDLE, WAIT_OBJECT_0};
-    use windows_sys::Win32::System::Threading::{CreateEventW, OpenEventW, SetEvent, WaitForSingleObject, EVENT_MODIFY_STATE, INFINITE};
+    use windows_sys::Win32::System::Threading::{CreateEventW, OpenEventW, ResetEvent, SetEvent, WaitForSingleObject, EVENT_MODIFY_STATE, INFINITE};
 
     /// The standard access right to wait on an object.
     const SYNCHRONIZE: u32 = 0x0010_0000;
@@ -178,25 +204,35 @@ mod windows {
         pub fn bind(_paths: &Paths) -> io::Result<Listener> {
             // SAFETY: plain Win32 calls with valid, NUL-terminated names.
             unsafe {
-                let leave = CreateEventW(std::ptr::null(), 0, 0, name("leave").as_ptr());
+                let (leave_name, gone_name) = (name("leave"), name("gone"));
+                let leave = CreateEventW(std::ptr::null(), 0, 0, leave_name.as_ptr());
+                let exists = GetLastError() == ERROR_ALREADY_EXISTS;
                 if leave.is_null() {
                     return Err(io::Error::last_os_error());
                 }
                 let leave = Event(leave);
-                if GetLastError() == ERROR_ALREADY_EXISTS {
+                if exists {
                     return Err(io::Error::new(io::ErrorKind::AlreadyExists, "a tray agent runs"));
                 }
-                let gone = CreateEventW(std::ptr::null(), 1, 0, name("gone").as_ptr());
+                let gone = CreateEventW(std::ptr::null(), 1, 0, gone_name.as_ptr());
                 if gone.is_null() {
                     return Err(io::Error::last_os_error());
                 }
+                // Signalled by an earlier agent whose handle someone still holds.
+                ResetEvent(gone);
                 Ok(Listener { leave, gone: Event(gone) })
             }
         }
 
         pub fn wait(&self) -> Leaving {
             // SAFETY: a valid event handle owned by self.
-            while unsafe { WaitForSingleObject(self.leave.0, INFINITE) } != WAIT_OBJECT_0 {}
+            // WAIT_FAILED would only repeat: then the agent stays, as asked
+            // by nobody, rather than spin.
+            if unsafe { WaitForSingleObject(self.leave.0, INFINITE) } != WAIT_OBJECT_0 {
+                loop {
+                    std::thread::park();
+                }
+            }
             Leaving { gone: self.gone.0 }
         }
     }
@@ -205,12 +241,13 @@ mod windows {
         // SAFETY: plain Win32 calls with valid, NUL-terminated names; every
         // handle opened here is closed by `Event`'s drop.
         unsafe {
-            let leave = OpenEventW(EVENT_MODIFY_STATE, 0, name("leave").as_ptr());
+            let (leave_name, gone_name) = (name("leave"), name("gone"));
+            let leave = OpenEventW(EVENT_MODIFY_STATE, 0, leave_name.as_ptr());
             if leave.is_null() {
                 return false;
             }
             let leave = Event(leave);
-            let gone = OpenEventW(SYNCHRONIZE, 0, name("gone").as_ptr());
+            let gone = OpenEventW(SYNCHRONIZE, 0, gone_name.as_ptr());
             SetEvent(leave.0);
             if !gone.is_null() {
                 let gone = Event(gone);
@@ -233,6 +270,7 @@ mod tests {
 
         let listener = Listener::bind(&paths).unwrap();
         assert_eq!(Listener::bind(&paths).err().map(|e| e.kind()), Some(io::ErrorKind::AlreadyExists), "one agent per user");
+        assert!(socket(&paths).exists(), "a second agent leaves the first one's socket alone");
         let (tx, rx) = std::sync::mpsc::channel();
         let agent = std::thread::spawn(move || {
             let leaving = listener.wait();
@@ -267,7 +305,21 @@ mod tests {
         // Bound and never served: what a killed agent leaves.
         let dead = std::os::unix::net::UnixListener::bind(socket(&paths)).unwrap();
         drop(dead);
+        assert!(!ask_to_leave(&paths, LEAVE_TIMEOUT), "nobody answers on it");
         assert!(Listener::bind(&paths).is_ok());
+    }
+
+    #[test]
+    fn a_folder_that_is_a_link_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let root = dir.path().join("app");
+        std::os::unix::fs::symlink(&elsewhere, &root).unwrap();
+        let paths = Paths { root };
+        assert!(Listener::bind(&paths).is_err());
+        assert!(!ask_to_leave(&paths, LEAVE_TIMEOUT));
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing created through the link");
     }
 
     #[test]

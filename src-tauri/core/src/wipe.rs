@@ -202,7 +202,7 @@ fn own_folders(paths: &Paths) -> Result<(), (PathBuf, Refusal)> {
     Ok(())
 }
 
-fn refuse_foreign(paths: &Paths) -> io::Result<()> {
+pub(crate) fn refuse_foreign(paths: &Paths) -> io::Result<()> {
     own_folders(paths).map_err(|(dir, r)| io::Error::new(io::ErrorKind::PermissionDenied, format!("{}: {r:?}", dir.display())))
 }
 

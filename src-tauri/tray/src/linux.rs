@@ -60,6 +60,12 @@ impl ksni::Tray for Tray {
     }
 }
 
+fn fail(socket: &std::path::Path, e: &dyn std::fmt::Display) -> ! {
+    eprintln!("sprechzimmer-tray: {e}");
+    let _ = std::fs::remove_file(socket);
+    std::process::exit(1);
+}
+
 pub fn run(entries: Entries, listener: Listener) {
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -70,11 +76,19 @@ pub fn run(entries: Entries, listener: Listener) {
     };
     let (actions, mut wanted) = mpsc::unbounded_channel();
     let (leave_tx, mut leave) = mpsc::unbounded_channel();
+    // The socket goes with the agent however it ends (quit, logout).
+    let socket = listener.path().to_path_buf();
     std::thread::spawn(move || {
         let leaving = listener.wait();
         let _ = leave_tx.send((leaving, listener));
     });
     rt.block_on(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
+            (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
+        else {
+            fail(&socket, &"no signal handlers")
+        };
         let tray = || Tray { entries: Entries::new(entries.app.clone(), entries.lang), actions: actions.clone(), icon: crate::icon::app() };
         let handle = match tray().spawn().await {
             Ok(h) => h,
@@ -84,16 +98,10 @@ pub fn run(entries: Entries, listener: Listener) {
                 log::info!("tray agent: no tray host yet; the icon appears when one starts");
                 match tray().assume_sni_available(true).spawn().await {
                     Ok(h) => h,
-                    Err(e) => {
-                        eprintln!("sprechzimmer-tray: {e}");
-                        std::process::exit(1);
-                    }
+                    Err(e) => fail(&socket, &e),
                 }
             }
-            Err(e) => {
-                eprintln!("sprechzimmer-tray: {e}");
-                std::process::exit(1);
-            }
+            Err(e) => fail(&socket, &e),
         };
         log::info!("tray agent: in the tray, without a window");
         loop {
@@ -108,10 +116,17 @@ pub fn run(entries: Entries, listener: Listener) {
                 Some(a) = wanted.recv() => {
                     if a == Action::Quit {
                         handle.shutdown().await;
+                        let _ = std::fs::remove_file(&socket);
                         log::info!("tray agent: quit from the tray");
                         return;
                     }
                     entries.launch(a);
+                }
+                _ = async { tokio::select! { _ = term.recv() => {}, _ = int.recv() => {}, _ = hup.recv() => {} } } => {
+                    handle.shutdown().await;
+                    let _ = std::fs::remove_file(&socket);
+                    log::info!("tray agent: ended by a signal (logout)");
+                    return;
                 }
             }
         }

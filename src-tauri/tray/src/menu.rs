@@ -77,7 +77,12 @@ impl Entries {
         }
         let started = Command::new(&self.app).args(a.app_args()).stdin(Stdio::null()).stdout(Stdio::null()).spawn();
         match started {
-            Ok(_) => log::info!("tray agent: starting the app ({})", a.id()),
+            Ok(mut child) => {
+                log::info!("tray agent: starting the app ({})", a.id());
+                // An app that ends before taking the tray over (no display)
+                // leaves no zombie behind.
+                std::thread::spawn(move || child.wait());
+            }
             Err(e) => log::warn!("tray agent: the app could not be started ({:?})", e.kind()),
         }
     }
