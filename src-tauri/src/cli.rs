@@ -161,12 +161,14 @@ pub enum SessionCommand {
 /// are taken is decided later (`controller::link_from_args`); this only
 /// turns a mistyped command (`chek-invite`) into a usage error instead of
 /// a start of the app.
-fn link_arg(s: &str) -> Result<String, String> {
-    match url::Url::parse(s) {
-        Ok(_) => Ok(s.to_string()),
-        Err(_) => Err("neither a command nor a link".into()),
-    }
+fn link_arg(s: &str) -> Result<String, NotALink> {
+    url::Url::parse(s).map(|_| s.to_string()).map_err(|_| NotALink)
 }
+
+/// A word that is neither a subcommand nor a link (clap prints it).
+#[derive(Debug, thiserror::Error)]
+#[error("neither a command nor a link")]
+pub struct NotALink;
 
 pub fn dispatch(args: &[String], setup: &Setup) -> Outcome {
     let cli = match Cli::try_parse_from(args) {
