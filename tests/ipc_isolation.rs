@@ -3,8 +3,8 @@
 //! the main window should it ever show remote content.
 
 use sprechzimmer_lib::commands;
-use sprechzimmer_lib::controller::AppState;
 use sprechzimmer_lib::hosts::UrlRules;
+use sprechzimmer_lib::runtime::AppState;
 use sprechzimmer_lib::wipe::Paths;
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};

@@ -202,10 +202,10 @@ async function openInvite(link, pasted = false) {
 function renderConsent(v, keep = false) {
   $('consent-org').textContent = v.organisation;
   i18n.markLanguage($('consent-org'), v.organisationLang);
-  $('consent-host').textContent = t('consent.host', { host: v.summary.meeting_host });
+  $('consent-host').textContent = t('consent.host', { host: v.summary.meetingHost });
   $('consent-name').textContent = v.displayName ? t('consent.name', { name: v.displayName }) : '';
-  $('consent-time').textContent = v.summary.scheduled_at
-    ? t('consent.scheduled', { time: i18n.formatTime(v.summary.scheduled_at) })
+  $('consent-time').textContent = v.summary.scheduledAt
+    ? t('consent.scheduled', { time: i18n.formatTime(v.summary.scheduledAt) })
     : '';
   renderDocuments('', v, openExternal, keep);
   $('name-field').hidden = !v.nameEditable;
@@ -254,7 +254,7 @@ async function continueToLobby() {
         displayName: v.nameEditable ? $('name-input').value : null,
       },
     });
-    scheduledAt = v.summary.scheduled_at;
+    scheduledAt = v.summary.scheduledAt;
     // Once per lobby, not per poll: a focused link in it keeps its focus.
     renderSupport($('lobby-support'), v.support);
     renderLobby({ state: 'checking' });
@@ -305,7 +305,7 @@ function renderLobby(view) {
   const hint = $('lobby-hint');
   status.dataset.state = view.state;
   $('lobby-retry').hidden = view.state !== 'unreachable';
-  const next = () => t('lobby.next_check', { relative: i18n.relative(view.next_check_secs) });
+  const next = () => t('lobby.next_check', { relative: i18n.relative(view.nextCheckSecs) });
   switch (view.state) {
     case 'checking':
       status.textContent = t('lobby.checking');

@@ -49,6 +49,9 @@ pub enum AppAction {
     StartSession { client_name: Option<String>, at: Option<String>, print_invite: bool },
 }
 
+/// Exit code when the window cannot start (no display, no WebView2).
+pub const EXIT_NO_WINDOW: i32 = 3;
+
 /// Exit codes, in one place (also printed by `--help`).
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -158,7 +161,7 @@ pub enum SessionCommand {
 }
 
 /// What may stand where a link stands: anything with a scheme. Which links
-/// are taken is decided later (`controller::link_from_args`); this only
+/// are taken is decided later (`runtime::link_from_args`); this only
 /// turns a mistyped command (`chek-invite`) into a usage error instead of
 /// a start of the app.
 fn link_arg(s: &str) -> Result<String, NotALink> {
@@ -242,7 +245,7 @@ fn counsellor_cmd(cmd: CounsellorCommand, setup: &Setup) -> i32 {
             match rt.block_on(counsellor::set_up(&http, rules, &file, account, &secret)) {
                 Ok(a) => {
                     let lang = i18n::current();
-                    println!("{}", tf(lang, "cli.counsellor.saved", &[("host", &crate::invite::host_with_port(a.access.host_url()))]));
+                    println!("{}", tf(lang, "cli.counsellor.saved", &[("host", &crate::hosts::host_with_port(a.access.host_url()))]));
                     if a.access.needs_secret() {
                         println!("{}", tf(lang, "cli.counsellor.secret_stored", &[("service", sprechzimmer_core::APP_ID)]));
                     }
@@ -261,7 +264,7 @@ fn counsellor_cmd(cmd: CounsellorCommand, setup: &Setup) -> i32 {
                     Access::Jitsi { .. } => "Jitsi Meet",
                 };
                 let lang = i18n::current();
-                let host = crate::invite::host_with_port(a.access.host_url());
+                let host = crate::hosts::host_with_port(a.access.host_url());
                 println!("{}", tf(lang, "cli.show.profile", &[("url", a.profile.as_str())]));
                 println!("{}", tf(lang, "cli.show.service", &[("provider", provider), ("host", &host)]));
                 println!("{}", tf(lang, "cli.show.name", &[("name", &a.display_name)]));

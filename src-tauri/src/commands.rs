@@ -5,11 +5,14 @@ use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::consent::ConsentRequest;
-use crate::controller::{self, AppState, ConsentView, Ended};
 use crate::counsellor_app;
 use crate::error::Result;
 use crate::i18n::{self, Lang};
+use crate::ipc::events;
+use crate::ipc::{ConsentView, Ended, InvitePreview, RunningView};
+use crate::runtime::{self, AppState};
 use crate::session::Phase;
+use crate::tray;
 
 include!("contract.rs");
 
@@ -42,63 +45,63 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 
 #[tauri::command]
 pub fn take_pending_invite(state: State<'_, AppState>) -> Option<String> {
-    controller::take_pending_invite(&state)
+    runtime::take_pending_invite(&state)
 }
 
 #[tauri::command]
-pub fn consent_view(state: State<'_, AppState>) -> Result<controller::ConsentView> {
-    controller::consent_view(&state)
+pub fn consent_view(state: State<'_, AppState>) -> Result<ConsentView> {
+    runtime::consent_view(&state)
 }
 
 #[tauri::command]
 pub fn set_language(state: State<'_, AppState>, lang: String, remember: bool) -> Result<i18n::Lang> {
-    controller::set_language(&state, &lang, remember)
+    runtime::set_language(&state, &lang, remember)
 }
 
 #[tauri::command]
-pub fn preview_invite(state: State<'_, AppState>, link: String) -> Result<controller::InvitePreview> {
-    controller::preview_invite(&state, &link)
+pub fn preview_invite(state: State<'_, AppState>, link: String) -> Result<InvitePreview> {
+    runtime::preview_invite(&state, &link)
 }
 
 #[tauri::command]
 pub async fn open_invite(state: State<'_, AppState>, link: String) -> Result<ConsentView> {
-    controller::open_invite(&state, link).await
+    runtime::open_invite(&state, link).await
 }
 
 #[tauri::command]
 pub fn give_consent(state: State<'_, AppState>, request: ConsentRequest) -> Result<()> {
-    controller::give_consent(&state, request)
+    runtime::give_consent(&state, request)
 }
 
 #[tauri::command]
 pub async fn enter_lobby<R: Runtime>(app: AppHandle<R>) -> Result<()> {
-    controller::enter_lobby(&app).await
+    runtime::enter_lobby(&app).await
 }
 
 #[tauri::command]
 pub fn retry_lobby(state: State<'_, AppState>) {
-    controller::retry_lobby(&state)
+    runtime::retry_lobby(&state)
 }
 
 #[tauri::command]
 pub fn cancel_session<R: Runtime>(app: AppHandle<R>) -> Option<Ended> {
-    controller::cancel(&app)
+    runtime::cancel(&app)
 }
 
 #[tauri::command]
 pub fn show_meeting<R: Runtime>(app: AppHandle<R>) {
-    controller::show_meeting(&app)
+    runtime::show_meeting(&app)
 }
 
 #[tauri::command]
 pub fn open_external(state: State<'_, AppState>, url: String) -> Result<()> {
-    let url = controller::check_offered(&state, &url)?;
+    let url = runtime::check_offered(&state, &url)?;
     tauri_plugin_opener::open_url(url.as_str(), None::<&str>).map_err(|_| crate::error::Error::LinkOpenFailed)
 }
 
 #[tauri::command]
 pub fn get_settings(state: State<'_, AppState>) -> Vec<crate::settings::SettingView> {
-    controller::settings_view(&state)
+    runtime::settings_view(&state)
 }
 
 #[tauri::command]
@@ -108,8 +111,8 @@ pub fn set_setting<R: Runtime>(
     key: String,
     value: Option<String>,
 ) -> Result<Vec<crate::settings::SettingView>> {
-    let rows = controller::set_setting(&state, &key, value)?;
-    crate::apply_autostart(&app);
+    let rows = runtime::set_setting(&state, &key, value)?;
+    tray::apply_autostart(&app);
     Ok(rows)
 }
 
@@ -120,7 +123,9 @@ pub async fn counsellor_status<R: Runtime>(app: AppHandle<R>) -> Result<counsell
 
 #[tauri::command]
 pub async fn counsellor_setup<R: Runtime>(app: AppHandle<R>, request: counsellor_app::SetupRequest) -> Result<counsellor_app::CounsellorView> {
-    counsellor_app::setup(&app, request).await
+    let view = counsellor_app::setup(&app, request).await?;
+    tray::ensure(&app);
+    Ok(view)
 }
 
 #[tauri::command]
@@ -134,11 +139,13 @@ pub async fn counsellor_consent<R: Runtime>(
 
 #[tauri::command]
 pub fn counsellor_remove<R: Runtime>(app: AppHandle<R>) -> Result<()> {
-    counsellor_app::remove(&app)
+    counsellor_app::remove(&app)?;
+    tray::remove(&app);
+    Ok(())
 }
 
 #[tauri::command]
-pub async fn counsellor_start<R: Runtime>(app: AppHandle<R>, request: counsellor_app::StartRequest) -> Result<counsellor_app::RunningView> {
+pub async fn counsellor_start<R: Runtime>(app: AppHandle<R>, request: counsellor_app::StartRequest) -> Result<RunningView> {
     counsellor_app::start_session(&app, request).await
 }
 
@@ -214,7 +221,7 @@ mod contract_tests {
                 let cmd = part.split('\'').next().unwrap_or_default();
                 assert!(super::ALL.contains(&cmd), "{name}: invoke #{i} names an unknown command {cmd:?}");
             }
-            for (_, value) in super::events::ALL {
+            for (_, value) in crate::ipc::events::ALL {
                 assert!(!text.contains(&format!("'{value}'")), "{name} spells out {value}: use EVENTS");
             }
             for scheme in ["'app://", "'session://", "'counsellor://"] {

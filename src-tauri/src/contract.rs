@@ -1,7 +1,7 @@
-// The contract between the Rust side and the UI, in one place: every app
-// command and every event. Included by build.rs (the ACL's app manifest)
-// and by commands.rs (the isolation tests walk it); ui/contract.js is
-// generated from it (commands::tests, UPDATE_GENERATED=1 to rewrite).
+// Every app command, in one place. Included by build.rs (the ACL's app
+// manifest) and by commands.rs (the isolation tests walk it). The events
+// and their payloads are the core's (`ipc`); ui/contract.js is generated
+// from both (commands::tests, UPDATE_GENERATED=1 to rewrite).
 pub const ALL: &[&str] = &[
     "app_info",
     "take_pending_invite",
@@ -27,32 +27,3 @@ pub const ALL: &[&str] = &[
     "counsellor_mail_invite",
     "counsellor_copy_invite",
 ];
-
-/// The events the Rust side sends to the app window.
-#[allow(dead_code)]
-pub mod events {
-    /// An invite arrived from outside (link, command line, second start).
-    pub const INVITE: &str = "app://invite";
-    /// The tray asked for a screen.
-    pub const SHOW: &str = "app://show";
-    pub const LOBBY: &str = "session://lobby";
-    pub const MEETING: &str = "session://meeting";
-    pub const ENDED: &str = "session://ended";
-    pub const EXTERNAL_LINK: &str = "session://external-link";
-    /// Where the meeting opens: the app's window or the fallback browser.
-    pub const MEETING_VIEW: &str = "session://meeting-view";
-    /// The counsellor's session started (its invite) or ended (null).
-    pub const RUNNING: &str = "counsellor://running";
-
-    /// Name (as in ui/contract.js) and value of each.
-    pub const ALL: &[(&str, &str)] = &[
-        ("INVITE", INVITE),
-        ("SHOW", SHOW),
-        ("LOBBY", LOBBY),
-        ("MEETING", MEETING),
-        ("ENDED", ENDED),
-        ("EXTERNAL_LINK", EXTERNAL_LINK),
-        ("MEETING_VIEW", MEETING_VIEW),
-        ("RUNNING", RUNNING),
-    ];
-}

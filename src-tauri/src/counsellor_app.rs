@@ -4,45 +4,33 @@
 //! in `counsellor`.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use time::OffsetDateTime;
 use url::Url;
 
-use crate::controller::{self, AppState, DocView, EndReason, MAIN_WINDOW};
 use crate::counsellor::start::{self, Handle, ModeratorEntry, Options};
 use crate::counsellor::{secrets, Access, Account, CounsellorError};
+use crate::engine::Running;
 use crate::error::{Error, Result};
 use crate::i18n::{self, t};
+use crate::ipc::{ConsentDocs, EndReason, RunningView, UiEvent};
 use crate::profile::{self, OrgProfile};
 use crate::provider::{bbb::BbbInvite, jitsi::JitsiInvite, Meeting};
+use crate::runtime::{self, AppState};
 use crate::session::MeetingTicket;
 
-pub const RUNNING_EVENT: &str = crate::commands::events::RUNNING;
-
-/// The session a counsellor started, while it runs. Memory only.
-struct Running {
-    handle: Handle,
-    invite: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        crate::scrub::text(&mut self.invite);
-    }
-}
-
+/// Where the counsellor's account is kept. Their running session is the
+/// engine's (`AppState::engine`), like every other session state.
 pub struct CounsellorState {
     /// `counsellor.json`; `None` where the platform has no config folder.
     file: Option<PathBuf>,
-    running: Mutex<Option<Running>>,
 }
 
 impl CounsellorState {
     pub fn new(config_dir: Option<PathBuf>) -> CounsellorState {
-        CounsellorState { file: config_dir.map(|d| Account::file_in(&d)), running: Mutex::new(None) }
+        CounsellorState { file: config_dir.map(|d| Account::file_in(&d)) }
     }
 
     fn file(&self) -> Result<&PathBuf> {
@@ -56,36 +44,19 @@ impl CounsellorState {
     pub fn is_set_up(&self) -> bool {
         self.account().is_ok()
     }
+}
 
-    fn running(&self) -> std::sync::MutexGuard<'_, Option<Running>> {
-        self.running.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn invite(&self) -> Option<String> {
-        self.running().as_ref().map(|r| r.invite.clone())
-    }
+/// The running session's invite, if one runs.
+fn running_invite<R: Runtime>(app: &AppHandle<R>) -> Option<zeroize::Zeroizing<String>> {
+    app.state::<AppState>().engine().running().map(|r| r.invite.clone())
 }
 
 /// Copies the running session's invite (never text the UI sends) to the
 /// clipboard, kept out of clipboard history.
 pub fn copy_invite<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
-    let invite = zeroize::Zeroizing::new(app.state::<CounsellorState>().invite().ok_or(CounsellorError::NoSession)?);
+    let invite = running_invite(app).ok_or(CounsellorError::NoSession)?;
     crate::clipboard::copy_private(&invite).map_err(|_| CounsellorError::Clipboard)?;
     Ok(())
-}
-
-/// Called by every session end: the counsellor's session is over too.
-pub fn forget_running<R: Runtime>(app: &AppHandle<R>) {
-    let Some(c) = app.try_state::<CounsellorState>() else { return };
-    let Some(running) = c.running().take() else { return };
-    // A copied invite (with the client's name in it) must not outlive the
-    // session on the clipboard either.
-    if let Some(clip) = app.try_state::<tauri_plugin_clipboard_manager::Clipboard<R>>() {
-        if clip.read_text().is_ok_and(|t| t == running.invite) {
-            let _ = clip.clear();
-        }
-    }
-    let _ = app.emit_to(MAIN_WINDOW, RUNNING_EVENT, Option::<RunningView>::None);
 }
 
 async fn fetch_profile(state: &AppState, url: &Url) -> Result<OrgProfile> {
@@ -93,24 +64,6 @@ async fn fetch_profile(state: &AppState, url: &Url) -> Result<OrgProfile> {
 }
 
 // ---- what the UI sees ----
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunningView {
-    pub invite: String,
-    pub provider: &'static str,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConsentDocs {
-    pub privacy: DocView,
-    pub terms: DocView,
-    pub withdrawal_text: String,
-    pub withdrawal_lang: String,
-    pub withdrawal_email: Option<String>,
-    pub withdrawal_url: Option<String>,
-}
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -144,13 +97,7 @@ pub fn enabled<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
 pub async fn status<R: Runtime>(app: &AppHandle<R>) -> Result<CounsellorView> {
     enabled(app)?;
     let c = app.state::<CounsellorState>();
-    let running = c.running().as_ref().map(|r| RunningView {
-        invite: r.invite.clone(),
-        provider: match r.handle {
-            Handle::Bbb { .. } => "bbb",
-            Handle::Jitsi { .. } => "jitsi",
-        },
-    });
+    let running = app.state::<AppState>().engine().running().map(Running::view);
     let account = match c.account() {
         Ok(a) => a,
         Err(Error::Counsellor(CounsellorError::NotSetUp)) => {
@@ -162,25 +109,18 @@ pub async fn status<R: Runtime>(app: &AppHandle<R>) -> Result<CounsellorView> {
     let p = fetch_profile(&state, &account.profile).await?;
     let lang = i18n::current();
     let consent = if account.consent_valid(&p) {
-        state.show_counsellor_profile(None);
+        state.engine().show_counsellor_profile(None);
         None
     } else {
-        state.show_counsellor_profile(Some(p.clone()));
+        state.engine().show_counsellor_profile(Some(p.clone()));
         let terms = p.counsellor_terms.as_ref().ok_or(CounsellorError::NoCounsellorTerms)?;
-        Some(ConsentDocs {
-            privacy: DocView::new(&p.privacy_notice, lang),
-            terms: DocView::new(terms, lang),
-            withdrawal_text: p.withdrawal.text.get(lang).to_string(),
-            withdrawal_lang: p.withdrawal.text.pick(lang).0.to_string(),
-            withdrawal_email: p.withdrawal.email.clone(),
-            withdrawal_url: p.withdrawal.url.clone(),
-        })
+        Some(ConsentDocs::new(&p, terms, lang))
     };
     Ok(CounsellorView {
         set_up: true,
         organisation: Some(p.name.get(lang).to_string()),
         provider: Some(provider_name(&account.access)),
-        server: Some(crate::invite::host_with_port(account.access.host_url())),
+        server: Some(crate::hosts::host_with_port(account.access.host_url())),
         display_name: Some(account.display_name.clone()),
         consent,
         running,
@@ -206,10 +146,10 @@ pub struct SetupRequest {
 pub async fn setup<R: Runtime>(app: &AppHandle<R>, req: SetupRequest) -> Result<CounsellorView> {
     enabled(app)?;
     let c = app.state::<CounsellorState>();
-    if c.running().is_some() {
+    let state = app.state::<AppState>();
+    if state.engine().running().is_some() {
         return Err(CounsellorError::Busy.into());
     }
-    let state = app.state::<AppState>();
     let server = Url::parse(req.server.trim()).map_err(|_| CounsellorError::Invalid("server"))?;
     let access = match req.provider.as_str() {
         "bbb" => Access::Bbb { api: server },
@@ -221,7 +161,6 @@ pub async fn setup<R: Runtime>(app: &AppHandle<R>, req: SetupRequest) -> Result<
     let (http, rules, file) = (state.http.clone(), state.rules, c.file()?.clone());
     let account = crate::counsellor::set_up(&http, rules, &file, account, &secret).await?;
     log::info!("counsellor account set up ({})", provider_name(&account.access));
-    crate::tray::ensure(app);
     status(app).await
 }
 
@@ -239,12 +178,11 @@ pub async fn give_consent<R: Runtime>(app: &AppHandle<R>, privacy_digest: String
 /// Deletes the account and its secret. Nothing of it stays.
 pub fn remove<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
     let c = app.state::<CounsellorState>();
-    if c.running().is_some() {
+    if app.state::<AppState>().engine().running().is_some() {
         return Err(CounsellorError::Busy.into());
     }
     crate::counsellor::remove(c.file()?)?;
     log::info!("counsellor account removed");
-    crate::tray::remove(app);
     Ok(())
 }
 
@@ -272,7 +210,7 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
     enabled(app)?;
     let c = app.state::<CounsellorState>();
     let state = app.state::<AppState>();
-    if c.running().is_some() || state.phase() != crate::session::Phase::Idle {
+    if state.engine().counsellor_busy() {
         return Err(CounsellorError::Busy.into());
     }
     let account = c.account()?;
@@ -290,7 +228,7 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
         None => None,
     };
     // Decided first, so nothing is created for a meeting this computer cannot show.
-    let view = controller::decide_view(app).await?;
+    let view = runtime::decide_view(app).await?;
     let opts = Options { client_name, at };
     let lang = i18n::current().base().to_string();
     let secret = if account.access.needs_secret() { Some(secrets::fetch(&secrets::entry(&account.access.secret_name())?)?) } else { None };
@@ -313,14 +251,24 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
         allowed_hosts: p.meeting_hosts.clone(),
         display_name: account.display_name.clone(),
     };
-    *c.running() = Some(Running { handle: started.handle.clone(), invite: started.client_invite.clone() });
-    let running_view = RunningView { invite: started.client_invite.clone(), provider: provider_name(&account.access) };
+    let running = Running {
+        handle: started.handle.clone(),
+        invite: zeroize::Zeroizing::new(started.client_invite.clone()),
+        provider: provider_name(&account.access),
+    };
+    let running_view = running.view();
+    let registered = state.engine().set_running(running);
+    if let Err(e) = registered {
+        // Something started meanwhile: this meeting may not stay open.
+        let _ = end_remote(app, &account, &started.handle).await;
+        return Err(e.into());
+    }
     // Before the meeting's own events, so the UI knows whose meeting it is.
-    let _ = app.emit_to(MAIN_WINDOW, RUNNING_EVENT, Some(running_view.clone()));
-    if let Err(e) = controller::open_moderator_meeting(app, ticket, view) {
+    runtime::emit(app, UiEvent::Running(Some(running_view.clone())));
+    if let Err(e) = runtime::open_moderator_meeting(app, ticket, view) {
         // Nobody may wait in a room that nobody moderates.
         let _ = end_remote(app, &account, &started.handle).await;
-        forget_running(app);
+        runtime::end_session(app, EndReason::Failed, Some(e.code()));
         return Err(e);
     }
     log::info!("counsellor session started ({})", provider_name(&account.access));
@@ -348,40 +296,26 @@ async fn end_remote<R: Runtime>(app: &AppHandle<R>, account: &Account, handle: &
 /// the same wipe as every other end.
 pub async fn end_session<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
     let c = app.state::<CounsellorState>();
-    let handle = c.running().as_ref().map(|r| r.handle.clone()).ok_or(CounsellorError::NoSession)?;
+    let handle = app.state::<AppState>().engine().running().map(|r| r.handle.clone()).ok_or(CounsellorError::NoSession)?;
     let account = c.account()?;
     let remote = end_remote(app, &account, &handle).await;
     if matches!(handle, Handle::Jitsi { .. }) {
         // Give the page a moment to send the end before its window goes.
         tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     }
-    controller::end_session(app, EndReason::Ended, None);
-    c.running().take();
+    runtime::end_session(app, EndReason::Ended, None);
     remote
 }
 
 /// The invite as an e-mail draft in the user's mail program.
 pub fn mail_invite<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
-    let c = app.state::<CounsellorState>();
-    let invite = c.invite().ok_or(CounsellorError::NoSession)?;
+    let invite = running_invite(app).ok_or(CounsellorError::NoSession)?;
     let lang = i18n::current();
     let subject = t(lang, "counsellor.mail.subject");
-    let body = t(lang, "counsellor.mail.body").replace("{link}", &invite);
+    let body = t(lang, "counsellor.mail.body").replace("{link}", invite.as_str());
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20");
     let mailto = format!("mailto:?subject={}&body={}", enc(&subject), enc(&body));
     tauri_plugin_opener::open_url(mailto, None::<&str>).map_err(|_| Error::LinkOpenFailed)
-}
-
-/// A client knocks while the counsellor looks elsewhere.
-pub fn notify_client_waiting<R: Runtime>(app: &AppHandle<R>) {
-    if crate::meeting_window::is_focused(app) {
-        log::info!("a client is waiting; the meeting window is in front");
-        return;
-    }
-    log::info!("a client is waiting; notifying");
-    use tauri_plugin_notification::NotificationExt;
-    let lang = i18n::current();
-    let _ = app.notification().builder().title(t(lang, "counsellor.notify.title")).body(t(lang, "counsellor.notify.body")).show();
 }
 
 #[cfg(test)]

@@ -1,18 +1,22 @@
 //! Sprechzimmer: privacy-first video counselling.
 //!
 //! This crate is the Tauri shell. Window-free logic lives in the core crate
-//! (`src-tauri/core`, re-exported here under the same module names);
-//! `controller`, `meeting_window`, `meeting_browser`, `webview_probe`,
-//! `tray` and `commands` execute its decisions.
+//! (`src-tauri/core`, re-exported here under the same module names); the
+//! session engine (`engine`) decides, and `runtime` executes: it emits,
+//! spawns, and opens or closes `main_window`, `meeting_window` and
+//! `meeting_browser`, whose reports go back into the engine through a sink.
+//! `commands` and `tray` are the ways in. No module depends on this root,
+//! and none in a cycle (`tests/check-cycles.py`).
 
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
-pub mod controller;
 pub mod counsellor_app;
 pub mod error;
+pub mod main_window;
 pub mod meeting_browser;
 pub mod meeting_window;
+pub mod runtime;
 pub mod tray;
 pub mod webview2;
 pub mod webview_probe;
@@ -20,28 +24,31 @@ pub mod webview_probe;
 // The core's modules under their old paths, so `crate::invite` reads the
 // same in the shell as in the core.
 pub use sprechzimmer_core::{
-    agent, browser, cmdline, consent, counsellor, folders, hosts, i18n, invite, lobby, logging, net, policy, private_file, profile, provider, scrub,
-    session, settings, wipe, APP_ID,
+    agent, browser, cmdline, consent, counsellor, engine, folders, hosts, i18n, invite, ipc, lobby, logging, navigation, net, policy, private_file,
+    profile, provider, scrub, session, settings, wipe, APP_ID,
 };
 
-use tauri::webview::{NewWindowResponse, PermissionResponse};
-use tauri::{AppHandle, Manager, RunEvent, Runtime, WebviewUrl, WebviewWindowBuilder};
+use tauri::{AppHandle, Manager, RunEvent, Runtime};
 
-use controller::{AppState, EndReason, MAIN_WINDOW};
 use hosts::UrlRules;
+use ipc::EndReason;
+use main_window::MAIN_WINDOW;
+use runtime::AppState;
 use wipe::Paths;
 
 /// What the real app and the mock-runtime tests share: the state and the
 /// commands, nothing that needs a desktop session.
 pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     let config_dir = state.setup().user_file.as_ref().and_then(|f| f.parent().map(std::path::Path::to_path_buf));
+    let paths = state.paths.clone();
     base.manage(state)
+        .manage(paths)
         .manage(counsellor_app::CounsellorState::new(config_dir))
         .register_uri_scheme_protocol(provider::jitsi::HOST_SCHEME, |ctx, request| {
             let state = ctx.app_handle().state::<AppState>();
             let uri = request.uri().to_string();
             let response = tauri::http::Response::builder().header("Cache-Control", "no-store");
-            match controller::serve_meeting_host(&state, ctx.webview_label(), &uri) {
+            match runtime::serve_meeting_host(&state, ctx.webview_label(), &uri) {
                 Some((html, csp)) => response
                     .status(200)
                     .header("Content-Type", "text/html; charset=utf-8")
@@ -80,7 +87,7 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
             // Behind the capability (which names the main window): a command
             // answers only the app's own page, whatever URL a window shows.
             move |invoke: tauri::ipc::Invoke<R>| {
-                let own_page = invoke.message.webview_ref().url().is_ok_and(|u| is_app_url(&u));
+                let own_page = invoke.message.webview_ref().url().is_ok_and(|u| main_window::is_app_url(&u));
                 if !own_page {
                     invoke.resolver.reject("command not allowed from this page");
                     return true;
@@ -112,9 +119,6 @@ pub fn main_entry() {
     }
 }
 
-/// Exit code when the window cannot start (see `cli::Cli`).
-pub const EXIT_NO_WINDOW: i32 = 3;
-
 fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: Option<cli::AppAction>) {
     // The tray alone needs no webview: the agent shows it (agent.rs). Not
     // while the app runs: it has the tray already.
@@ -127,7 +131,7 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
     #[cfg(all(unix, not(target_os = "macos")))]
     if ["DISPLAY", "WAYLAND_DISPLAY"].iter().all(|k| std::env::var_os(k).is_none_or(|v| v.is_empty())) {
         eprintln!("sprechzimmer: {}", i18n::t(i18n::current(), "cli.no_display"));
-        std::process::exit(EXIT_NO_WINDOW);
+        std::process::exit(cli::EXIT_NO_WINDOW);
     }
     #[cfg(windows)]
     if webview2::probe_runtime() == webview2::Runtime::Missing {
@@ -160,8 +164,8 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
                 });
                 return;
             }
-            match controller::link_from_args(argv) {
-                Some(link) => controller::receive_link(app, link),
+            match runtime::link_from_args(argv) {
+                Some(link) => runtime::receive_link(app, link),
                 None => focus_main(app),
             }
         }))
@@ -178,22 +182,23 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
                 log::info!("took the tray over from the tray agent");
             }
             startup_wipe(app, &paths);
+            app.manage(main_window::OnClose::<tauri::Wry>(on_main_close));
             tray::ensure(app.handle());
-            apply_autostart(app.handle());
+            tray::apply_autostart(app.handle());
             // Autostart brings the app up in the tray only, with no webview.
             let tray_only = launch.tray && tray::exists(app.handle());
             if tray_only {
                 log::info!("started in the tray, without a window");
             } else {
-                open_main_window(app.handle(), launch.screen.map(cli::Screen::name))?;
+                main_window::open(app.handle(), launch.screen.map(cli::Screen::name))?;
             }
-            if let Some(link) = controller::link_from_args(args.into_iter().skip(1)) {
+            if let Some(link) = runtime::link_from_args(args.into_iter().skip(1)) {
                 // The first instance, for sure now: the invite leaves the
                 // world-readable command line for the rest of the run.
                 if !cmdline::forget_arguments() && cfg!(target_os = "linux") {
                     log::warn!("the command line could not be blanked");
                 }
-                controller::receive_link(app.handle(), link);
+                runtime::receive_link(app.handle(), link);
             }
             listen_for_deep_links(app.handle());
             quit_cleanly_on_signals(app.handle());
@@ -216,7 +221,7 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
         }
         if let RunEvent::Exit = event {
             // Quitting mid-session is a session end like any other.
-            controller::end_session(app, EndReason::Quit, None);
+            runtime::end_session(app, EndReason::Quit, None);
         }
     });
 }
@@ -254,20 +259,6 @@ fn keep_gpu_caches_off_disk() {
     }
 }
 
-/// Makes the OS's autostart entry match the `autostart` setting.
-pub(crate) fn apply_autostart<R: Runtime>(app: &AppHandle<R>) {
-    use tauri_plugin_autostart::ManagerExt;
-    let settings = app.state::<AppState>().settings();
-    let want = settings.autostart && settings.counsellor_mode;
-    let launcher = app.autolaunch();
-    if launcher.is_enabled().unwrap_or(false) != want {
-        let done = if want { launcher.enable() } else { launcher.disable() };
-        if done.is_err() {
-            log::warn!("autostart could not be {}", if want { "switched on" } else { "switched off" });
-        }
-    }
-}
-
 /// What `sprechzimmer session start` asked for, once the app is up.
 fn run_action<R: Runtime>(app: AppHandle<R>, action: cli::AppAction) {
     let cli::AppAction::StartSession { client_name, at, print_invite } = action;
@@ -281,7 +272,7 @@ fn run_action<R: Runtime>(app: AppHandle<R>, action: cli::AppAction) {
                     let _ = writeln!(out, "{}", view.invite);
                     let _ = out.flush();
                 }
-                tray::show_screen(&app, Some("counsellor"));
+                main_window::show(&app, Some("counsellor"));
             }
             Err(e) => {
                 eprintln!("{} [{}]", i18n::t(i18n::current(), &format!("error.{}", e.code())), e.code());
@@ -312,65 +303,34 @@ fn startup_wipe<R: Runtime>(app: &tauri::App<R>, paths: &Paths) {
     }
 }
 
-pub(crate) fn is_app_url(url: &url::Url) -> bool {
-    match url.scheme() {
-        "tauri" => url.host_str() == Some("localhost"),
-        "http" | "https" => url.host_str() == Some("tauri.localhost"),
-        _ => false,
+/// The user closed the app window.
+fn on_main_close<R: Runtime>(app: &AppHandle<R>, api: &tauri::CloseRequestApi) {
+    if tray::exists(app) && hand_back_to_agent(app) {
+        return;
     }
-}
-
-/// The app's window, on `screen` (`#counsellor`, `#settings`) if given.
-pub(crate) fn open_main_window<R: Runtime>(app: &AppHandle<R>, screen: Option<&str>) -> tauri::Result<()> {
-    let paths = app.state::<AppState>().paths.clone();
-    let page = match screen {
-        Some(s) => format!("index.html#{s}"),
-        None => "index.html".to_string(),
-    };
-    WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App(page.into()))
-        .title("Sprechzimmer")
-        .inner_size(760.0, 820.0)
-        .min_inner_size(520.0, 600.0)
-        .data_directory(paths.ui_webview())
-        // The app's own pages only: nothing can navigate this window away.
-        .on_navigation(is_app_url)
-        .on_new_window(|_, _| NewWindowResponse::Deny)
-        .on_download(|_, _| false)
-        .on_permission_request(|_, _| PermissionResponse::Deny)
-        .build()?
-        .on_window_event({
-            let app = app.clone();
-            move |event| {
-                let tauri::WindowEvent::CloseRequested { api, .. } = event else { return };
-                if tray::exists(&app) && hand_back_to_agent(&app) {
-                    return;
-                }
-                if tray::exists(&app) {
-                    // Counsellors keep the app in the tray: the window goes,
-                    // with its webview; a running session goes on.
-                    api.prevent_close();
-                    let app = app.clone();
-                    tauri::async_runtime::spawn(async move {
-                        if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
-                            let _ = w.destroy();
-                        }
-                    });
-                    return;
-                }
-                // Without a tray the window is the app: closing it ends the
-                // session (and wipes) even while the meeting window is open.
-                controller::end_session(&app, EndReason::Quit, None);
-                app.exit(0);
+    if tray::exists(app) {
+        // Counsellors keep the app in the tray: the window goes, with its
+        // webview; a running session goes on.
+        api.prevent_close();
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+                let _ = w.destroy();
             }
         });
-    Ok(())
+        return;
+    }
+    // Without a tray the window is the app: closing it ends the session
+    // (and wipes) even while the meeting window is open.
+    runtime::end_session(app, EndReason::Quit, None);
+    app.exit(0);
 }
 
 /// The window closes with no session: the tray agent takes the tray over
 /// and this process, with its webview and GTK, ends. `false` while a
 /// session runs or where no agent is installed (the app stays in the tray).
 fn hand_back_to_agent<R: Runtime>(app: &AppHandle<R>) -> bool {
-    let idle = app.state::<AppState>().is_idle() && app.state::<counsellor_app::CounsellorState>().invite().is_none();
+    let idle = app.state::<AppState>().is_idle();
     let Some(program) = agent::sibling(agent::AGENT).filter(|_| idle) else { return false };
     // Ours goes first; the agent's appears once it is up.
     tray::remove(app);
@@ -407,7 +367,7 @@ fn quit_cleanly_on_signals<R: Runtime>(app: &AppHandle<R>) {
                 _ = int.recv() => {}
                 _ = hup.recv() => {}
             }
-            controller::end_session(&app, EndReason::Quit, None);
+            runtime::end_session(&app, EndReason::Quit, None);
             app.exit(0);
         });
     }
@@ -417,7 +377,7 @@ fn quit_cleanly_on_signals<R: Runtime>(app: &AppHandle<R>) {
 
 fn focus_main<R: Runtime>(app: &AppHandle<R>) {
     // Also when the app sits in the tray with its window closed.
-    tray::show_screen(app, None);
+    main_window::show(app, None);
 }
 
 fn listen_for_deep_links<R: Runtime>(app: &AppHandle<R>) {
@@ -429,7 +389,7 @@ fn listen_for_deep_links<R: Runtime>(app: &AppHandle<R>) {
         let handle = app.clone();
         app.deep_link().on_open_url(move |event| {
             if let Some(url) = event.urls().into_iter().next() {
-                controller::receive_link(&handle, url.to_string());
+                runtime::receive_link(&handle, url.to_string());
             }
         });
     }
@@ -451,15 +411,5 @@ mod tests {
         for c in crate::commands::ALL {
             assert!(conf.contains(&format!("\"allow-{}\"", c.replace('_', "-"))), "capability misses {c}");
         }
-    }
-
-    #[test]
-    fn main_window_stays_on_app_urls() {
-        let u = |s: &str| url::Url::parse(s).unwrap();
-        assert!(super::is_app_url(&u("tauri://localhost/index.html")));
-        assert!(super::is_app_url(&u("http://tauri.localhost/index.html")));
-        assert!(!super::is_app_url(&u("https://bbb.example.org/")));
-        assert!(!super::is_app_url(&u("tauri://evil/")));
-        assert!(!super::is_app_url(&u("file:///etc/passwd")));
     }
 }

@@ -1,7 +1,7 @@
 //! The meeting in the fallback browser: the Tauri side of `browser`. One
 //! thread per meeting starts the browser, talks to it over the DevTools
-//! pipe, and hands what it sees to the controller, as the meeting window's
-//! callbacks do.
+//! pipe, and pushes what it sees into the engine's sink, as the meeting
+//! window's callbacks do.
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,12 +9,11 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tauri::{AppHandle, Manager, Runtime};
 use url::Url;
 
 use crate::browser::cdp::{self, Driver, Event};
 use crate::browser::{self, process, Installed, ProfileDirs};
-use crate::controller::{self, EndReason};
+use crate::engine::{Input, Sink};
 use crate::hosts::UrlRules;
 use crate::session::MeetingTicket;
 use crate::wipe::SessionDir;
@@ -37,14 +36,16 @@ fn send(writer: &Mutex<std::io::PipeWriter>, msgs: &[serde_json::Value]) {
 }
 
 /// Starts the browser on `entry` with a fresh profile in the session folder.
-pub fn open<R: Runtime>(
-    app: &AppHandle<R>,
+#[allow(clippy::too_many_arguments)]
+pub fn open(
     browser: Installed,
     ticket: &MeetingTicket,
     dir: &SessionDir,
     entry: Url,
     rules: UrlRules,
     lang: &str,
+    proxy: Option<Url>,
+    sink: Sink,
 ) -> std::io::Result<BrowserMeeting> {
     let dirs = ProfileDirs { root: dir.browser_dir(), tmp: dir.scratch_dir()? };
     for d in [dirs.profile(), dirs.home()] {
@@ -52,7 +53,6 @@ pub fn open<R: Runtime>(
     }
     browser::write_handler_stubs(&dirs)?;
     let opening = crate::i18n::t(crate::i18n::current(), "meeting.opening");
-    let proxy = app.state::<crate::controller::AppState>().settings().proxy;
     let args = browser::chromium_args(&dirs, lang, is_root(), &opening, proxy.as_ref(), &ticket.allowed_hosts);
     let env = browser::chromium_env(&dirs, crate::folders::home().as_deref(), |k| std::env::var_os(k));
     let media = vec![ticket.meeting.host_url().origin().ascii_serialization()];
@@ -63,7 +63,7 @@ pub fn open<R: Runtime>(
     // The thread that starts the browser lives as long as it does: on Linux
     // the browser is bound to this thread's life (PR_SET_PDEATHSIG).
     let (started_tx, started_rx) = mpsc::channel();
-    let (app2, driver2, stopping2, program) = (app.clone(), driver.clone(), stopping.clone(), browser.path.clone());
+    let (app2, driver2, stopping2, program) = (sink, driver.clone(), stopping.clone(), browser.path.clone());
     let thread = std::thread::Builder::new().name("meeting-browser".into()).spawn(move || {
         let running = match process::spawn(&program, &args, &env) {
             Ok(r) => r,
@@ -90,13 +90,7 @@ pub fn open<R: Runtime>(
 }
 
 /// Reads messages until the pipe closes.
-fn pump<R: Runtime>(
-    app: &AppHandle<R>,
-    mut from_browser: std::io::PipeReader,
-    writer: &Mutex<std::io::PipeWriter>,
-    driver: &Mutex<Driver>,
-    stopping: &AtomicBool,
-) {
+fn pump(sink: &Sink, mut from_browser: std::io::PipeReader, writer: &Mutex<std::io::PipeWriter>, driver: &Mutex<Driver>, stopping: &AtomicBool) {
     let mut decoder = cdp::Decoder::default();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -115,22 +109,19 @@ fn pump<R: Runtime>(
                 continue;
             }
             for event in events {
-                dispatch(app, event);
+                dispatch(sink, event);
             }
         }
     }
 }
 
-fn dispatch<R: Runtime>(app: &AppHandle<R>, event: Event) {
+fn dispatch(sink: &Sink, event: Event) {
     match event {
-        Event::PageCommitted(url) => controller::on_meeting_page(app, &url),
-        Event::LeftHosts(url) => controller::on_meeting_left_hosts(app, &url),
-        Event::Offer(url) => controller::offer_link(app, url),
+        Event::PageCommitted(url) => sink(Input::PageLoaded(url)),
+        Event::LeftHosts(url) => sink(Input::LeftHosts(url)),
+        Event::Offer(url) => sink(Input::Offer(url)),
         Event::FrameRefused => log::info!("meeting browser: a frame's page off the meeting hosts was refused"),
-        Event::Closed => {
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move { controller::end_session(&app, EndReason::Closed, None) });
-        }
+        Event::Closed => sink(Input::Closed),
     }
 }
 

@@ -8,47 +8,15 @@ use tauri::webview::{DownloadEvent, NewWindowResponse, PageLoadEvent, Permission
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 use url::Url;
 
-use crate::controller::{self, AppState, EndReason};
+use crate::engine::{Input, Sink};
 use crate::hosts;
 use crate::i18n;
+use crate::navigation::{classify, Nav};
 use crate::provider::jitsi;
 use crate::session::MeetingTicket;
 use crate::wipe::SessionDir;
 
 pub const LABEL: &str = "meeting";
-
-/// What the navigation guard decides for one URL.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Nav {
-    Allow,
-    /// The Jitsi host page reporting an event; never actually loaded.
-    Signal(jitsi::Signal),
-    /// An http(s) URL outside the organisation's hosts.
-    Outside,
-    Block,
-}
-
-pub fn classify(url: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRules) -> Nav {
-    if jitsi::is_host_url(url) {
-        return match jitsi::parse_signal(url) {
-            Some(s) => Nav::Signal(s),
-            None if url.path() == "/jitsi" => Nav::Allow,
-            None => Nav::Block,
-        };
-    }
-    match url.scheme() {
-        // Frames the meeting page creates for itself.
-        "about" if matches!(url.as_str(), "about:blank" | "about:srcdoc") => Nav::Allow,
-        "http" | "https" => {
-            if hosts::any_matches(allowed, url) && hosts::check_remote_url(url.as_str(), rules).is_ok() {
-                Nav::Allow
-            } else {
-                Nav::Outside
-            }
-        }
-        _ => Nav::Block,
-    }
-}
 
 /// Camera, microphone and screen, for the meeting only; nothing else
 /// (location, notifications, clipboard) at all. The meeting is a page on an
@@ -68,22 +36,25 @@ pub fn grant(kind: PermissionKind, page: &Url, allowed: &[hosts::HostPattern], r
     shown && media && meeting_page
 }
 
-pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &SessionDir, entry: Url) -> tauri::Result<()> {
+/// Opens the meeting on `entry`. What the window sees goes into `sink`.
+pub fn open<R: Runtime>(
+    app: &AppHandle<R>,
+    ticket: &MeetingTicket,
+    dir: &SessionDir,
+    entry: Url,
+    rules: hosts::UrlRules,
+    proxy: Option<Url>,
+    sink: Sink,
+) -> tauri::Result<()> {
     if let Some(old) = app.get_webview_window(LABEL) {
         let _ = old.destroy();
     }
-    let state = app.state::<AppState>();
-    let rules = state.rules;
     let allowed = ticket.allowed_hosts.clone();
-
-    let nav_app = app.clone();
-    let load_app = app.clone();
-    let window_app = app.clone();
-    let newwin_app = app.clone();
     let perm_allowed = ticket.allowed_hosts.clone();
+    let (nav_sink, load_sink, window_sink, newwin_sink) = (sink.clone(), sink.clone(), sink.clone(), sink);
 
     let mut builder = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(entry));
-    if let Some(proxy) = state.settings().proxy {
+    if let Some(proxy) = proxy {
         builder = builder.proxy_url(proxy);
     }
     let window = builder
@@ -98,28 +69,28 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &Sessio
         .data_directory(dir.webview_dir())
         .on_navigation(move |url| match classify(url, &allowed, rules) {
             Nav::Signal(signal) => {
-                controller::on_jitsi_signal(&nav_app, signal);
+                nav_sink(Input::Signal(signal));
                 false
             }
             Nav::Allow => true,
             Nav::Outside => {
-                controller::on_meeting_left_hosts(&nav_app, url);
+                nav_sink(Input::LeftHosts(url.clone()));
                 false
             }
             Nav::Block => {
                 if hosts::is_for_another_program(url) {
-                    controller::offer_link(&nav_app, url.clone());
+                    nav_sink(Input::Offer(url.clone()));
                 }
                 false
             }
         })
         .on_page_load(move |_w, payload| {
             if payload.event() == PageLoadEvent::Finished {
-                controller::on_meeting_page(&load_app, payload.url());
+                load_sink(Input::PageLoaded(payload.url().clone()));
             }
         })
         .on_new_window(move |url, _features| {
-            controller::offer_link(&newwin_app, url);
+            newwin_sink(Input::Offer(url));
             NewWindowResponse::Deny
         })
         .on_download(|_webview, event| !matches!(event, DownloadEvent::Requested { .. }))
@@ -149,10 +120,7 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, ticket: &MeetingTicket, dir: &Sessio
 
     window.on_window_event(move |event| {
         if let WindowEvent::CloseRequested { .. } = event {
-            let app = window_app.clone();
-            tauri::async_runtime::spawn(async move {
-                controller::end_session(&app, EndReason::Closed, None);
-            });
+            window_sink(Input::Closed);
         }
     });
     Ok(())
@@ -228,25 +196,5 @@ mod tests {
             assert!(!grant(kind, &meeting, &allowed, rules, false));
             assert!(!grant(kind, &host, &allowed, rules, false));
         }
-    }
-
-    #[test]
-    fn navigation_guard() {
-        let allowed = vec![hosts::HostPattern::parse("bbb.example.org").unwrap()];
-        let rules = hosts::UrlRules::default();
-        let u = |s: &str| Url::parse(s).unwrap();
-        assert_eq!(classify(&u("https://bbb.example.org/html5client/join"), &allowed, rules), Nav::Allow);
-        assert_eq!(classify(&u("about:blank"), &allowed, rules), Nav::Allow);
-        assert_eq!(classify(&u("https://evil.example/"), &allowed, rules), Nav::Outside);
-        assert_eq!(classify(&u("http://bbb.example.org/"), &allowed, rules), Nav::Outside);
-        assert_eq!(classify(&u("https://user:pw@bbb.example.org/"), &allowed, rules), Nav::Outside);
-        for bad in ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,x", "tauri://localhost/", "sprechzimmer://join?v=1"] {
-            assert_eq!(classify(&u(bad), &allowed, rules), Nav::Block, "{bad}");
-        }
-        let host = jitsi::host_base();
-        assert_eq!(classify(&u(&format!("{host}/jitsi?n=1")), &allowed, rules), Nav::Allow);
-        assert_eq!(classify(&u(&format!("{host}/signal/left")), &allowed, rules), Nav::Signal(jitsi::Signal::Left));
-        assert_eq!(classify(&u(&format!("{host}/signal/unknown")), &allowed, rules), Nav::Block);
-        assert_eq!(classify(&u(&format!("{host}/other")), &allowed, rules), Nav::Block);
     }
 }

@@ -5,15 +5,15 @@
 
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 
-use crate::controller::{self, EndReason, MAIN_WINDOW};
 use crate::counsellor_app::{self, CounsellorState};
 use crate::i18n::{self, t};
+use crate::ipc::EndReason;
+use crate::main_window::show as show_screen;
+use crate::runtime::{self, AppState};
 
 pub const ID: &str = "sprechzimmer";
-/// Tells the app window which screen the tray asked for.
-pub const SHOW_EVENT: &str = crate::commands::events::SHOW;
 
 pub fn exists<R: Runtime>(app: &AppHandle<R>) -> bool {
     app.tray_by_id(ID).is_some()
@@ -22,7 +22,7 @@ pub fn exists<R: Runtime>(app: &AppHandle<R>) -> bool {
 /// Adds the tray when a counsellor account exists; no-op otherwise or when
 /// it is already there.
 pub fn ensure<R: Runtime>(app: &AppHandle<R>) {
-    let mode = app.state::<crate::controller::AppState>().settings().counsellor_mode;
+    let mode = app.state::<AppState>().settings().counsellor_mode;
     if exists(app) || !mode || !app.state::<CounsellorState>().is_set_up() {
         return;
     }
@@ -66,7 +66,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         // No session (or no clipboard): the counsellor screen says why.
         "copy" if counsellor_app::copy_invite(app).is_err() => show_screen(app, Some("counsellor")),
         "copy" => {}
-        "show_meeting" => controller::show_meeting(app),
+        "show_meeting" => runtime::show_meeting(app),
         "end" => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
@@ -78,30 +78,24 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         "open" => show_screen(app, None),
         "settings" => show_screen(app, Some("settings")),
         "quit" => {
-            controller::end_session(app, EndReason::Quit, None);
+            runtime::end_session(app, EndReason::Quit, None);
             app.exit(0);
         }
         _ => {}
     }
 }
 
-/// Shows the app window, on `screen` if given (otherwise as it is),
-/// building the window if it was closed.
-pub fn show_screen<R: Runtime>(app: &AppHandle<R>, screen: Option<&'static str>) {
-    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
-        let _ = w.unminimize();
-        let _ = w.show();
-        let _ = w.set_focus();
-        if let Some(screen) = screen {
-            let _ = app.emit_to(MAIN_WINDOW, SHOW_EVENT, screen);
+/// Makes the OS's autostart entry match the `autostart` setting: the
+/// tray (the agent, or the app in the tray) from login on.
+pub fn apply_autostart<R: Runtime>(app: &AppHandle<R>) {
+    use tauri_plugin_autostart::ManagerExt;
+    let settings = app.state::<AppState>().settings();
+    let want = settings.autostart && settings.counsellor_mode;
+    let launcher = app.autolaunch();
+    if launcher.is_enabled().unwrap_or(false) != want {
+        let done = if want { launcher.enable() } else { launcher.disable() };
+        if done.is_err() {
+            log::warn!("autostart could not be {}", if want { "switched on" } else { "switched off" });
         }
-        return;
     }
-    let app = app.clone();
-    // Window creation belongs on the main thread's loop, not in a menu callback.
-    let _ = app.clone().run_on_main_thread(move || {
-        if let Err(e) = crate::open_main_window(&app, screen) {
-            log::warn!("app window: {e}");
-        }
-    });
 }

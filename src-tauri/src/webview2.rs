@@ -18,7 +18,7 @@
 use url::Url;
 
 use crate::hosts::{HostPattern, UrlRules};
-use crate::meeting_window::{classify, Nav};
+use crate::navigation::{classify, Nav};
 use crate::provider::jitsi;
 
 /// May a child frame of the meeting window navigate to `url`? Only to the
@@ -60,7 +60,7 @@ impl Runtime {
 }
 
 /// The exit code of a start without WebView2 (documented with the others).
-pub const EXIT_NO_WEBVIEW: i32 = crate::EXIT_NO_WINDOW;
+pub const EXIT_NO_WEBVIEW: i32 = crate::cli::EXIT_NO_WINDOW;
 
 #[cfg(windows)]
 pub use imp::{guard_frames, probe_runtime, tell_runtime_missing};

@@ -60,7 +60,7 @@ pub async fn run<R: Runtime>(app: &AppHandle<R>, paths: &Paths) -> Capability {
         .visible(false)
         .incognito(true)
         .data_directory(paths.ui_webview())
-        .on_navigation(crate::is_app_url)
+        .on_navigation(crate::main_window::is_app_url)
         .on_page_load(move |w, payload| {
             if payload.event() != PageLoadEvent::Finished {
                 return;

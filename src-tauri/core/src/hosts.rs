@@ -259,6 +259,15 @@ impl HostPattern {
 
 /// The patterns of `profile` that `policy` fully admits: a managed list of
 /// meeting hosts narrows the organisation's own list, never widens it.
+/// `host` or `host:port`, as the UI and the logs name a server.
+pub fn host_with_port(u: &Url) -> String {
+    match (u.host_str(), u.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => String::new(),
+    }
+}
+
 pub fn narrow(profile: &[HostPattern], policy: Option<&[HostPattern]>) -> Vec<HostPattern> {
     match policy {
         None => profile.to_vec(),
@@ -273,7 +282,7 @@ pub fn any_matches(patterns: &[HostPattern], url: &Url) -> bool {
 /// Scheme, host and port: what a browser calls the origin.
 /// A link a browser would hand to another program (`mailto:`, `tel:`, an
 /// app's own scheme) rather than load itself. Neither meeting view follows
-/// one; the app hears of it and decides (`controller::offer_link`).
+/// one; the app hears of it and decides (`engine::Input::Offer`).
 pub fn is_for_another_program(url: &Url) -> bool {
     !matches!(url.scheme(), "http" | "https" | "javascript" | "about" | "data" | "blob" | "file" | "chrome-error" | "ws" | "wss")
 }

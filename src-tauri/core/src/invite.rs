@@ -91,8 +91,8 @@ impl Invite {
         Summary {
             version: VERSION,
             provider: self.meeting.kind(),
-            profile_host: host_with_port(&self.profile_url),
-            meeting_host: host_with_port(self.meeting.host_url()),
+            profile_host: crate::hosts::host_with_port(&self.profile_url),
+            meeting_host: crate::hosts::host_with_port(self.meeting.host_url()),
             scheduled_at: self.scheduled_at,
             expires_at: self.expires_at,
         }
@@ -100,14 +100,6 @@ impl Invite {
 
     pub fn is_expired(&self, now: OffsetDateTime) -> bool {
         self.expires_at.is_some_and(|e| now >= e)
-    }
-}
-
-pub fn host_with_port(u: &Url) -> String {
-    match (u.host_str(), u.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_string(),
-        _ => String::new(),
     }
 }
 

@@ -7,7 +7,9 @@
 //!
 //! - Who may take part: [`invite`] (the link), [`profile`] (the
 //!   organisation), [`consent`] (both texts, per version), [`session`]
-//!   (the client's steps), [`lobby`] (waiting for the counsellor).
+//!   (the client's steps), [`lobby`] (waiting for the counsellor),
+//!   [`engine`] (every session decision, one state), [`ipc`] (what the UI
+//!   receives: event names with their payloads).
 //! - Meeting services: [`provider`] (BigBlueButton, Jitsi), [`hosts`]
 //!   (which URLs are allowed), [`net`] (the one HTTP client).
 //! - The computer: [`policy`] and [`settings`] (what IT locks),
@@ -26,12 +28,15 @@ pub mod browser;
 pub mod cmdline;
 pub mod consent;
 pub mod counsellor;
+pub mod engine;
 pub mod folders;
 pub mod hosts;
 pub mod i18n;
 pub mod invite;
+pub mod ipc;
 pub mod lobby;
 pub mod logging;
+pub mod navigation;
 pub mod net;
 pub mod policy;
 pub mod private_file;

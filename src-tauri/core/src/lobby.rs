@@ -53,7 +53,7 @@ pub enum Next {
 
 /// What the lobby screen shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum LobbyView {
     Checking,
     Waiting { next_check_secs: u64 },

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use url::Url;
 
+pub use crate::browser::BrowserChoice;
 use crate::browser::BrowserKind;
 use crate::hosts::{HostPattern, UrlRules};
 use crate::i18n::{self, Lang};
@@ -25,18 +26,6 @@ pub enum MeetingView {
     Auto,
     Embedded,
     Browser,
-}
-
-/// Which browser carries a meeting when the webview cannot.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BrowserChoice {
-    /// The first one installed, in `BrowserKind::PREFERENCE` order.
-    #[default]
-    Auto,
-    Kind(BrowserKind),
-    /// A Chromium-family executable at this absolute path.
-    Path(PathBuf),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -242,6 +242,7 @@ impl AppLock {
 
 /// The folder of one running session. Dropping it without `wipe` leaves the
 /// folder for the next sweep; `wipe` removes it now.
+#[derive(Debug)]
 pub struct SessionDir {
     path: PathBuf,
     lock: Option<File>,

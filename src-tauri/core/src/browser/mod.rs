@@ -13,8 +13,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::settings::BrowserChoice;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BrowserKind {
@@ -78,6 +76,18 @@ impl BrowserKind {
         }
         v
     }
+}
+
+/// Which browser carries a meeting when the webview cannot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrowserChoice {
+    /// The first one installed, in `BrowserKind::PREFERENCE` order.
+    #[default]
+    Auto,
+    Kind(BrowserKind),
+    /// A Chromium-family executable at this absolute path.
+    Path(PathBuf),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -33,8 +33,8 @@ impl Access {
     /// The keyring entry's name: which service and host the secret is for.
     pub fn secret_name(&self) -> String {
         match self {
-            Access::Bbb { api } => format!("bbb:{}", crate::invite::host_with_port(api)),
-            Access::Jitsi { server, .. } => format!("jitsi:{}", crate::invite::host_with_port(server)),
+            Access::Bbb { api } => format!("bbb:{}", crate::hosts::host_with_port(api)),
+            Access::Jitsi { server, .. } => format!("jitsi:{}", crate::hosts::host_with_port(server)),
         }
     }
 

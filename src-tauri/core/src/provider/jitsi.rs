@@ -53,7 +53,7 @@ impl JitsiInvite {
 
     /// What the IFrame API calls the domain: host and, if any, port.
     pub fn domain(&self) -> String {
-        crate::invite::host_with_port(&self.room_url)
+        crate::hosts::host_with_port(&self.room_url)
     }
 
     pub fn origin(&self) -> String {

@@ -1,0 +1,930 @@
+//! The session engine: all state of a session in one place, and every
+//! decision about it.
+//!
+//! The engine holds the client's session (invite, consent, name), the
+//! lobby, the active meeting (the client's or the counsellor's own), the
+//! counsellor's running session, links the meeting offered, a pending
+//! invite, and the generation counter that retires background tasks of an
+//! ended session. It never touches a window, a process or the network:
+//! each input is a method that returns what to do, and the app's runtime
+//! (`runtime.rs`) does it — emits, spawns, opens or closes windows.
+//!
+//! Inputs: commands (open, consent, lobby, cancel, end), lobby probes,
+//! watch probes, and what the meeting view reports ([`Input`]: page loads,
+//! left hosts, new windows, Jitsi signals, closed). The embedded window and
+//! the fallback browser feed the same [`Input`].
+//!
+//! `B` is the runtime's handle of a meeting running in the fallback
+//! browser; the engine only keeps it, so it goes with the session.
+
+use std::time::Duration;
+
+use url::Url;
+use zeroize::Zeroizing;
+
+use crate::consent::ConsentRequest;
+use crate::counsellor::start::Handle;
+use crate::hosts::{self, HostPattern, UrlProblem, UrlRules};
+use crate::i18n::{self, Lang};
+use crate::invite::Invite;
+use crate::ipc::{ConsentView, EndReason, Ended, LinkOffer, LobbyEvent, MeetingState, RunningView};
+use crate::lobby::{self, Lobby, LobbyView, Next, Probe};
+use crate::profile::OrgProfile;
+use crate::provider::{bbb, jitsi, Meeting, ProviderError};
+use crate::session::{MeetingTicket, Phase, Session, SessionError};
+use crate::wipe::{Removed, SessionDir};
+
+/// Where a session's meeting opens, decided before the lobby.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    Embedded,
+    Browser(crate::browser::Installed),
+}
+
+/// What the meeting view (window or fallback browser) reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A main-frame page finished loading (or committed, in the browser).
+    PageLoaded(Url),
+    /// The meeting tried to go to this URL outside the allowed hosts.
+    LeftHosts(Url),
+    /// The meeting asked for a new window, or a link for another program.
+    Offer(Url),
+    /// The Jitsi host page reported something.
+    Signal(jitsi::Signal),
+    /// The user closed the meeting window or the browser.
+    Closed,
+}
+
+/// Where a meeting view pushes its [`Input`]s. The view knows nothing
+/// else of the app: the runtime makes the sink when it opens the view.
+pub type Sink = std::sync::Arc<dyn Fn(Input) + Send + Sync>;
+
+/// What the runtime does after an [`Input`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Nothing,
+    /// Tell the UI the meeting's state; `reveal` shows the hidden window.
+    Show {
+        state: MeetingState,
+        reveal: bool,
+    },
+    /// Show the (hidden) meeting window: the Jitsi host page is up.
+    Reveal,
+    /// Offer a link to the user (emit it).
+    Offer(LinkOffer),
+    /// End the session (outside the view's own callback).
+    End(EndReason, Option<&'static str>),
+    /// The join URL stopped on an error page: ask the server why (the
+    /// meeting from [`Engine::meeting`]), then end with [`failure_end`].
+    ExplainJoinFailure,
+    /// A client knocks at the counsellor's own meeting.
+    NotifyClientWaiting,
+}
+
+/// The lobby's answer to one probe.
+#[derive(Debug)]
+pub enum LobbyStep {
+    /// The session this lobby waited for is over.
+    Stale,
+    /// Show `event`, then wait `delay` (or until a retry).
+    Wait(LobbyEvent, Duration),
+    /// Show `event`, then open the meeting.
+    Open(LobbyEvent, Box<Launch>),
+    /// Show `event`, then end the session with this failure.
+    Fail(LobbyEvent, EndReason, &'static str),
+}
+
+/// A meeting to open: registered in the engine, not yet on screen.
+#[derive(Debug)]
+pub struct Launch {
+    pub ticket: MeetingTicket,
+    pub view: View,
+    /// The first URL the view loads.
+    pub entry: Url,
+    pub generation: u64,
+}
+
+/// After the view started.
+#[derive(Debug)]
+pub enum Opened<B> {
+    /// Runs; watch the meeting with this probe if it can be watched.
+    Running { watch: Option<Box<Meeting>> },
+    /// The session ended while the view started: close and wipe these.
+    Stale { dir: SessionDir, browser: Option<B> },
+}
+
+/// What the meeting watcher's probe means.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Watch {
+    Stale,
+    Continue,
+    End(EndReason),
+}
+
+/// What must go when a session ends. The runtime closes the window and the
+/// browser, wipes the folder, then asks [`Teardown::ended`] for the screen.
+#[derive(Debug)]
+pub struct Teardown<B> {
+    pub reason: EndReason,
+    pub code: Option<&'static str>,
+    /// A meeting ran: its view must close (and its browsing data go).
+    pub meeting: Option<ClosedMeeting<B>>,
+    /// The counsellor's running session, now over.
+    pub running: Option<Running>,
+    /// There was a client session or a meeting (else only `running`).
+    pub had_session: bool,
+}
+
+#[derive(Debug)]
+pub struct ClosedMeeting<B> {
+    pub browser: Option<B>,
+    pub dir: Option<SessionDir>,
+}
+
+impl<B> Teardown<B> {
+    /// The "ended" screen, after the runtime removed what `self` named.
+    pub fn ended(&self, removed: Removed, browsing_data_cleared: bool, wipe_complete: bool, lang: Lang) -> Ended {
+        Ended {
+            reason: self.reason,
+            code: self.code,
+            message: self.code.map(|c| i18n::t(lang, &format!("error.{c}"))),
+            removed,
+            browsing_data_cleared,
+            wipe_complete,
+        }
+    }
+}
+
+/// The user's cancel or leave, by step.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Cancel {
+    /// Nothing ran and nothing touched the disk: the invite is forgotten,
+    /// without an "ended" screen.
+    Forgotten,
+    /// End the session with this reason.
+    End(EndReason),
+}
+
+/// Why a link may not be opened in the system browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRefusal {
+    Bad(UrlProblem),
+    NotOffered,
+}
+
+/// The session a counsellor started, while it runs. Memory only.
+#[derive(Debug)]
+pub struct Running {
+    pub handle: Handle,
+    pub invite: Zeroizing<String>,
+    pub provider: &'static str,
+}
+
+impl Running {
+    pub fn view(&self) -> RunningView {
+        RunningView { invite: self.invite.to_string(), provider: self.provider }
+    }
+}
+
+#[derive(Debug)]
+struct ActiveMeeting<B> {
+    ticket: MeetingTicket,
+    embedded: bool,
+    /// Set when the meeting runs in the fallback browser.
+    browser: Option<B>,
+    dir: Option<SessionDir>,
+    stage: bbb::Stage,
+    /// Names this meeting's host page (Jitsi); other requests get nothing.
+    host_nonce: String,
+    /// The counsellor's own meeting (started from the app).
+    moderator: bool,
+}
+
+struct LobbyRun {
+    lobby: Lobby,
+    session_id: String,
+    scheduled_at: Option<time::OffsetDateTime>,
+    /// The policy's host list, which narrows the profile's.
+    policy_hosts: Option<Vec<HostPattern>>,
+}
+
+pub struct Engine<B> {
+    session: Session,
+    lobby: Option<LobbyRun>,
+    meeting: Option<ActiveMeeting<B>>,
+    running: Option<Running>,
+    /// Bumped whenever a session ends, so its background tasks stop.
+    generation: u64,
+    pending_invite: Option<Zeroizing<String>>,
+    view: Option<View>,
+    /// Links the meeting asked to open, which the user may now confirm.
+    offered_links: Vec<Url>,
+    /// The profile on the counsellor's consent screen: its links may be
+    /// opened like those of a client's session.
+    counsellor_profile: Option<OrgProfile>,
+}
+
+impl<B> Default for Engine<B> {
+    fn default() -> Self {
+        Engine {
+            session: Session::default(),
+            lobby: None,
+            meeting: None,
+            running: None,
+            generation: 0,
+            pending_invite: None,
+            view: None,
+            offered_links: Vec::new(),
+            counsellor_profile: None,
+        }
+    }
+}
+
+impl<B> Engine<B> {
+    pub fn phase(&self) -> Phase {
+        self.session.phase()
+    }
+
+    /// No client session (from the invite to the meeting) and no meeting.
+    pub fn is_idle(&self) -> bool {
+        self.meeting.is_none() && self.session.current().is_none()
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub fn is_current(&self, generation: u64) -> bool {
+        self.generation == generation
+    }
+
+    // ---- invites ----
+
+    /// A link arrived from outside; the UI takes it with `take_pending_invite`.
+    pub fn receive_link(&mut self, link: String) {
+        self.pending_invite = Some(Zeroizing::new(link));
+    }
+
+    pub fn take_pending_invite(&mut self) -> Option<Zeroizing<String>> {
+        self.pending_invite.take()
+    }
+
+    /// Any meeting, the client's or the counsellor's own, keeps the app busy.
+    pub fn ensure_free(&self) -> Result<(), SessionError> {
+        if matches!(self.phase(), Phase::Lobby | Phase::Meeting) || self.meeting.is_some() {
+            return Err(SessionError::Busy);
+        }
+        Ok(())
+    }
+
+    /// The checked invite with the organisation's profile: the consent screen.
+    pub fn open(&mut self, invite: Invite, profile: OrgProfile, lang: Lang) -> Result<ConsentView, SessionError> {
+        self.ensure_free()?;
+        let cur = self.session.open(invite, profile)?;
+        Ok(ConsentView::of(cur, lang))
+    }
+
+    pub fn consent_view(&self, lang: Lang) -> Result<ConsentView, SessionError> {
+        let cur = self.session.current().ok_or(SessionError::NoSession)?;
+        Ok(ConsentView::of(cur, lang))
+    }
+
+    pub fn give_consent(&mut self, req: &ConsentRequest, now: time::OffsetDateTime) -> Result<(), SessionError> {
+        self.session.give_consent(req, now)
+    }
+
+    // ---- lobby ----
+
+    /// The cheap checks, before the runtime probes the webview.
+    pub fn can_enter_lobby(&self) -> Result<(), SessionError> {
+        self.session.can_enter_lobby()
+    }
+
+    /// Consent given → the lobby. Returns the meeting to probe and the
+    /// generation the lobby task belongs to.
+    pub fn enter_lobby(&mut self, view: View, policy_hosts: Option<Vec<HostPattern>>, seed: u64) -> Result<(Meeting, u64), SessionError> {
+        let meeting = self.session.enter_lobby()?;
+        let cur = self.session.current().ok_or(SessionError::NoSession)?;
+        self.lobby = Some(LobbyRun { lobby: Lobby::new(seed), session_id: cur.id.clone(), scheduled_at: cur.invite.scheduled_at, policy_hosts });
+        self.view = Some(view);
+        Ok((meeting, self.generation))
+    }
+
+    /// The first thing the lobby screen shows.
+    pub fn lobby_checking(&self) -> Option<LobbyEvent> {
+        self.lobby.as_ref().map(|l| LobbyEvent { view: LobbyView::Checking, scheduled_at: l.scheduled_at })
+    }
+
+    /// The user pressed "check now": the lobby starts counting afresh.
+    pub fn lobby_retry(&mut self, generation: u64) {
+        if let Some(l) = self.lobby.as_mut().filter(|_| self.generation == generation) {
+            l.lobby.reset();
+        }
+    }
+
+    /// One answer from the meeting server while the client waits.
+    pub fn on_probe(&mut self, generation: u64, probe: Probe, host_nonce: String) -> LobbyStep {
+        if self.generation != generation {
+            return LobbyStep::Stale;
+        }
+        let Some(run) = self.lobby.as_mut() else { return LobbyStep::Stale };
+        let (next, view) = run.lobby.on_probe(probe);
+        let event = LobbyEvent { view, scheduled_at: run.scheduled_at };
+        match next {
+            Next::CheckIn(delay) => LobbyStep::Wait(event, delay),
+            Next::Stop(e) => LobbyStep::Fail(event, EndReason::Failed, e.code()),
+            Next::Open => {
+                let run = self.lobby.take().expect("checked above");
+                // The consent gate again: the lobby may have outlived a change.
+                let ticket = match self.session.start_meeting(&run.session_id) {
+                    Ok(mut t) => {
+                        t.allowed_hosts = hosts::narrow(&t.allowed_hosts, run.policy_hosts.as_deref());
+                        t
+                    }
+                    Err(e) => return LobbyStep::Fail(event, EndReason::Failed, e.code()),
+                };
+                let view = self.view.clone().unwrap_or(View::Embedded);
+                match self.begin(ticket, view, false, host_nonce) {
+                    Ok(launch) => LobbyStep::Open(event, Box::new(launch)),
+                    Err(e) => LobbyStep::Fail(event, EndReason::Failed, e.code()),
+                }
+            }
+        }
+    }
+
+    // ---- meeting ----
+
+    /// The counsellor's own view of a session they started: the same
+    /// isolated view, the same wipe at the end.
+    pub fn begin_moderator(
+        &mut self,
+        mut ticket: MeetingTicket,
+        view: View,
+        policy_hosts: Option<&[HostPattern]>,
+        host_nonce: String,
+    ) -> Result<Launch, SessionError> {
+        if self.session.phase() != Phase::Idle {
+            return Err(SessionError::Busy);
+        }
+        ticket.allowed_hosts = hosts::narrow(&ticket.allowed_hosts, policy_hosts);
+        self.view = Some(view.clone());
+        self.begin(ticket, view, true, host_nonce)
+    }
+
+    /// Registers the meeting before its view exists: the view's first
+    /// request needs the nonce. One meeting at a time, whoever started it:
+    /// a second would orphan the first one's window, browser and folder.
+    fn begin(&mut self, ticket: MeetingTicket, view: View, moderator: bool, host_nonce: String) -> Result<Launch, SessionError> {
+        if self.meeting.is_some() {
+            return Err(SessionError::Busy);
+        }
+        let lang = i18n::current().base();
+        let entry = match (&ticket.meeting, &view) {
+            (Meeting::Bbb(b), _) => b.join.url.clone(),
+            (Meeting::Jitsi(_), View::Embedded) => jitsi::host_page_url(&host_nonce),
+            (Meeting::Jitsi(j), View::Browser(_)) => jitsi::direct_room_url(j, &ticket.display_name, lang),
+        };
+        self.meeting = Some(ActiveMeeting {
+            ticket: ticket.clone(),
+            embedded: view == View::Embedded,
+            browser: None,
+            dir: None,
+            stage: bbb::Stage::Joining,
+            host_nonce,
+            moderator,
+        });
+        Ok(Launch { ticket, view, entry, generation: self.generation })
+    }
+
+    /// The view could not start: nothing stays registered, or the next
+    /// start would find the app busy.
+    pub fn abandon(&mut self, generation: u64) {
+        if self.generation == generation {
+            self.meeting = None;
+        }
+    }
+
+    /// The view started with this folder (and browser, in the fallback).
+    pub fn opened(&mut self, generation: u64, dir: SessionDir, browser: Option<B>) -> Opened<B> {
+        match self.meeting.as_mut() {
+            Some(m) if self.generation == generation => {
+                m.dir = Some(dir);
+                m.browser = browser;
+                let watch = Some(m.ticket.meeting.clone()).filter(Meeting::can_be_watched).map(Box::new);
+                Opened::Running { watch }
+            }
+            // Ended while starting: nothing may outlive the session.
+            _ => Opened::Stale { dir, browser },
+        }
+    }
+
+    /// The running meeting's service, for the runtime's probes.
+    pub fn meeting(&self) -> Option<&Meeting> {
+        self.meeting.as_ref().map(|m| &m.ticket.meeting)
+    }
+
+    /// The meeting's browser, if it runs in one (to bring it to the front).
+    pub fn browser(&self) -> Option<&B> {
+        self.meeting.as_ref().and_then(|m| m.browser.as_ref())
+    }
+
+    /// The watcher's answer: is the meeting still running?
+    pub fn on_watch(&self, generation: u64, result: Result<bool, ProviderError>) -> Watch {
+        if self.generation != generation || self.meeting.is_none() {
+            return Watch::Stale;
+        }
+        let over = match result {
+            Ok(running) => !running,
+            Err(e) => !e.is_transient(),
+        };
+        if over {
+            Watch::End(EndReason::Ended)
+        } else {
+            Watch::Continue
+        }
+    }
+
+    /// What the meeting view reported.
+    pub fn on_input(&mut self, input: Input) -> Outcome {
+        match input {
+            Input::Closed if self.meeting.is_some() => Outcome::End(EndReason::Closed, None),
+            Input::Closed => Outcome::Nothing,
+            Input::PageLoaded(url) => self.on_page(&url),
+            Input::LeftHosts(url) => self.on_left_hosts(url),
+            Input::Offer(url) => self.offer(url),
+            Input::Signal(s) => self.on_signal(s),
+        }
+    }
+
+    fn on_signal(&self, signal: jitsi::Signal) -> Outcome {
+        let is_jitsi = self.meeting.as_ref().is_some_and(|m| matches!(m.ticket.meeting, Meeting::Jitsi(_)));
+        if !is_jitsi {
+            return Outcome::Nothing;
+        }
+        match signal {
+            jitsi::Signal::Knocking => Outcome::Show { state: MeetingState::Knocking, reveal: false },
+            jitsi::Signal::Joined => Outcome::Show { state: MeetingState::Open, reveal: false },
+            jitsi::Signal::Left => Outcome::End(EndReason::Ended, None),
+            jitsi::Signal::Kicked => Outcome::End(EndReason::Removed, None),
+            jitsi::Signal::Denied => Outcome::End(EndReason::Denied, None),
+            jitsi::Signal::Failed => Outcome::End(EndReason::Failed, Some("meeting.failed")),
+            jitsi::Signal::ClientKnocking => Outcome::NotifyClientWaiting,
+        }
+    }
+
+    fn on_page(&mut self, url: &Url) -> Outcome {
+        let Some(m) = self.meeting.as_mut() else { return Outcome::Nothing };
+        let b = match &m.ticket.meeting {
+            Meeting::Bbb(b) => b,
+            // The room page itself, in the fallback browser.
+            Meeting::Jitsi(j) if !m.embedded => {
+                return if jitsi::in_room(j, url) {
+                    Outcome::Show { state: MeetingState::Open, reveal: false }
+                } else {
+                    Outcome::End(EndReason::Ended, None)
+                };
+            }
+            // Jitsi's own UI shows from the start; signals tell the rest.
+            Meeting::Jitsi(_) if jitsi::is_host_url(url) => return Outcome::Reveal,
+            Meeting::Jitsi(_) => return Outcome::Nothing,
+        };
+        match bbb::on_main_frame_load(m.stage, url, &b.join.url, m.ticket.logout_url.as_ref()) {
+            bbb::PageEvent::Continue(stage) => {
+                m.stage = stage;
+                let state = if stage == bbb::Stage::GuestWait { MeetingState::Knocking } else { MeetingState::Open };
+                Outcome::Show { state, reveal: m.embedded }
+            }
+            bbb::PageEvent::Ended => Outcome::End(EndReason::Ended, None),
+            bbb::PageEvent::Denied => Outcome::End(EndReason::Denied, None),
+            bbb::PageEvent::JoinRefused(err) => failure_end(err),
+            bbb::PageEvent::JoinFailed => Outcome::ExplainJoinFailure,
+        }
+    }
+
+    fn on_left_hosts(&mut self, url: Url) -> Outcome {
+        let Some(m) = self.meeting.as_ref() else { return Outcome::Nothing };
+        let is_logout = m.ticket.logout_url.as_ref().is_some_and(|l| url.as_str().starts_with(l.as_str()));
+        if !is_logout {
+            return self.offer(url);
+        }
+        // BBB refuses a browser join by sending it to the logoutURL with the
+        // reason attached.
+        match (m.stage, bbb::join_error_in(&url)) {
+            (bbb::Stage::Joining, Some(err)) => failure_end(err),
+            (bbb::Stage::GuestWait, _) => Outcome::End(EndReason::Denied, None),
+            _ => Outcome::End(EndReason::Ended, None),
+        }
+    }
+
+    /// A link the meeting wanted to open, offered once.
+    fn offer(&mut self, url: Url) -> Outcome {
+        if !matches!(url.scheme(), "http" | "https") {
+            // Another program (mail, phone, an app): neither view starts one.
+            // The scheme is no personal data; the address may be.
+            log::info!("the meeting asked to open a {}: link; not followed", url.scheme());
+            return Outcome::Nothing;
+        }
+        if self.meeting.is_none() || self.offered_links.contains(&url) {
+            return Outcome::Nothing;
+        }
+        log::debug!("meeting asked to open a link outside the meeting");
+        let host = hosts::host_with_port(&url);
+        self.offered_links.push(url.clone());
+        Outcome::Offer(LinkOffer { url: url.to_string(), host })
+    }
+
+    /// The Jitsi host page, for the meeting view of the running meeting
+    /// with its nonce, and nothing to anyone else.
+    pub fn host_page(&self, from_meeting_view: bool, uri: &str, lang: &str, csp_nonce: &str) -> Option<(String, String)> {
+        if !from_meeting_view {
+            return None;
+        }
+        let url = Url::parse(uri).ok()?;
+        let nonce = url.query_pairs().find(|(k, _)| k == "n").map(|(_, v)| v.into_owned())?;
+        let m = self.meeting.as_ref()?;
+        let Meeting::Jitsi(j) = &m.ticket.meeting else { return None };
+        if url.path() != "/jitsi" || nonce != m.host_nonce {
+            return None;
+        }
+        Some(jitsi::host_page(j, &m.ticket.display_name, lang, csp_nonce, m.moderator))
+    }
+
+    // ---- counsellor ----
+
+    pub fn counsellor_busy(&self) -> bool {
+        self.running.is_some() || self.session.phase() != Phase::Idle || self.meeting.is_some()
+    }
+
+    pub fn running(&self) -> Option<&Running> {
+        self.running.as_ref()
+    }
+
+    /// The counsellor's session exists on the server from now on.
+    pub fn set_running(&mut self, running: Running) -> Result<(), SessionError> {
+        if self.counsellor_busy() {
+            return Err(SessionError::Busy);
+        }
+        self.running = Some(running);
+        Ok(())
+    }
+
+    /// The counsellor's consent screen shows this profile's texts and links.
+    pub fn show_counsellor_profile(&mut self, p: Option<OrgProfile>) {
+        self.counsellor_profile = p;
+    }
+
+    // ---- ending ----
+
+    /// Ends whatever runs — consent, lobby, meeting, the counsellor's
+    /// session. Safe to call twice; the second call finds nothing to do.
+    pub fn end(&mut self, reason: EndReason, code: Option<&'static str>) -> Option<Teardown<B>> {
+        self.generation += 1;
+        self.offered_links.clear();
+        self.pending_invite = None;
+        self.view = None;
+        self.lobby = None;
+        let had_session = self.session.end();
+        let meeting = self.meeting.take();
+        let running = self.running.take();
+        if !had_session && meeting.is_none() && running.is_none() {
+            return None;
+        }
+        Some(Teardown {
+            reason,
+            code,
+            had_session: had_session || meeting.is_some(),
+            meeting: meeting.map(|m| ClosedMeeting { browser: m.browser, dir: m.dir }),
+            running,
+        })
+    }
+
+    /// The user pressed cancel or leave: what that means depends on the step.
+    pub fn cancel(&mut self) -> Cancel {
+        match self.phase() {
+            Phase::Meeting => Cancel::End(EndReason::Left),
+            Phase::Lobby => Cancel::End(EndReason::Cancelled),
+            Phase::AwaitingConsent | Phase::Idle => {
+                self.generation += 1;
+                self.view = None;
+                self.lobby = None;
+                self.session.end();
+                Cancel::Forgotten
+            }
+        }
+    }
+
+    /// Only links the app itself showed may be opened in the system
+    /// browser: links in the consent texts, the withdrawal address, or
+    /// links the meeting offered. Anything else is refused, whatever the UI
+    /// sends.
+    pub fn check_offered(&self, raw: &str, rules: UrlRules) -> Result<Url, LinkRefusal> {
+        let url = Url::parse(raw).map_err(|_| LinkRefusal::Bad(UrlProblem::NotAUrl))?;
+        let url = if url.scheme() == "mailto" {
+            url
+        } else {
+            let url = hosts::check_remote_url(raw, rules).map_err(LinkRefusal::Bad)?;
+            if self.offered_links.contains(&url) {
+                return Ok(url);
+            }
+            url
+        };
+        // For mailto: the address; otherwise the URL exactly as the text has it.
+        let needle = if url.scheme() == "mailto" { url.path() } else { raw };
+        let shown =
+            self.session.current().is_some_and(|c| c.profile.shows(needle)) || self.counsellor_profile.as_ref().is_some_and(|p| p.shows(needle));
+        if shown {
+            Ok(url)
+        } else {
+            Err(LinkRefusal::NotOffered)
+        }
+    }
+}
+
+/// A meeting that could not be joined: the counsellor's "no" is a denial,
+/// anything else a failure.
+pub fn failure_end(err: ProviderError) -> Outcome {
+    let reason = if err == ProviderError::Denied { EndReason::Denied } else { EndReason::Failed };
+    Outcome::End(reason, Some(err.code()))
+}
+
+/// How long the watcher waits between probes.
+pub fn watch_interval(jitter: f64) -> Duration {
+    lobby::watch_interval(jitter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hosts::HostPattern;
+    use crate::invite;
+    use crate::provider::jitsi::JitsiInvite;
+
+    type E = Engine<&'static str>;
+
+    fn now() -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc()
+    }
+
+    fn jitsi_ticket() -> MeetingTicket {
+        let room = Url::parse("https://meet.example.org/Beratung-1").unwrap();
+        MeetingTicket {
+            session_id: "s".into(),
+            meeting: Meeting::Jitsi(JitsiInvite::new(room, None, now()).unwrap()),
+            logout_url: None,
+            allowed_hosts: vec![HostPattern::parse("meet.example.org").unwrap()],
+            display_name: "Kim".into(),
+        }
+    }
+
+    fn bbb_ticket() -> MeetingTicket {
+        let cs = "0".repeat(40);
+        let api = "https://bbb.example.org/bigbluebutton/api";
+        let join = Url::parse(&format!("{api}/join?fullName=Kim&meetingID=m-1&role=MODERATOR&checksum={cs}")).unwrap();
+        let running = Url::parse(&format!("{api}/isMeetingRunning?meetingID=m-1&checksum={cs}")).unwrap();
+        MeetingTicket {
+            session_id: "s".into(),
+            meeting: Meeting::Bbb(crate::provider::bbb::BbbInvite::for_moderator(join, running).unwrap()),
+            logout_url: Some(Url::parse("https://beratung.example.org/bye").unwrap()),
+            allowed_hosts: vec![HostPattern::parse("bbb.example.org").unwrap()],
+            display_name: "Kim".into(),
+        }
+    }
+
+    fn dir() -> (tempfile::TempDir, SessionDir) {
+        let t = tempfile::tempdir().unwrap();
+        let d = SessionDir::create(&crate::wipe::Paths { root: t.path().to_path_buf() }).unwrap();
+        (t, d)
+    }
+
+    /// A moderator meeting, started and running in `view`.
+    fn running(ticket: MeetingTicket, view: View) -> (E, tempfile::TempDir) {
+        let mut e = E::default();
+        let launch = e.begin_moderator(ticket, view, None, "nonce-1".into()).unwrap();
+        let (t, d) = dir();
+        let browser = if launch.view == View::Embedded { None } else { Some("browser") };
+        assert!(matches!(e.opened(launch.generation, d, browser), Opened::Running { .. }));
+        (e, t)
+    }
+
+    fn page(e: &mut E, url: &str) -> Outcome {
+        e.on_input(Input::PageLoaded(Url::parse(url).unwrap()))
+    }
+
+    #[test]
+    fn one_meeting_at_a_time_whoever_started_it() {
+        let (mut e, _t) = running(jitsi_ticket(), View::Embedded);
+        assert_eq!(e.ensure_free(), Err(SessionError::Busy), "no client invite while the counsellor's meeting runs");
+        assert_eq!(e.begin_moderator(jitsi_ticket(), View::Embedded, None, "n2".into()).unwrap_err(), SessionError::Busy);
+        assert!(e.host_page(true, &format!("{}/jitsi?n=nonce-1", jitsi::host_base()), "de", "c").is_some(), "the first stays as it was");
+        assert!(!e.is_idle());
+    }
+
+    #[test]
+    fn the_host_page_goes_only_to_the_meeting_view_with_its_nonce() {
+        let (mut e, _t) = running(jitsi_ticket(), View::Embedded);
+        let url = |n: &str| format!("{}/jitsi?n={n}", jitsi::host_base());
+        let (html, csp) = e.host_page(true, &url("nonce-1"), "de", "c").expect("served");
+        assert!(html.contains("\"displayName\":\"Kim\""));
+        assert!(csp.contains("frame-src https://meet.example.org"));
+        assert!(e.host_page(false, &url("nonce-1"), "de", "c").is_none(), "not to other windows");
+        assert!(e.host_page(true, &url("guess"), "de", "c").is_none(), "not without the nonce");
+        assert!(e.host_page(true, &format!("{}/other?n=nonce-1", jitsi::host_base()), "de", "c").is_none());
+        e.end(EndReason::Ended, None).unwrap();
+        assert!(e.host_page(true, &url("nonce-1"), "de", "c").is_none(), "not after the session");
+    }
+
+    #[test]
+    fn jitsi_signals_become_screens_and_ends() {
+        let (mut e, _t) = running(jitsi_ticket(), View::Embedded);
+        let sig = |e: &mut E, s| e.on_input(Input::Signal(s));
+        assert_eq!(sig(&mut e, jitsi::Signal::Knocking), Outcome::Show { state: MeetingState::Knocking, reveal: false });
+        assert_eq!(sig(&mut e, jitsi::Signal::Joined), Outcome::Show { state: MeetingState::Open, reveal: false });
+        assert_eq!(sig(&mut e, jitsi::Signal::Kicked), Outcome::End(EndReason::Removed, None));
+        assert_eq!(sig(&mut e, jitsi::Signal::Denied), Outcome::End(EndReason::Denied, None));
+        assert_eq!(sig(&mut e, jitsi::Signal::Failed), Outcome::End(EndReason::Failed, Some("meeting.failed")));
+        assert_eq!(sig(&mut e, jitsi::Signal::ClientKnocking), Outcome::NotifyClientWaiting);
+        assert_eq!(page(&mut e, jitsi::host_page_url("nonce-1").as_ref()), Outcome::Reveal);
+        // A BBB meeting takes no Jitsi signal (a page could fake one).
+        let (mut b, _t2) = running(bbb_ticket(), View::Embedded);
+        assert_eq!(sig(&mut b, jitsi::Signal::Left), Outcome::Nothing);
+    }
+
+    #[test]
+    fn jitsi_in_the_browser_ends_when_the_room_page_goes() {
+        let browser = View::Browser(crate::browser::Installed { kind: crate::browser::BrowserKind::Chromium, path: "/usr/bin/chromium".into() });
+        let (mut e, _t) = running(jitsi_ticket(), browser);
+        assert_eq!(e.browser(), Some(&"browser"));
+        assert_eq!(page(&mut e, "https://meet.example.org/Beratung-1#config.x=1"), Outcome::Show { state: MeetingState::Open, reveal: false });
+        assert_eq!(page(&mut e, "https://meet.example.org/static/close.html"), Outcome::End(EndReason::Ended, None));
+    }
+
+    #[test]
+    fn bbb_pages_walk_the_stages() {
+        let (mut e, _t) = running(bbb_ticket(), View::Embedded);
+        let guest = "https://bbb.example.org/html5client/guestWait?sessionToken=x";
+        assert_eq!(page(&mut e, guest), Outcome::Show { state: MeetingState::Knocking, reveal: true });
+        // Sent away from BBB's waiting room to the logoutURL: denied.
+        let bye = Url::parse("https://beratung.example.org/bye").unwrap();
+        assert_eq!(e.on_input(Input::LeftHosts(bye.clone())), Outcome::End(EndReason::Denied, None));
+        assert_eq!(
+            page(&mut e, "https://bbb.example.org/html5client/join?sessionToken=x"),
+            Outcome::Show { state: MeetingState::Open, reveal: true }
+        );
+        assert_eq!(e.on_input(Input::LeftHosts(bye)), Outcome::End(EndReason::Ended, None));
+    }
+
+    #[test]
+    fn a_refused_join_says_why() {
+        let (mut e, _t) = running(bbb_ticket(), View::Embedded);
+        let refused = Url::parse("https://beratung.example.org/bye?errors=%5B%7B%22key%22%3A%22checksumError%22%7D%5D").unwrap();
+        assert_eq!(e.on_input(Input::LeftHosts(refused)), failure_end(ProviderError::InviteInvalid));
+        let Some(Meeting::Bbb(b)) = e.meeting().cloned() else { unreachable!() };
+        assert_eq!(page(&mut e, b.join.url.as_str()), Outcome::ExplainJoinFailure);
+        assert_eq!(failure_end(ProviderError::Denied), Outcome::End(EndReason::Denied, Some(ProviderError::Denied.code())));
+    }
+
+    #[test]
+    fn links_are_offered_once_and_only_web_links() {
+        let (mut e, _t) = running(jitsi_ticket(), View::Embedded);
+        let link = Url::parse("https://example.com/handout.pdf").unwrap();
+        let offer = e.on_input(Input::Offer(link.clone()));
+        assert_eq!(offer, Outcome::Offer(LinkOffer { url: link.to_string(), host: "example.com".into() }));
+        assert_eq!(e.on_input(Input::Offer(link.clone())), Outcome::Nothing, "once");
+        assert_eq!(
+            e.on_input(Input::LeftHosts(Url::parse("https://other.example.com/").unwrap())),
+            Outcome::Offer(LinkOffer { url: "https://other.example.com/".into(), host: "other.example.com".into() })
+        );
+        assert_eq!(e.on_input(Input::Offer(Url::parse("mailto:a@example.org").unwrap())), Outcome::Nothing);
+        assert_eq!(e.check_offered(link.as_str(), UrlRules::default()), Ok(link.clone()), "an offered link may be opened");
+        assert_eq!(e.check_offered("https://example.com/other", UrlRules::default()), Err(LinkRefusal::NotOffered));
+        assert_eq!(e.check_offered("not a url", UrlRules::default()), Err(LinkRefusal::Bad(UrlProblem::NotAUrl)));
+        e.end(EndReason::Ended, None);
+        assert_eq!(e.check_offered(link.as_str(), UrlRules::default()), Err(LinkRefusal::NotOffered), "offers end with the session");
+    }
+
+    #[test]
+    fn ending_hands_back_everything_once_and_retires_tasks() {
+        let (mut e, _t) = running(bbb_ticket(), View::Embedded);
+        let gen = e.generation();
+        e.set_running(Running { handle: Handle::Jitsi { room: "r".into() }, invite: Zeroizing::new("inv".into()), provider: "jitsi" }).unwrap_err();
+        let td = e.end(EndReason::Closed, None).expect("something ended");
+        let m = td.meeting.expect("the meeting's view must close");
+        assert!(m.dir.is_some() && m.browser.is_none());
+        assert!(!e.is_current(gen), "the watcher and the lobby of that session stop");
+        assert_eq!(e.on_watch(gen, Ok(true)), Watch::Stale);
+        assert!(e.end(EndReason::Closed, None).is_none(), "the second end finds nothing");
+        assert!(e.is_idle() && e.ensure_free().is_ok());
+        assert_eq!(e.on_input(Input::Closed), Outcome::Nothing);
+    }
+
+    #[test]
+    fn a_session_ended_while_its_view_started_leaves_nothing() {
+        let mut e = E::default();
+        let launch = e.begin_moderator(jitsi_ticket(), View::Embedded, None, "n".into()).unwrap();
+        e.end(EndReason::Quit, None);
+        let (_t, d) = dir();
+        assert!(matches!(e.opened(launch.generation, d, Some("b")), Opened::Stale { browser: Some("b"), .. }));
+        assert!(e.is_idle());
+        // A view that failed to start frees the app again.
+        let launch = e.begin_moderator(jitsi_ticket(), View::Embedded, None, "n".into()).unwrap();
+        e.abandon(launch.generation);
+        assert!(e.is_idle() && e.ensure_free().is_ok());
+    }
+
+    #[test]
+    fn the_watcher_ends_a_meeting_that_stopped_and_rides_out_blips() {
+        let (e, _t) = running(bbb_ticket(), View::Embedded);
+        let g = e.generation();
+        assert_eq!(e.on_watch(g, Ok(true)), Watch::Continue);
+        assert_eq!(e.on_watch(g, Err(ProviderError::Net(crate::net::NetError::Timeout))), Watch::Continue);
+        assert_eq!(e.on_watch(g, Ok(false)), Watch::End(EndReason::Ended));
+        assert_eq!(e.on_watch(g, Err(ProviderError::MeetingNotFound)), Watch::End(EndReason::Ended));
+    }
+
+    #[test]
+    fn the_counsellor_session_is_kept_once_and_ends_with_the_meeting() {
+        let mut e = E::default();
+        let run =
+            || Running { handle: Handle::Jitsi { room: "r".into() }, invite: Zeroizing::new("sprechzimmer://join?x".into()), provider: "jitsi" };
+        e.set_running(run()).unwrap();
+        assert_eq!(e.set_running(run()).unwrap_err(), SessionError::Busy);
+        assert_eq!(e.running().unwrap().view(), RunningView { invite: "sprechzimmer://join?x".into(), provider: "jitsi" });
+        let launch = e.begin_moderator(jitsi_ticket(), View::Embedded, None, "n".into()).unwrap();
+        let (_t, d) = dir();
+        e.opened(launch.generation, d, None);
+        let td = e.end(EndReason::Ended, None).unwrap();
+        assert!(td.running.is_some() && td.meeting.is_some(), "one end takes both");
+        assert!(e.running().is_none());
+        // A running session without a meeting (its view failed) ends too.
+        e.set_running(run()).unwrap();
+        let td = e.end(EndReason::Failed, None).unwrap();
+        assert!(td.running.is_some() && !td.had_session);
+    }
+
+    #[test]
+    fn cancel_forgets_before_the_lobby_and_ends_after() {
+        let mut e = E::default();
+        assert_eq!(e.cancel(), Cancel::Forgotten);
+        let profile = Url::parse("https://beratung.example.org/p.json").unwrap();
+        let link = invite::build_jitsi_link(&profile, &Url::parse("https://meet.example.org/R-1").unwrap(), None, None);
+        e.receive_link(link.clone());
+        assert_eq!(e.take_pending_invite().as_deref().map(String::as_str), Some(link.as_str()));
+        assert!(e.take_pending_invite().is_none(), "taken once");
+        let (mut m, _t) = running(jitsi_ticket(), View::Embedded);
+        m.session = Session::default();
+        // A moderator meeting has no client step; leaving it ends it.
+        assert_eq!(m.cancel(), Cancel::Forgotten);
+    }
+
+    /// A client's whole way: invite, consent, lobby, meeting, end.
+    #[test]
+    fn a_client_session_from_invite_to_wipe() {
+        let profile = OrgProfile::from_json(&crate::profile::tests::sample().to_string(), UrlRules::default()).unwrap();
+        let p = Url::parse("https://beratung.example.org/p.json").unwrap();
+        let room = Url::parse("https://meet.example.org/Beratung-7").unwrap();
+        let invite = invite::parse(&invite::build_jitsi_link(&p, &room, None, None), UrlRules::default(), now()).unwrap();
+        let mut e = E::default();
+        let view = e.open(invite, profile, Lang::De).unwrap();
+        assert!(view.name_editable);
+        let browser = View::Browser(crate::browser::Installed { kind: crate::browser::BrowserKind::Chromium, path: "/c".into() });
+        assert_eq!(e.enter_lobby(browser.clone(), None, 1).unwrap_err().code(), "consent.required", "no lobby without consent");
+        let cur = e.session.current().unwrap();
+        let req = ConsentRequest {
+            session_id: cur.id.clone(),
+            privacy_accepted: true,
+            terms_accepted: true,
+            privacy_digest: cur.profile.privacy_notice.digest(),
+            terms_digest: cur.profile.client_terms.digest(),
+            display_name: Some("Kim".into()),
+        };
+        e.give_consent(&req, now()).unwrap();
+        e.can_enter_lobby().unwrap();
+        let (_meeting, gen) = e.enter_lobby(browser, Some(vec![HostPattern::parse("meet.example.org").unwrap()]), 1).unwrap();
+        assert_eq!(e.ensure_free(), Err(SessionError::Busy), "no second invite while waiting");
+        assert_eq!(e.lobby_checking().unwrap().view, LobbyView::Checking);
+        let LobbyStep::Wait(ev, _) = e.on_probe(gen, Probe::NotRunning, "n".into()) else { panic!("waits") };
+        assert!(matches!(ev.view, LobbyView::Waiting { .. }));
+        let LobbyStep::Open(ev, launch) = e.on_probe(gen, Probe::Running, "n".into()) else { panic!("opens") };
+        assert_eq!(ev.view, LobbyView::Opening);
+        // In the browser, Jitsi opens the room itself with the chosen name.
+        assert_eq!(launch.entry.host_str(), Some("meet.example.org"));
+        assert!(launch.entry.as_str().contains("Kim"));
+        assert_eq!(e.phase(), Phase::Meeting);
+        let (_t, d) = dir();
+        let Opened::Running { watch } = e.opened(launch.generation, d, Some("b")) else { panic!("runs") };
+        assert!(watch.is_none(), "a Jitsi room is not polled");
+        assert_eq!(e.cancel(), Cancel::End(EndReason::Left));
+        let td = e.end(EndReason::Left, None).unwrap();
+        assert!(td.had_session && td.meeting.is_some_and(|m| m.browser == Some("b") && m.dir.is_some()));
+        assert_eq!(e.phase(), Phase::Idle);
+    }
+
+    #[test]
+    fn a_probe_for_an_ended_lobby_is_stale() {
+        let mut e = E::default();
+        assert!(matches!(e.on_probe(0, Probe::Running, "n".into()), LobbyStep::Stale), "no lobby");
+        e.end(EndReason::Cancelled, None);
+        assert!(matches!(e.on_probe(0, Probe::Running, "n".into()), LobbyStep::Stale), "old generation");
+    }
+}

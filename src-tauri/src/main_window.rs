@@ -1,0 +1,84 @@
+//! The app's own window: the UI's pages only, never navigated away, no
+//! downloads, no permissions. What closing it means is the root's call
+//! (`lib.rs` registers [`OnClose`]), so this module depends on no other.
+
+use tauri::webview::{NewWindowResponse, PermissionResponse};
+use tauri::{AppHandle, CloseRequestApi, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+
+use crate::ipc::events;
+use crate::wipe::Paths;
+
+pub const MAIN_WINDOW: &str = "main";
+
+/// What happens when the user closes the window (set once at start).
+pub struct OnClose<R: Runtime>(pub fn(&AppHandle<R>, &CloseRequestApi));
+
+pub fn is_app_url(url: &url::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
+}
+
+/// The app's window, on `screen` (`#counsellor`, `#settings`) if given.
+pub fn open<R: Runtime>(app: &AppHandle<R>, screen: Option<&str>) -> tauri::Result<()> {
+    let data_dir = app.state::<Paths>().ui_webview();
+    let page = match screen {
+        Some(s) => format!("index.html#{s}"),
+        None => "index.html".to_string(),
+    };
+    let window = WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App(page.into()))
+        .title("Sprechzimmer")
+        .inner_size(760.0, 820.0)
+        .min_inner_size(520.0, 600.0)
+        .data_directory(data_dir)
+        // The app's own pages only: nothing can navigate this window away.
+        .on_navigation(is_app_url)
+        .on_new_window(|_, _| NewWindowResponse::Deny)
+        .on_download(|_, _| false)
+        .on_permission_request(|_, _| PermissionResponse::Deny)
+        .build()?;
+    let app = app.clone();
+    window.on_window_event(move |event| {
+        let tauri::WindowEvent::CloseRequested { api, .. } = event else { return };
+        if let Some(on_close) = app.try_state::<OnClose<R>>() {
+            (on_close.0)(&app, api);
+        }
+    });
+    Ok(())
+}
+
+/// Shows the app window, on `screen` if given (otherwise as it is),
+/// building the window if it was closed.
+pub fn show<R: Runtime>(app: &AppHandle<R>, screen: Option<&'static str>) {
+    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+        if let Some(screen) = screen {
+            let _ = app.emit_to(MAIN_WINDOW, events::SHOW, screen);
+        }
+        return;
+    }
+    let app = app.clone();
+    // Window creation belongs on the main thread's loop, not in a menu callback.
+    let _ = app.clone().run_on_main_thread(move || {
+        if let Err(e) = open(&app, screen) {
+            log::warn!("app window: {e}");
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_the_app_pages_are_the_app() {
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        assert!(super::is_app_url(&u("tauri://localhost/index.html")));
+        assert!(super::is_app_url(&u("http://tauri.localhost/index.html")));
+        assert!(!super::is_app_url(&u("https://bbb.example.org/")));
+        assert!(!super::is_app_url(&u("tauri://evil/")));
+        assert!(!super::is_app_url(&u("file:///etc/passwd")));
+    }
+}

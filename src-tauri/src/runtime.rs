@@ -1,0 +1,560 @@
+//! The runtime: executes what the session engine (`engine` in the core)
+//! decides. It owns the engine behind one lock, runs the lobby and the
+//! meeting watcher as tasks, opens the meeting view with a sink for its
+//! reports, and ends every session the same way — close the view, wipe,
+//! tell the UI what was removed. No session decision is made here.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::browser;
+use crate::consent::ConsentRequest;
+use crate::engine::{self, Cancel, Engine, Input, LinkRefusal, Opened, Outcome, Sink, View, Watch};
+use crate::error::{Error, Result};
+use crate::hosts::UrlRules;
+use crate::i18n::{self, Lang};
+use crate::invite;
+use crate::ipc::{ConsentView, EndReason, Ended, InvitePreview, MeetingState, UiEvent, ViewEvent};
+use crate::lobby::Probe;
+use crate::main_window::{self, MAIN_WINDOW};
+use crate::meeting_browser::{self, BrowserMeeting};
+use crate::meeting_window;
+use crate::net::Http;
+use crate::profile;
+use crate::session::{MeetingTicket, Phase};
+use crate::settings::{BrowserChoice, MeetingView, Settings, Setup};
+use crate::webview_probe::{self, Capability};
+use crate::wipe::{Paths, Removed, SessionDir};
+
+pub struct AppState {
+    pub rules: UrlRules,
+    pub http: Http,
+    pub paths: Paths,
+    /// Every setting with its source (for the settings screen), the typed
+    /// values the app runs with, and where the user's own settings go.
+    setup: Mutex<Setup>,
+    /// What the system webview can do, asked once per run.
+    capability: tokio::sync::OnceCell<Capability>,
+    engine: Mutex<Engine<BrowserMeeting>>,
+    retry: tokio::sync::Notify,
+}
+
+impl AppState {
+    pub fn new(rules: UrlRules, paths: Paths) -> AppState {
+        AppState {
+            rules,
+            http: Http::new(),
+            paths,
+            setup: Mutex::new(Setup::defaults()),
+            capability: tokio::sync::OnceCell::new(),
+            engine: Mutex::default(),
+            retry: tokio::sync::Notify::new(),
+        }
+    }
+
+    pub fn with_setup(mut self, setup: Setup) -> AppState {
+        self.http = Http::with_proxy(setup.settings.proxy.as_ref());
+        self.setup = Mutex::new(setup);
+        self
+    }
+
+    /// The settings in effect now (a change on the settings screen applies
+    /// to the next session).
+    pub fn settings(&self) -> Settings {
+        self.setup.lock().unwrap_or_else(|p| p.into_inner()).settings.clone()
+    }
+
+    pub fn setup(&self) -> MutexGuard<'_, Setup> {
+        self.setup.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The session state. Never held across an await or a window call.
+    pub fn engine(&self) -> MutexGuard<'_, Engine<BrowserMeeting>> {
+        // A panic elsewhere must not stop the wipe; the data is still consistent.
+        self.engine.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.engine().phase()
+    }
+
+    /// No session, no meeting, no counsellor session: the tray agent may
+    /// take over.
+    pub fn is_idle(&self) -> bool {
+        let e = self.engine();
+        e.is_idle() && e.running().is_none()
+    }
+}
+
+pub(crate) fn emit<R: Runtime>(app: &AppHandle<R>, event: UiEvent) {
+    let _ = app.emit_to(MAIN_WINDOW, event.name(), event);
+}
+
+// ---- invite intake ----
+
+/// A link arrived (command line, deep link, second instance). The UI picks
+/// it up with `take_pending_invite`, the same way it handles a pasted link.
+pub fn receive_link<R: Runtime>(app: &AppHandle<R>, link: String) {
+    app.state::<AppState>().engine().receive_link(link);
+    emit(app, UiEvent::Invite);
+    // In the tray with no window: a new one picks the link up at start.
+    main_window::show(app, None);
+}
+
+pub fn take_pending_invite(state: &AppState) -> Option<String> {
+    state.engine().take_pending_invite().map(|link| link.to_string())
+}
+
+/// Picks the first link-looking argument, so `sprechzimmer <link>` works
+/// for invites and plain room links alike.
+pub fn link_from_args<I: IntoIterator<Item = String>>(args: I) -> Option<String> {
+    let starts = |a: &str, p: &str| a.len() >= p.len() && a[..p.len()].eq_ignore_ascii_case(p);
+    args.into_iter().find(|a| starts(a, "sprechzimmer:") || starts(a, "https://") || starts(a, "http://"))
+}
+
+/// The checks every link passes before anything is contacted: the app is
+/// free, the link is an invite, and this computer's policy admits it.
+fn checked_invite(state: &AppState, link: &str) -> Result<invite::Invite> {
+    state.engine().ensure_free()?;
+    let now = time::OffsetDateTime::now_utc();
+    let settings = state.settings();
+    let invite = invite::parse_any(link, state.rules, now, settings.profile_url.as_ref())?;
+    settings.admits(&invite)?;
+    Ok(invite)
+}
+
+pub fn preview_invite(state: &AppState, link: &str) -> Result<InvitePreview> {
+    let invite = checked_invite(state, link)?;
+    log::info!("a link arrived; shown before anything is contacted");
+    Ok(InvitePreview::of(&invite, &state.settings()))
+}
+
+/// Parses the link, fetches the organisation's profile and checks that the
+/// organisation stands behind the meeting. Nothing is stored on disk.
+pub async fn open_invite(state: &AppState, link: String) -> Result<ConsentView> {
+    let invite = checked_invite(state, &link)?;
+    let profile = profile::fetch(&state.http, &invite.profile_url, state.rules).await?;
+    profile.check_meeting(&invite.meeting)?;
+    Ok(state.engine().open(invite, profile, i18n::current())?)
+}
+
+/// The open session's consent screen again, after a language switch.
+pub fn consent_view(state: &AppState) -> Result<ConsentView> {
+    Ok(state.engine().consent_view(i18n::current())?)
+}
+
+/// The language switch: this run at once, and remembered in the user's
+/// settings only when asked. A language fixed by policy stays.
+pub fn set_language(state: &AppState, code: &str, remember: bool) -> Result<Lang> {
+    let lang = Lang::from_code(code).ok_or(crate::settings::SettingsError::Invalid)?;
+    let (locked, saved) = {
+        let setup = state.setup();
+        let entry = setup.resolved.get("language");
+        (entry.is_some_and(|e| e.locked), entry.is_some_and(|e| e.level == crate::policy::Level::User))
+    };
+    if locked {
+        return Err(crate::settings::SettingsError::Locked.into());
+    }
+    if remember {
+        set_setting(state, "language", Some(code.to_string()))?;
+    } else if saved {
+        // "Remember" switched off: the choice is forgotten.
+        set_setting(state, "language", None)?;
+    }
+    i18n::set(lang);
+    Ok(lang)
+}
+
+/// The settings screen's rows.
+pub fn settings_view(state: &AppState) -> Vec<crate::settings::SettingView> {
+    crate::settings::view(&state.setup().resolved, i18n::current())
+}
+
+/// Saves one of the user's settings, then reads every source again so the
+/// next session runs with it. Policy wins over the file, as at start.
+pub fn set_setting(state: &AppState, key: &str, value: Option<String>) -> Result<Vec<crate::settings::SettingView>> {
+    let file = state.setup().user_file.clone().ok_or(crate::settings::SettingsError::NoConfigDir)?;
+    let resolved = state.setup().resolved.clone();
+    crate::settings::save_user(&file, &resolved, key, value.as_deref().filter(|v| !v.is_empty()), state.rules)?;
+    let fresh = Setup::load(state.rules);
+    log::set_max_level(fresh.settings.log_level);
+    *state.setup() = fresh;
+    Ok(settings_view(state))
+}
+
+pub fn give_consent(state: &AppState, req: ConsentRequest) -> Result<()> {
+    let now = time::OffsetDateTime::now_utc();
+    Ok(state.engine().give_consent(&req, now)?)
+}
+
+// ---- lobby ----
+
+/// Where the meeting will open. Decided before the lobby, so nobody waits
+/// for a meeting this computer cannot show.
+pub async fn decide_view<R: Runtime>(app: &AppHandle<R>) -> Result<View> {
+    let state = app.state::<AppState>();
+    let settings = &state.settings();
+    let needs_browser = match settings.meeting_view {
+        MeetingView::Embedded => false,
+        MeetingView::Browser => true,
+        MeetingView::Auto => {
+            let cap = *state.capability.get_or_init(|| webview_probe::run(app, &state.paths)).await;
+            !cap.can_carry_meetings()
+        }
+    };
+    if !needs_browser {
+        return Ok(View::Embedded);
+    }
+    match browser::find(&settings.browser, std::env::var_os("PATH").as_deref()) {
+        Some(found) => {
+            log::info!("meetings open in {} (no WebRTC in the webview, or set so)", found.display_name());
+            Ok(View::Browser(found))
+        }
+        None if settings.browser == BrowserChoice::Auto => Err(Error::NoBrowser),
+        None => Err(Error::ChosenBrowserMissing),
+    }
+}
+
+pub async fn enter_lobby<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
+    let state = app.state::<AppState>();
+    // The cheap checks first: consent and step, before any probe runs.
+    state.engine().can_enter_lobby()?;
+    let view = decide_view(app).await?;
+    let policy_hosts = state.settings().allowed_hosts;
+    let (meeting, generation) = state.engine().enter_lobby(view, policy_hosts, rand::random())?;
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move { run_lobby(app, meeting, generation).await });
+    Ok(())
+}
+
+pub fn retry_lobby(state: &AppState) {
+    // Wakes a waiting lobby only; a press with nobody waiting is not kept
+    // for a later lobby.
+    state.retry.notify_waiters();
+}
+
+fn host_nonce() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+async fn run_lobby<R: Runtime>(app: AppHandle<R>, meeting: crate::provider::Meeting, generation: u64) {
+    let state = app.state::<AppState>();
+    let first = state.engine().lobby_checking();
+    if let Some(ev) = first {
+        emit(&app, UiEvent::Lobby(ev));
+    }
+    loop {
+        let probe = match meeting.is_running(&state.http).await {
+            Ok(true) => Probe::Running,
+            Ok(false) => Probe::NotRunning,
+            Err(e) => Probe::Failed(e),
+        };
+        let step = state.engine().on_probe(generation, probe, host_nonce());
+        match step {
+            engine::LobbyStep::Stale => return,
+            engine::LobbyStep::Wait(ev, delay) => {
+                emit(&app, UiEvent::Lobby(ev));
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = state.retry.notified() => state.engine().lobby_retry(generation),
+                }
+                if !state.engine().is_current(generation) {
+                    return;
+                }
+            }
+            engine::LobbyStep::Open(ev, launch) => {
+                emit(&app, UiEvent::Lobby(ev));
+                if let Err(e) = launch_meeting(&app, *launch) {
+                    end_session(&app, EndReason::Failed, Some(e.code()));
+                }
+                return;
+            }
+            engine::LobbyStep::Fail(ev, reason, code) => {
+                emit(&app, UiEvent::Lobby(ev));
+                end_session(&app, reason, Some(code));
+                return;
+            }
+        }
+    }
+}
+
+// ---- meeting ----
+
+/// The counsellor's own view of a session they started: the same isolated
+/// meeting window (or fallback browser), the same wipe at the end.
+pub fn open_moderator_meeting<R: Runtime>(app: &AppHandle<R>, ticket: MeetingTicket, view: View) -> Result<()> {
+    let state = app.state::<AppState>();
+    let policy_hosts = state.settings().allowed_hosts;
+    let launch = state.engine().begin_moderator(ticket, view, policy_hosts.as_deref(), host_nonce())?;
+    launch_meeting(app, launch)
+}
+
+/// Where the meeting view reports: into the engine, and on to `execute`.
+fn sink<R: Runtime>(app: &AppHandle<R>) -> Sink {
+    let app = app.clone();
+    Arc::new(move |input: Input| feed(&app, input))
+}
+
+fn feed<R: Runtime>(app: &AppHandle<R>, input: Input) {
+    if let Input::Signal(s) = &input {
+        log::debug!("meeting signal {s:?}");
+    }
+    let state = app.state::<AppState>();
+    let (outcome, meeting) = {
+        let mut e = state.engine();
+        let outcome = e.on_input(input);
+        let meeting = if outcome == Outcome::ExplainJoinFailure { e.meeting().cloned() } else { None };
+        (outcome, meeting)
+    };
+    match outcome {
+        Outcome::Nothing => {}
+        Outcome::Show { state, reveal } => {
+            if reveal {
+                meeting_window::reveal(app);
+            }
+            emit(app, UiEvent::Meeting(state));
+        }
+        Outcome::Reveal => meeting_window::reveal(app),
+        Outcome::Offer(offer) => emit(app, UiEvent::ExternalLink(offer)),
+        Outcome::End(reason, code) => spawn_end(app.clone(), reason, code),
+        Outcome::ExplainJoinFailure => {
+            let Some(meeting) = meeting else { return };
+            let (app, http) = (app.clone(), state.http.clone());
+            tauri::async_runtime::spawn(async move {
+                let err = meeting.explain_join_failure(&http).await;
+                if let Outcome::End(reason, code) = engine::failure_end(err) {
+                    end_session(&app, reason, code);
+                }
+            });
+        }
+        Outcome::NotifyClientWaiting => notify_client_waiting(app),
+    }
+}
+
+fn launch_meeting<R: Runtime>(app: &AppHandle<R>, launch: engine::Launch) -> Result<()> {
+    let state = app.state::<AppState>();
+    let engine::Launch { ticket, view, entry, generation } = launch;
+    let lang = i18n::current().base();
+    let proxy = state.settings().proxy;
+    let dir = match SessionDir::create(&state.paths) {
+        Ok(d) => d,
+        Err(e) => {
+            state.engine().abandon(generation);
+            return Err(Error::Wipe(e.into()));
+        }
+    };
+    // A meeting that could not open leaves nothing registered behind it,
+    // or the next start would find the app busy.
+    let abandon = |dir: SessionDir, err: Error| {
+        state.engine().abandon(generation);
+        let _ = dir.wipe();
+        Err(err)
+    };
+    let browser = match &view {
+        View::Embedded => {
+            emit(app, UiEvent::MeetingView(ViewEvent { view: "embedded", browser: None }));
+            if let Err(e) = meeting_window::open(app, &ticket, &dir, entry, state.rules, proxy, sink(app)) {
+                return abandon(dir, e.into());
+            }
+            None
+        }
+        View::Browser(found) => {
+            emit(app, UiEvent::MeetingView(ViewEvent { view: "browser", browser: Some(found.display_name()) }));
+            match meeting_browser::open(found.clone(), &ticket, &dir, entry, state.rules, lang, proxy, sink(app)) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    log::warn!("{} could not be started: {e}", found.display_name());
+                    return abandon(dir, Error::BrowserStartFailed);
+                }
+            }
+        }
+    };
+    let opened = state.engine().opened(generation, dir, browser);
+    match opened {
+        Opened::Running { watch } => {
+            emit(app, UiEvent::Meeting(MeetingState::Opening));
+            if let Some(meeting) = watch {
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move { watch_meeting(app, *meeting, generation).await });
+            }
+        }
+        // Ended while starting: nothing may outlive the session.
+        Opened::Stale { dir, browser } => {
+            meeting_window::close_and_clear(app);
+            if let Some(b) = browser {
+                b.close();
+            }
+            let _ = dir.wipe();
+        }
+    }
+    Ok(())
+}
+
+/// Brings the meeting to the front, wherever it runs.
+pub fn show_meeting<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let e = state.engine();
+    match e.browser() {
+        Some(b) => b.bring_to_front(),
+        None => {
+            drop(e);
+            meeting_window::focus(app);
+        }
+    }
+}
+
+/// Serves the Jitsi host page to the meeting window of the running meeting,
+/// and nothing to anyone else.
+pub fn serve_meeting_host(state: &AppState, webview_label: &str, uri: &str) -> Option<(String, String)> {
+    let csp_nonce = host_nonce();
+    state.engine().host_page(webview_label == meeting_window::LABEL, uri, i18n::current().base(), &csp_nonce)
+}
+
+/// Asks now and then whether the meeting still runs, so the end is noticed
+/// even when the meeting page itself does not navigate anywhere.
+async fn watch_meeting<R: Runtime>(app: AppHandle<R>, meeting: crate::provider::Meeting, generation: u64) {
+    let state = app.state::<AppState>();
+    loop {
+        tokio::time::sleep(engine::watch_interval(rand::random())).await;
+        if !state.engine().is_current(generation) {
+            return;
+        }
+        let result = meeting.is_running(&state.http).await;
+        let watch = state.engine().on_watch(generation, result);
+        match watch {
+            Watch::Stale => return,
+            Watch::Continue => {}
+            Watch::End(reason) => {
+                end_session(&app, reason, None);
+                return;
+            }
+        }
+    }
+}
+
+/// A client knocks while the counsellor looks elsewhere.
+fn notify_client_waiting<R: Runtime>(app: &AppHandle<R>) {
+    if meeting_window::is_focused(app) {
+        log::info!("a client is waiting; the meeting window is in front");
+        return;
+    }
+    log::info!("a client is waiting; notifying");
+    use tauri_plugin_notification::NotificationExt;
+    let lang = i18n::current();
+    let _ = app.notification().builder().title(i18n::t(lang, "counsellor.notify.title")).body(i18n::t(lang, "counsellor.notify.body")).show();
+}
+
+// ---- ending ----
+
+fn spawn_end<R: Runtime>(app: AppHandle<R>, reason: EndReason, code: Option<&'static str>) {
+    // Never close a window from inside one of its own callbacks.
+    tauri::async_runtime::spawn(async move { end_session(&app, reason, code) });
+}
+
+/// Ends whatever runs — consent, lobby, meeting, the counsellor's session —
+/// and wipes. Safe to call twice; the second call finds nothing to do.
+pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Option<&'static str>) -> Option<Ended> {
+    let state = app.state::<AppState>();
+    let mut teardown = state.engine().end(reason, code)?;
+    let mut removed = Removed::default();
+    let mut browsing_data_cleared = true;
+    let mut wipe_complete = true;
+    if let Some(m) = teardown.meeting.take() {
+        browsing_data_cleared = meeting_window::close_and_clear(app);
+        if let Some(b) = m.browser {
+            // Returns once the browser's process tree is gone.
+            b.close();
+        }
+        if let Some(dir) = m.dir {
+            match dir.wipe() {
+                Ok(r) => removed.add(r),
+                // Left for the sweep at the next start; say so.
+                Err(_) => wipe_complete = false,
+            }
+        }
+    }
+    if let Some(running) = teardown.running.take() {
+        forget_invite(app, &running.invite);
+        emit(app, UiEvent::Running(None));
+    }
+    if !teardown.had_session {
+        return None;
+    }
+    let ended = teardown.ended(removed, browsing_data_cleared, wipe_complete, i18n::current());
+    log::info!("session ended: {:?} ({})", reason, code.unwrap_or("-"));
+    emit(app, UiEvent::Ended(ended.clone()));
+    Some(ended)
+}
+
+/// A copied invite (with the client's name in it) must not outlive the
+/// session on the clipboard either.
+fn forget_invite<R: Runtime>(app: &AppHandle<R>, invite: &str) {
+    if let Some(clip) = app.try_state::<tauri_plugin_clipboard_manager::Clipboard<R>>() {
+        if clip.read_text().is_ok_and(|t| t == invite) {
+            let _ = clip.clear();
+        }
+    }
+}
+
+/// The user pressed cancel or leave: what that means depends on the step.
+/// Before the lobby nothing ran and nothing touched the disk, so the invite
+/// is just forgotten, without an "ended" screen.
+pub fn cancel<R: Runtime>(app: &AppHandle<R>) -> Option<Ended> {
+    let cancel = app.state::<AppState>().engine().cancel();
+    match cancel {
+        Cancel::Forgotten => None,
+        Cancel::End(reason) => end_session(app, reason, None),
+    }
+}
+
+/// Only links the app itself showed may be opened in the system browser.
+pub fn check_offered(state: &AppState, raw: &str) -> Result<url::Url> {
+    state.engine().check_offered(raw, state.rules).map_err(|r| match r {
+        LinkRefusal::Bad(p) => Error::Link(p),
+        LinkRefusal::NotOffered => Error::LinkNotOffered,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use url::Url;
+
+    #[test]
+    fn a_preview_names_what_would_be_contacted_and_contacts_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(UrlRules::default(), Paths { root: dir.path().to_path_buf() });
+        let profile = Url::parse("https://beratung.example.org/p.json").unwrap();
+        // Nothing listens there: a preview that fetched would fail.
+        let link = crate::invite::build_jitsi_link(&profile, &Url::parse("https://meet.example.org:8443/Raum-1").unwrap(), None, None);
+        let p = preview_invite(&state, &link).unwrap();
+        assert_eq!(
+            p,
+            InvitePreview {
+                profile_host: "beratung.example.org".into(),
+                meeting_host: "meet.example.org:8443".into(),
+                provider: crate::provider::ProviderKind::Jitsi,
+                preapproved: false,
+            }
+        );
+        assert_eq!(preview_invite(&state, "sprechzimmer://join?").unwrap_err().code(), "invite.malformed");
+        // The organisation this computer is set up for: nothing to confirm.
+        let invite = crate::invite::parse_any(&link, UrlRules::default(), time::OffsetDateTime::now_utc(), None).unwrap();
+        let mut settings = Settings { profile_url: Some(profile), profile_locked: true, ..Settings::default() };
+        assert!(InvitePreview::of(&invite, &settings).preapproved);
+        settings.profile_locked = false;
+        assert!(!InvitePreview::of(&invite, &settings).preapproved, "a user's own setting is no administrator's word");
+        settings.profile_url = Some(Url::parse("https://other.example.org/p.json").unwrap());
+        settings.profile_locked = true;
+        assert!(!InvitePreview::of(&invite, &settings).preapproved);
+    }
+
+    #[test]
+    fn links_from_arguments() {
+        let args = |v: &[&str]| link_from_args(v.iter().map(|s| s.to_string()));
+        assert_eq!(args(&["--flag", "sprechzimmer://join?v=1"]).as_deref(), Some("sprechzimmer://join?v=1"));
+        assert_eq!(args(&["https://meet.example.org/R"]).as_deref(), Some("https://meet.example.org/R"));
+        assert_eq!(args(&["file:///etc/passwd", "--x"]), None);
+    }
+}
