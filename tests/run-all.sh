@@ -20,6 +20,7 @@ cargo test --locked --workspace
 # The core crate stays window-free (cargo tree on every platform), and the
 # tray agent links no WebKit or GTK (readelf).
 bash tests/check-layering.sh
+python3 tests/check-cycles.py
 
 # Windows, cross-built with mingw-w64 and run under Wine (tests/windows/):
 # no warnings, the unit tests, the command line and registry policy, then
