@@ -1,0 +1,156 @@
+"""End to end: a whole day in one app run. Session after session, what a
+session costs must end with it: after each one the app's process tree has
+as many processes as before the first, and no file or process of that
+session remains (issue 16).
+
+Here the meetings run in the fallback browser, where each session's
+browser ends with it. The embedded WebKit view still leaves one
+WebKitNetworkProcess per session until the app exits (tauri#14626): that is
+issue 16's open part, and gets its soak test with the fix.
+"""
+
+import os
+import shutil
+import unittest
+
+from harness import (DiskChecks, App, Keyring, Sim, TestHome, accept_counsellor_setup, app_pids, browser_pids, kill_strays,
+                     processes, save_artifacts, skip_on_windows, wait_until, workdir)
+
+CLIENT_SESSIONS = 5
+COUNSELLOR_SESSIONS = 2
+
+
+def parent_of(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def app_tree():
+    """pid -> command line of the app and everything below it."""
+    procs = processes()
+    roots = set(app_pids())
+    tree = set(roots)
+    grew = True
+    while grew:
+        grew = False
+        for pid in procs:
+            if pid not in tree and parent_of(pid) in tree:
+                tree.add(pid)
+                grew = True
+    return {pid: procs[pid][1] for pid in tree if pid in procs}
+
+
+@skip_on_windows("Linux only: /proc; the Windows workflow checks WebView2's process exit (docs/support-matrix.md)")
+class SoakCase(DiskChecks, unittest.TestCase):
+    def setUp(self):
+        self.dir = workdir(self._testMethodName)
+        self.home = TestHome(self.dir)
+        self.sim = Sim(self.dir, "--auto-confirm-end")
+        self.app = None
+        self.keyring = None
+
+    def tearDown(self):
+        save_artifacts("soak-" + self._testMethodName, self.dir, self.app)
+        if self.app:
+            self.app.close()
+        kill_strays(self.home)
+        self.sim.stop()
+        if self.keyring:
+            self.keyring.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def settled_tree(self, want):
+        """The app's tree once it has `want` processes (a process that is
+        ending takes a moment); the tree as it is if it never gets there."""
+        try:
+            return wait_until(lambda: (lambda t: t if len(t) == want else None)(app_tree()), f"{want} processes", timeout=20)
+        except AssertionError:
+            return app_tree()
+
+    def client_session(self, wd, i):
+        mid, _ = self.sim.create()
+        self.sim.moderator_enters(mid)
+        name = f"Kim Soak{i}"
+        before = self.home.snapshot()
+        wd.wait_screen("start")
+        wd.js("document.getElementById('invite-input').value = ''")
+        wd.type("#invite-input", self.sim.invite(mid, name=name))
+        wd.click("#open-invite")
+        wd.wait_screen("consent")
+        wd.click("#privacy-check")
+        wd.click("#terms-check")
+        wd.click("#consent-continue")
+        wait_until(lambda: any(g["status"] == "WAIT" for g in self.sim.guests(mid)), "the guest to knock")
+        self.sim.control(f"meetings/{mid}/guests/admit")
+        wait_until(lambda: any(g["entered"] for g in self.sim.guests(mid)), "the client to enter")
+        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="admitted")
+        wd.click("#meeting-leave")
+        wd.wait_screen("ended")
+        tokens = [u["token"] for u in self.sim.state()["meetings"][mid]["users"]]
+        self.assert_nothing_left(before, [name, name.replace(" ", "+"), mid] + tokens)
+        wd.click("#ended-done")
+
+    def assert_tree_back(self, baseline, after):
+        tree = self.settled_tree(len(baseline))
+        extra = {pid: cmd for pid, cmd in tree.items() if pid not in baseline}
+        self.assertEqual(len(tree), len(baseline), f"after {after}: processes left: {extra}")
+        self.assertFalse(browser_pids(self.home), f"after {after}: the fallback browser still runs")
+
+    def run_client_sessions(self):
+        wd = self.app.wd
+        wd.wait_screen("start")
+        baseline = self.settled_tree(3)
+        self.assertTrue(baseline, "the app runs")
+        for i in range(CLIENT_SESSIONS):
+            self.client_session(wd, i)
+            self.assert_tree_back(baseline, f"client session {i + 1}")
+        return baseline
+
+    def test_client_sessions_in_the_fallback_browser(self):
+        self.home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = "browser"
+        self.app = App(self.home, (), workdir=self.dir)
+        self.run_client_sessions()
+
+    def test_counsellor_sessions_after_client_sessions(self):
+        self.home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = "browser"
+        self.keyring = Keyring(self.home)
+        self.app = App(self.home, (), workdir=self.dir)
+        baseline = self.run_client_sessions()
+        wd = self.app.wd
+        wd.wait_screen("start")
+        wd.click("#open-counsellor")
+        wd.wait_screen("counsellor-setup")
+        for sel, value in (("#cs-profile", self.sim.base + "/profile.json"),
+                           ("#cs-server", self.sim.base + "/bigbluebutton/api"),
+                           ("#cs-secret", self.sim.secret), ("#cs-name", "Beratung Nord")):
+            wd.js("document.querySelector(arguments[0]).value = ''", sel)
+            wd.type(sel, value)
+        accept_counsellor_setup(wd)
+        # The counsellor's tray is a thread of the app, not a process: the
+        # baseline stays.
+        for i in range(COUNSELLOR_SESSIONS):
+            before = self.home.snapshot()
+            known = set(self.sim.state()["meetings"])
+            wd.wait_screen("counsellor")
+            wd.js("document.getElementById('cn-client-name').value = ''")
+            wd.type("#cn-client-name", f"Klient Soak{i}")
+            wd.click("#cn-start")
+            wd.wait_for("return !document.getElementById('cn-running').hidden", what="the session to run")
+            wd.wait_for("return document.getElementById('cn-status').dataset.state === 'open'", what="counsellor in the room")
+            mid = next(m for m in self.sim.state()["meetings"] if m not in known)
+            wd.click("#cn-end")
+            wait_until(lambda: self.sim.state()["meetings"][mid]["ended"], "BBB `end`")
+            wd.wait_screen("ended")
+            tokens = [u["token"] for u in self.sim.state()["meetings"][mid]["users"]]
+            self.assert_nothing_left(before, [f"Klient Soak{i}", f"Klient+Soak{i}", mid] + tokens)
+            wd.click("#ended-done")
+            if wd.screen() != "counsellor":
+                wd.click("#open-counsellor")
+            self.assert_tree_back(baseline, f"counsellor session {i + 1}")
+
+
+if __name__ == "__main__":
+    unittest.main()
