@@ -16,6 +16,8 @@ pub enum Outcome {
     /// Start the app and do this once it is up.
     RunAppWith(AppAction),
     Exit(i32),
+    /// Run the meeting view's process (`meeting_host`); only the app starts it.
+    MeetingView,
 }
 
 /// How the app was asked to start.
@@ -113,6 +115,9 @@ pub enum Command {
     /// Counselling sessions in the running app.
     #[command(subcommand)]
     Session(SessionCommand),
+    /// The meeting view's own process, started by the app (internal).
+    #[command(name = "meeting-view", hide = true)]
+    MeetingView,
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,6 +194,7 @@ pub fn dispatch(args: &[String], setup: &Setup) -> Outcome {
         Some(Command::Counsellor(c)) => Outcome::Exit(counsellor_cmd(c, setup)),
         Some(Command::Session(c)) => session_cmd(c),
         Some(Command::Wipe { check: _ }) => Outcome::Exit(wipe_cmd()),
+        Some(Command::MeetingView) => Outcome::MeetingView,
     }
 }
 

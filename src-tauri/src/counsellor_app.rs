@@ -285,7 +285,7 @@ async fn end_remote<R: Runtime>(app: &AppHandle<R>, account: &Account, handle: &
         }
         // Jitsi has no server API for this: the moderator's page ends it.
         (Handle::Jitsi { .. }, _) => {
-            crate::meeting_window::end_conference(app);
+            crate::meeting_process::end_conference();
             Ok(())
         }
         _ => Err(CounsellorError::Invalid("provider").into()),

@@ -44,6 +44,8 @@ pub enum Error {
     ChosenBrowserMissing,
     #[error("the meeting browser could not be started")]
     BrowserStartFailed,
+    #[error("the meeting view could not be started")]
+    MeetingViewFailed,
     #[error("window: {0}")]
     Window(#[from] tauri::Error),
 }
@@ -67,7 +69,8 @@ impl Error {
             Error::NoBrowser => "browser.none",
             Error::ChosenBrowserMissing => "browser.chosen_missing",
             Error::BrowserStartFailed => "browser.start_failed",
-            Error::Window(_) => "app.window",
+            // The same words as any window that cannot open.
+            Error::Window(_) | Error::MeetingViewFailed => "app.window",
         }
     }
 

@@ -11,10 +11,13 @@
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
+pub mod context;
 pub mod counsellor_app;
 pub mod error;
 pub mod main_window;
 pub mod meeting_browser;
+pub mod meeting_host;
+pub mod meeting_process;
 pub mod meeting_window;
 pub mod runtime;
 pub mod tray;
@@ -41,60 +44,43 @@ use wipe::Paths;
 pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     let config_dir = state.setup().user_file.as_ref().and_then(|f| f.parent().map(std::path::Path::to_path_buf));
     let paths = state.paths.clone();
-    base.manage(state)
-        .manage(paths)
-        .manage(counsellor_app::CounsellorState::new(config_dir))
-        .register_uri_scheme_protocol(provider::jitsi::HOST_SCHEME, |ctx, request| {
-            let state = ctx.app_handle().state::<AppState>();
-            let uri = request.uri().to_string();
-            let response = tauri::http::Response::builder().header("Cache-Control", "no-store");
-            match runtime::serve_meeting_host(&state, ctx.webview_label(), &uri) {
-                Some((html, csp)) => response
-                    .status(200)
-                    .header("Content-Type", "text/html; charset=utf-8")
-                    .header("Content-Security-Policy", csp)
-                    .body(html.into_bytes()),
-                None => response.status(404).body(Vec::new()),
+    base.manage(state).manage(paths).manage(counsellor_app::CounsellorState::new(config_dir)).invoke_handler({
+        let commands: fn(tauri::ipc::Invoke<R>) -> bool = tauri::generate_handler![
+            commands::app_info,
+            commands::take_pending_invite,
+            commands::preview_invite,
+            commands::consent_view,
+            commands::set_language,
+            commands::open_invite,
+            commands::give_consent,
+            commands::enter_lobby,
+            commands::retry_lobby,
+            commands::cancel_session,
+            commands::show_meeting,
+            commands::open_external,
+            commands::session_status,
+            commands::get_settings,
+            commands::set_setting,
+            commands::counsellor_status,
+            commands::counsellor_setup,
+            commands::counsellor_consent,
+            commands::counsellor_remove,
+            commands::counsellor_start,
+            commands::counsellor_end,
+            commands::counsellor_mail_invite,
+            commands::counsellor_copy_invite,
+        ];
+        // Behind the capability (which names the main window): a command
+        // answers only the app's own page, whatever URL a window shows.
+        move |invoke: tauri::ipc::Invoke<R>| {
+            let own_page = invoke.message.webview_ref().url().is_ok_and(|u| main_window::is_app_url(&u));
+            if !own_page {
+                invoke.resolver.reject("command not allowed from this page");
+                return true;
             }
-            .expect("static response parts")
-        })
-        .invoke_handler({
-            let commands: fn(tauri::ipc::Invoke<R>) -> bool = tauri::generate_handler![
-                commands::app_info,
-                commands::take_pending_invite,
-                commands::preview_invite,
-                commands::consent_view,
-                commands::set_language,
-                commands::open_invite,
-                commands::give_consent,
-                commands::enter_lobby,
-                commands::retry_lobby,
-                commands::cancel_session,
-                commands::show_meeting,
-                commands::open_external,
-                commands::session_status,
-                commands::get_settings,
-                commands::set_setting,
-                commands::counsellor_status,
-                commands::counsellor_setup,
-                commands::counsellor_consent,
-                commands::counsellor_remove,
-                commands::counsellor_start,
-                commands::counsellor_end,
-                commands::counsellor_mail_invite,
-                commands::counsellor_copy_invite,
-            ];
-            // Behind the capability (which names the main window): a command
-            // answers only the app's own page, whatever URL a window shows.
-            move |invoke: tauri::ipc::Invoke<R>| {
-                let own_page = invoke.message.webview_ref().url().is_ok_and(|u| main_window::is_app_url(&u));
-                if !own_page {
-                    invoke.resolver.reject("command not allowed from this page");
-                    return true;
-                }
-                commands(invoke)
-            }
-        })
+            commands(invoke)
+        }
+    })
 }
 
 /// Entry point of the binary: a subcommand, or the app.
@@ -114,6 +100,7 @@ pub fn main_entry() {
     let args: Vec<String> = std::env::args().collect();
     match cli::dispatch(&args, &setup) {
         cli::Outcome::Exit(code) => std::process::exit(code),
+        cli::Outcome::MeetingView => std::process::exit(meeting_host::run()),
         cli::Outcome::RunApp(launch) => run(args, setup, launch, None),
         cli::Outcome::RunAppWith(action) => run(args, setup, cli::Launch::default(), Some(action)),
     }
@@ -207,7 +194,7 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
             }
             Ok(())
         })
-        .build(tauri::generate_context!("tauri.conf.json"))
+        .build(context::context())
         .unwrap_or_else(|e| {
             eprintln!("sprechzimmer: {e}");
             std::process::exit(1);

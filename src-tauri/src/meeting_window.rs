@@ -1,8 +1,8 @@
-//! The meeting window: an untrusted remote page in its own webview. No
-//! capability names this window, so it can call no app command; its browsing
-//! data is private to the session; it stays on the organisation's hosts;
-//! downloads are refused; camera, microphone and screen go to the meeting
-//! origin only.
+//! The meeting window: an untrusted remote page in its own webview, built
+//! inside the meeting-view process (`meeting_host`), which runs no app
+//! command at all. Its browsing data is private to the session; it stays on
+//! the organisation's hosts; downloads are refused; camera, microphone and
+//! screen go to the meeting origin only.
 
 use tauri::webview::{DownloadEvent, NewWindowResponse, PageLoadEvent, PermissionKind, PermissionResponse};
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder, WindowEvent};
@@ -10,11 +10,8 @@ use url::Url;
 
 use crate::engine::{Input, Sink};
 use crate::hosts;
-use crate::i18n;
 use crate::navigation::{classify, Nav};
 use crate::provider::jitsi;
-use crate::session::MeetingTicket;
-use crate::wipe::SessionDir;
 
 pub const LABEL: &str = "meeting";
 
@@ -37,20 +34,22 @@ pub fn grant(kind: PermissionKind, page: &Url, allowed: &[hosts::HostPattern], r
 }
 
 /// Opens the meeting on `entry`. What the window sees goes into `sink`.
+#[allow(clippy::too_many_arguments)]
 pub fn open<R: Runtime>(
     app: &AppHandle<R>,
-    ticket: &MeetingTicket,
-    dir: &SessionDir,
+    allowed_hosts: &[hosts::HostPattern],
+    data_dir: std::path::PathBuf,
+    title: &str,
     entry: Url,
     rules: hosts::UrlRules,
     proxy: Option<Url>,
     sink: Sink,
-) -> tauri::Result<()> {
+) -> tauri::Result<tauri::WebviewWindow<R>> {
     if let Some(old) = app.get_webview_window(LABEL) {
         let _ = old.destroy();
     }
-    let allowed = ticket.allowed_hosts.clone();
-    let perm_allowed = ticket.allowed_hosts.clone();
+    let allowed = allowed_hosts.to_vec();
+    let perm_allowed = allowed_hosts.to_vec();
     let (nav_sink, load_sink, window_sink, newwin_sink) = (sink.clone(), sink.clone(), sink.clone(), sink);
 
     let mut builder = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(entry));
@@ -58,7 +57,7 @@ pub fn open<R: Runtime>(
         builder = builder.proxy_url(proxy);
     }
     let window = builder
-        .title(i18n::t(i18n::current(), "meeting.window_title"))
+        .title(title)
         .inner_size(1100.0, 760.0)
         .min_inner_size(640.0, 480.0)
         // Shown once the meeting client loads, so a raw XML error never is.
@@ -66,7 +65,7 @@ pub fn open<R: Runtime>(
         // Ephemeral on Linux and macOS; on Windows InPrivate still needs a
         // folder, which lives in the session folder and is wiped with it.
         .incognito(true)
-        .data_directory(dir.webview_dir())
+        .data_directory(data_dir)
         .on_navigation(move |url| match classify(url, &allowed, rules) {
             Nav::Signal(signal) => {
                 nav_sink(Input::Signal(signal));
@@ -108,7 +107,7 @@ pub fn open<R: Runtime>(
     // same host rule and their own permission check (see webview2.rs).
     #[cfg(windows)]
     {
-        let (allowed, rules) = (ticket.allowed_hosts.clone(), rules);
+        let (allowed, rules) = (allowed_hosts.to_vec(), rules);
         window.with_webview(move |wv| {
             // SAFETY: the controller belongs to this live webview.
             let hooked = unsafe { wv.controller().CoreWebView2() }.and_then(|core| crate::webview2::guard_frames(&core, allowed, rules));
@@ -123,7 +122,7 @@ pub fn open<R: Runtime>(
             window_sink(Input::Closed);
         }
     });
-    Ok(())
+    Ok(window)
 }
 
 pub fn reveal<R: Runtime>(app: &AppHandle<R>) {

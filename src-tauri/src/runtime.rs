@@ -19,7 +19,8 @@ use crate::ipc::{ConsentView, EndReason, Ended, InvitePreview, MeetingState, UiE
 use crate::lobby::Probe;
 use crate::main_window::{self, MAIN_WINDOW};
 use crate::meeting_browser::{self, BrowserMeeting};
-use crate::meeting_window;
+use crate::meeting_host::{HostPage, ViewConfig};
+use crate::meeting_process;
 use crate::net::Http;
 use crate::profile;
 use crate::session::{MeetingTicket, Phase};
@@ -311,11 +312,11 @@ fn feed<R: Runtime>(app: &AppHandle<R>, input: Input) {
         Outcome::Nothing => {}
         Outcome::Show { state, reveal } => {
             if reveal {
-                meeting_window::reveal(app);
+                meeting_process::reveal();
             }
             emit(app, UiEvent::Meeting(state));
         }
-        Outcome::Reveal => meeting_window::reveal(app),
+        Outcome::Reveal => meeting_process::reveal(),
         Outcome::Offer(offer) => emit(app, UiEvent::ExternalLink(offer)),
         Outcome::End(reason, code) => spawn_end(app.clone(), reason, code),
         Outcome::ExplainJoinFailure => {
@@ -354,8 +355,12 @@ fn launch_meeting<R: Runtime>(app: &AppHandle<R>, launch: engine::Launch) -> Res
     let browser = match &view {
         View::Embedded => {
             emit(app, UiEvent::MeetingView(ViewEvent { view: "embedded", browser: None }));
-            if let Err(e) = meeting_window::open(app, &ticket, &dir, entry, state.rules, proxy, sink(app)) {
-                return abandon(dir, e.into());
+            let host_page = host_page(&state, &entry);
+            let title = i18n::t(i18n::current(), "meeting.window_title");
+            let config = ViewConfig { entry, allowed_hosts: ticket.allowed_hosts.clone(), proxy, data_dir: dir.webview_dir(), title, host_page };
+            if let Err(e) = meeting_process::open(&config, sink(app)) {
+                log::warn!("the meeting view could not be started: {e}");
+                return abandon(dir, Error::MeetingViewFailed);
             }
             None
         }
@@ -381,7 +386,7 @@ fn launch_meeting<R: Runtime>(app: &AppHandle<R>, launch: engine::Launch) -> Res
         }
         // Ended while starting: nothing may outlive the session.
         Opened::Stale { dir, browser } => {
-            meeting_window::close_and_clear(app);
+            meeting_process::close_and_clear();
             if let Some(b) = browser {
                 b.close();
             }
@@ -399,16 +404,17 @@ pub fn show_meeting<R: Runtime>(app: &AppHandle<R>) {
         Some(b) => b.bring_to_front(),
         None => {
             drop(e);
-            meeting_window::focus(app);
+            meeting_process::focus();
         }
     }
 }
 
-/// Serves the Jitsi host page to the meeting window of the running meeting,
-/// and nothing to anyone else.
-pub fn serve_meeting_host(state: &AppState, webview_label: &str, uri: &str) -> Option<(String, String)> {
-    let csp_nonce = host_nonce();
-    state.engine().host_page(webview_label == meeting_window::LABEL, uri, i18n::current().base(), &csp_nonce)
+/// The Jitsi host page for the meeting view, made now: the view's process
+/// serves it under its nonce and nothing else.
+fn host_page(state: &AppState, entry: &url::Url) -> Option<HostPage> {
+    let nonce = entry.query_pairs().find(|(k, _)| k == "n").map(|(_, v)| v.into_owned())?;
+    let (html, csp) = state.engine().host_page(true, entry.as_str(), i18n::current().base(), &host_nonce())?;
+    Some(HostPage { nonce, html, csp })
 }
 
 /// Asks now and then whether the meeting still runs, so the end is noticed
@@ -435,7 +441,7 @@ async fn watch_meeting<R: Runtime>(app: AppHandle<R>, meeting: crate::provider::
 
 /// A client knocks while the counsellor looks elsewhere.
 fn notify_client_waiting<R: Runtime>(app: &AppHandle<R>) {
-    if meeting_window::is_focused(app) {
+    if meeting_process::is_focused() {
         log::info!("a client is waiting; the meeting window is in front");
         return;
     }
@@ -461,7 +467,7 @@ pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Opti
     let mut browsing_data_cleared = true;
     let mut wipe_complete = true;
     if let Some(m) = teardown.meeting.take() {
-        browsing_data_cleared = meeting_window::close_and_clear(app);
+        browsing_data_cleared = meeting_process::close_and_clear();
         if let Some(b) = m.browser {
             // Returns once the browser's process tree is gone.
             b.close();

@@ -109,6 +109,11 @@ class SoakCase(DiskChecks, unittest.TestCase):
             self.assert_tree_back(baseline, f"client session {i + 1}")
         return baseline
 
+    def test_client_sessions_in_the_embedded_view(self):
+        self.home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = "embedded"
+        self.app = App(self.home, (), workdir=self.dir)
+        self.run_client_sessions()
+
     def test_client_sessions_in_the_fallback_browser(self):
         self.home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = "browser"
         self.app = App(self.home, (), workdir=self.dir)

@@ -41,8 +41,10 @@ pub enum View {
     Browser(crate::browser::Installed),
 }
 
-/// What the meeting view (window or fallback browser) reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the meeting view (window or fallback browser) reports. It crosses
+/// a pipe when the window runs in its own process (`meeting-view`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Input {
     /// A main-frame page finished loading (or committed, in the browser).
     PageLoaded(Url),

@@ -157,7 +157,7 @@ pub fn interface_config_overwrite() -> serde_json::Value {
 }
 
 /// What the host page may say, and nothing else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Signal {
     /// The room's lobby is on: the client knocked and waits.
