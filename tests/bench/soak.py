@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""A counsellor's day in numbers: N client sessions one after another in one
+app run, against the simulated BigBlueButton server. After each session
+(and a short settle) it records the whole process tree's PSS and its
+process count, in each view: the embedded one (the meeting window in its
+own `meeting-view` process) and the fallback browser.
+
+The sessions are driven like the end-to-end tests (tauri-driver and
+WebKitWebDriver, so a build with WebDriver automation: the debug build by
+default). Run under a private X server and D-Bus session:
+
+    xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- \\
+        python3 tests/bench/soak.py [--sessions 20] [--views embedded,browser] [--plot docs/soak.png]
+
+Prints a Markdown table (PSS relative to the level after the first session)
+and, with --plot, draws the curves (python3-matplotlib).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+from startup import pss_kb  # noqa: E402
+from harness import App, Sim, TestHome, kill_strays, wait_until  # noqa: E402
+from test_soak import app_tree  # noqa: E402
+
+
+def tree_pss_mb():
+    tree = app_tree()
+    return sum(pss_kb(p) for p in tree) / 1024, len(tree)
+
+
+def session(wd, sim, i):
+    mid, _ = sim.create()
+    sim.moderator_enters(mid)
+    wd.wait_screen("start")
+    wd.js("document.getElementById('invite-input').value = ''")
+    wd.type("#invite-input", sim.invite(mid, name=f"Bench {i}"))
+    wd.click("#open-invite")
+    wd.wait_screen("consent")
+    wd.click("#privacy-check")
+    wd.click("#terms-check")
+    wd.click("#consent-continue")
+    wait_until(lambda: any(g["status"] == "WAIT" for g in sim.guests(mid)), "the guest to knock")
+    sim.control(f"meetings/{mid}/guests/admit")
+    wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="admitted")
+    wd.click("#meeting-leave")
+    wd.wait_screen("ended")
+    wd.click("#ended-done")
+
+
+def one_view(view, sessions, settle):
+    work = tempfile.mkdtemp(prefix=f"sz-bench-soak-{view}-")
+    home = TestHome(work)
+    home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = view
+    sim = Sim(work, "--auto-confirm-end")
+    app = App(home, (), workdir=work)
+    rows = []
+    try:
+        app.wd.wait_screen("start")
+        time.sleep(settle)
+        rows.append((0,) + tree_pss_mb())
+        for i in range(1, sessions + 1):
+            session(app.wd, sim, i)
+            time.sleep(settle)
+            rows.append((i,) + tree_pss_mb())
+            print(f"{view}: after session {i}: {rows[-1][1]:.0f} MB, {rows[-1][2]} processes", file=sys.stderr)
+    finally:
+        app.close()
+        kill_strays(home)
+        sim.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--views", default="embedded,browser")
+    ap.add_argument("--settle", type=float, default=3.0, help="seconds after each session before measuring")
+    ap.add_argument("--plot", help="write the curves to this PNG")
+    ap.add_argument("--json", help="write the raw rows to this file")
+    a = ap.parse_args()
+    results = {v: one_view(v, a.sessions, a.settle) for v in a.views.split(",")}
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(results, f, indent=1)
+    print("| view | start | after 1 | after {n} | max after 1..{n} | {n} vs 1 | processes start / after each |".format(n=a.sessions))
+    print("|---|---|---|---|---|---|---|")
+    for view, rows in results.items():
+        first = rows[1][1]
+        later = [r[1] for r in rows[1:]]
+        procs = sorted({r[2] for r in rows[1:]})
+        print(f"| {view} | {rows[0][1]:.0f} MB | {first:.0f} MB | {rows[-1][1]:.0f} MB | {max(later):.0f} MB | "
+              f"{rows[-1][1] / first:.2f}× | {rows[0][2]} / {', '.join(map(str, procs))} |")
+    if a.plot:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
+        for view, rows in results.items():
+            first = rows[1][1]
+            ax.plot([r[0] for r in rows[1:]], [r[1] / first for r in rows[1:]], marker="o", ms=3, label=view)
+        ax.axhline(1.10, color="grey", ls="--", lw=1, label="+10 %")
+        ax.set_xlabel("sessions in one app run")
+        ax.set_ylabel("tree PSS / after session 1")
+        ax.set_title("Whole-tree memory over a day of sessions")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(a.plot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
