@@ -160,7 +160,29 @@ pub fn close_and_clear<R: Runtime>(app: &AppHandle<R>) -> bool {
     // Jitsi: hang up properly first, so the others see the client leave.
     let _ = w.eval("window.sprechzimmerHangup && window.sprechzimmerHangup()");
     let cleared = w.clear_all_browsing_data().is_ok();
+    // WebView2 lets go of the session's folder only once its browser
+    // process has exited: wait for that (5 s at most) before the app wipes.
+    #[cfg(windows)]
+    let browser_exited = {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let _ = w.with_webview(move |wv| {
+            // SAFETY: the controller belongs to this live webview.
+            if let Ok(core) = unsafe { wv.controller().CoreWebView2() } {
+                let _ = crate::webview2::on_browser_exit(
+                    &core,
+                    Box::new(move || {
+                        let _ = tx.send(());
+                    }),
+                );
+            }
+        });
+        rx
+    };
     let _ = w.destroy();
+    #[cfg(windows)]
+    if browser_exited.recv_timeout(std::time::Duration::from_secs(5)).is_err() {
+        log::warn!("meeting window: WebView2's browser process did not report its exit");
+    }
     cleared
 }
 

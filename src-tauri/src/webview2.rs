@@ -63,7 +63,7 @@ impl Runtime {
 pub const EXIT_NO_WEBVIEW: i32 = crate::cli::EXIT_NO_WINDOW;
 
 #[cfg(windows)]
-pub use imp::{guard_frames, probe_runtime, tell_runtime_missing};
+pub use imp::{guard_frames, on_browser_exit, probe_runtime, tell_runtime_missing};
 
 #[cfg(windows)]
 mod imp {
@@ -74,8 +74,10 @@ mod imp {
         COREWEBVIEW2_PERMISSION_KIND_CAMERA, COREWEBVIEW2_PERMISSION_KIND_MICROPHONE, COREWEBVIEW2_PERMISSION_STATE_ALLOW,
         COREWEBVIEW2_PERMISSION_STATE_DENY,
     };
+    use webview2_com::Microsoft::Web::WebView2::Win32::{ICoreWebView2Environment5, ICoreWebView2_2};
     use webview2_com::{
-        take_pwstr, FrameCreatedEventHandler, FramePermissionRequestedEventHandler, NavigationStartingEventHandler, PermissionRequestedEventHandler,
+        take_pwstr, BrowserProcessExitedEventHandler, FrameCreatedEventHandler, FramePermissionRequestedEventHandler, NavigationStartingEventHandler,
+        PermissionRequestedEventHandler,
     };
     use windows_core::{Interface, PWSTR};
 
@@ -119,6 +121,25 @@ mod imp {
             args.Uri(&mut uri)?;
         }
         Ok(frame_gets_media(is_media(kind), &take_pwstr(uri), allowed, rules))
+    }
+
+    /// Calls `on_exit` once the browser process of this webview's
+    /// environment has exited: only then has it let go of the session's
+    /// user-data folder, which is deleted next.
+    pub fn on_browser_exit(core: &ICoreWebView2, on_exit: Box<dyn FnOnce() + Send>) -> windows_core::Result<()> {
+        let core2: ICoreWebView2_2 = core.cast()?;
+        // SAFETY: COM calls on a live webview, on its own (UI) thread.
+        let env: ICoreWebView2Environment5 = unsafe { core2.Environment()? }.cast()?;
+        let once = std::sync::Mutex::new(Some(on_exit));
+        let mut token = 0i64;
+        let handler = BrowserProcessExitedEventHandler::create(Box::new(move |_, _| {
+            if let Some(f) = once.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                f();
+            }
+            Ok(())
+        }));
+        // SAFETY: as above; the handler lives as long as the environment.
+        unsafe { env.add_BrowserProcessExited(&handler, &mut token) }
     }
 
     /// Hooks the meeting webview: child-frame navigations and permission

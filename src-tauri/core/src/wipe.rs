@@ -92,7 +92,40 @@ impl From<Incomplete> for io::Error {
 /// followed. An item that cannot be removed does not stop the rest: every
 /// such item is reported.
 pub fn remove_tree(path: &Path) -> Result<Removed, Incomplete> {
-    remove_tree_with(path, &|p: &Path| fs::remove_file(p))
+    remove_tree_with(path, &|p: &Path| retry(|| fs::remove_file(p), held_elsewhere, RETRIES, RETRY_PAUSE))
+}
+
+/// How often, and how far apart, a removal another process blocks is tried.
+const RETRIES: u32 = 20;
+const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Windows refuses to delete a file another process still has open, and
+/// WebView2's browser process lets go of a session's folder a moment after
+/// it exits. Such a removal is tried again for a second; elsewhere an open
+/// file is no obstacle, so nothing is retried.
+fn held_elsewhere(e: &io::Error) -> bool {
+    // ERROR_ACCESS_DENIED (also: delete pending), ERROR_SHARING_VIOLATION,
+    // ERROR_LOCK_VIOLATION.
+    cfg!(windows) && matches!(e.raw_os_error(), Some(5 | 32 | 33))
+}
+
+/// Runs `op` until it succeeds, fails for good, or `attempts` are used up.
+fn retry(
+    mut op: impl FnMut() -> io::Result<()>,
+    transient: impl Fn(&io::Error) -> bool,
+    attempts: u32,
+    pause: std::time::Duration,
+) -> io::Result<()> {
+    let mut tried = 1;
+    loop {
+        match op() {
+            Err(e) if transient(&e) && tried < attempts => {
+                tried += 1;
+                std::thread::sleep(pause);
+            }
+            done => return done,
+        }
+    }
 }
 
 /// `remove_tree` with the file removal given, so a test can make one file
@@ -127,7 +160,7 @@ fn remove_into(path: &Path, remove_file: &dyn Fn(&Path) -> io::Result<()>, remov
             }
             Err(_) => return failed.push(path.to_path_buf()),
         }
-        match fs::remove_dir(path) {
+        match retry(|| fs::remove_dir(path), held_elsewhere, RETRIES, RETRY_PAUSE) {
             Ok(()) => removed.dirs += 1,
             // A folder that still holds a failed item is no extra news.
             Err(_) if failed.len() > before => {}
@@ -399,6 +432,41 @@ fn is_live_session(dir: &Path) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_removal_another_process_blocks_is_tried_again_for_a_while() {
+        use std::cell::Cell;
+        let locked = || io::Error::from_raw_os_error(32);
+        let transient = |e: &io::Error| e.raw_os_error() == Some(32);
+        let calls = Cell::new(0);
+        let op = || {
+            calls.set(calls.get() + 1);
+            if calls.get() < 3 {
+                Err(locked())
+            } else {
+                Ok(())
+            }
+        };
+        assert!(retry(op, transient, 5, std::time::Duration::ZERO).is_ok(), "let go on the third try");
+        assert_eq!(calls.get(), 3);
+        calls.set(0);
+        let always = || {
+            calls.set(calls.get() + 1);
+            Err(locked())
+        };
+        assert!(retry(always, transient, 4, std::time::Duration::ZERO).is_err(), "never let go");
+        assert_eq!(calls.get(), 4, "tried as often as allowed, no more");
+        calls.set(0);
+        let gone = || {
+            calls.set(calls.get() + 1);
+            Err(io::Error::from(io::ErrorKind::NotFound))
+        };
+        assert!(retry(gone, transient, 4, std::time::Duration::ZERO).is_err());
+        assert_eq!(calls.get(), 1, "another error is final at once");
+        // Only Windows has locks that go away by themselves.
+        assert_eq!(held_elsewhere(&locked()), cfg!(windows));
+        assert!(!held_elsewhere(&io::Error::from(io::ErrorKind::NotFound)));
+    }
+
     use super::*;
 
     fn paths() -> (tempfile::TempDir, Paths) {
