@@ -39,6 +39,16 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, screen: Option<&str>) -> tauri::Resu
         .on_download(|_, _| false)
         .on_permission_request(|_, _| PermissionResponse::Deny)
         .build()?;
+    // The app's own pages need none of a browser's memory caches (WebKit's
+    // default model keeps decoded pages and resources around): a counsellor
+    // keeps this window all day.
+    #[cfg(target_os = "linux")]
+    window.with_webview(|wv| {
+        use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+        if let Some(ctx) = wv.inner().context() {
+            ctx.set_cache_model(CacheModel::DocumentViewer);
+        }
+    })?;
     let app = app.clone();
     window.on_window_event(move |event| {
         let tauri::WindowEvent::CloseRequested { api, .. } = event else { return };

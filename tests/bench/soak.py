@@ -13,7 +13,8 @@ default). Run under a private X server and D-Bus session:
         python3 tests/bench/soak.py [--sessions 20] [--views embedded,browser] [--plot docs/soak.png]
 
 Prints a Markdown table (PSS relative to the level after the first session)
-and, with --plot, draws the curves (python3-matplotlib).
+and, with --plot, draws the curves (Debian's python3-matplotlib, so run it
+with /usr/bin/python3; `--from-json` plots rows saved with `--json`).
 """
 
 import argparse
@@ -87,8 +88,14 @@ def main():
     ap.add_argument("--settle", type=float, default=3.0, help="seconds after each session before measuring")
     ap.add_argument("--plot", help="write the curves to this PNG")
     ap.add_argument("--json", help="write the raw rows to this file")
+    ap.add_argument("--from-json", help="measure nothing: table and plot from rows written with --json")
     a = ap.parse_args()
-    results = {v: one_view(v, a.sessions, a.settle) for v in a.views.split(",")}
+    if a.from_json:
+        with open(a.from_json) as f:
+            results = json.load(f)
+        a.sessions = len(next(iter(results.values()))) - 1
+    else:
+        results = {v: one_view(v, a.sessions, a.settle) for v in a.views.split(",")}
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)
