@@ -436,13 +436,18 @@ function fillLanguages(info) {
 
 // Arrowing through the list fires a change per key: only the last choice
 // is applied.
+let languageSaves = Promise.resolve();
 let languageRequest = 0;
 async function switchLanguage() {
   const lang = $('lang-select').value;
   const remember = $('lang-remember').checked;
   const mine = ++languageRequest;
+  // One after the other: a quick change of language then of "remember"
+  // must reach the app in that order, or the earlier one could undo it.
+  const saved = languageSaves.then(() => invoke('set_language', { lang, remember }));
+  languageSaves = saved.catch(() => {});
   try {
-    await invoke('set_language', { lang, remember });
+    await saved;
   } catch (e) {
     toast(messageOf(e));
     return;

@@ -9,7 +9,8 @@
 //!
 //! The app writes one [`ViewConfig`] line to this process's stdin, then
 //! [`ToView`] commands; this process answers on stdout with [`FromView`]
-//! lines, the meeting window's reports among them. It registers no app
+//! lines, the meeting window's reports among them. Only this process can
+//! write there: its helpers get stderr as their stdout. It registers no app
 //! command, so the meeting page can call none. When stdin closes (the app
 //! ended, even by a crash) the window closes and the process exits.
 
@@ -80,7 +81,7 @@ pub fn serve(page: Option<&HostPage>, webview_label: &str, uri: &str) -> Option<
     (url.path() == "/jitsi" && nonce == page.nonce).then(|| (page.html.clone(), page.csp.clone()))
 }
 
-fn send(out: &Mutex<std::io::Stdout>, msg: &FromView) {
+fn send(out: &Mutex<std::fs::File>, msg: &FromView) {
     let mut line = serde_json::to_string(msg).expect("plain data");
     line.push('\n');
     let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
@@ -88,8 +89,55 @@ fn send(out: &Mutex<std::io::Stdout>, msg: &FromView) {
     let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
 }
 
+/// Takes the report pipe (stdout) for this process alone, before any
+/// helper starts: WebKit's and WebView2's processes, the one that runs the
+/// remote page among them, inherit stdout and must not be able to write
+/// reports. Their stdout becomes stderr.
+fn private_report_pipe() -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::FromRawFd;
+        // SAFETY: plain fd calls on this process's own descriptors, before
+        // any other thread exists.
+        unsafe {
+            let fd = libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3);
+            if fd < 0 || libc::dup2(2, 1) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(std::fs::File::from_raw_fd(fd))
+        }
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::io::FromRawHandle;
+        use windows_sys::Win32::Foundation::{CloseHandle, DuplicateHandle, DUPLICATE_SAME_ACCESS, HANDLE};
+        use windows_sys::Win32::System::Console::{GetStdHandle, SetStdHandle, STD_ERROR_HANDLE, STD_OUTPUT_HANDLE};
+        use windows_sys::Win32::System::Threading::GetCurrentProcess;
+        // SAFETY: handle calls on this process's own standard handles,
+        // before any other thread exists.
+        unsafe {
+            let out = GetStdHandle(STD_OUTPUT_HANDLE);
+            let mut private: HANDLE = std::ptr::null_mut();
+            // Not inheritable: no process started later gets it.
+            if DuplicateHandle(GetCurrentProcess(), out, GetCurrentProcess(), &mut private, 0, 0, DUPLICATE_SAME_ACCESS) == 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            SetStdHandle(STD_OUTPUT_HANDLE, GetStdHandle(STD_ERROR_HANDLE));
+            CloseHandle(out);
+            Ok(std::fs::File::from_raw_handle(private as _))
+        }
+    }
+}
+
 /// Runs the meeting view; returns the exit code.
 pub fn run() -> i32 {
+    let reports = match private_report_pipe() {
+        Ok(f) => f,
+        Err(e) => {
+            log::warn!("meeting view: no report pipe ({:?})", e.kind());
+            return 2;
+        }
+    };
     let mut first = String::new();
     let stdin = std::io::stdin();
     if stdin.lock().read_line(&mut first).is_err() {
@@ -104,7 +152,7 @@ pub fn run() -> i32 {
     };
     let page = Arc::new(config.host_page);
     let serve_page = page.clone();
-    let out = Arc::new(Mutex::new(std::io::stdout()));
+    let out = Arc::new(Mutex::new(reports));
     let setup_out = out.clone();
     let (entry, allowed, proxy, data_dir, title) = (config.entry, config.allowed_hosts, config.proxy, config.data_dir, config.title);
     let app = tauri::Builder::<tauri::Wry>::new()

@@ -118,7 +118,10 @@ pub fn open<R: Runtime>(
     }
 
     window.on_window_event(move |event| {
-        if let WindowEvent::CloseRequested { .. } = event {
+        if let WindowEvent::CloseRequested { api, .. } = event {
+            // The app ends the session, then closes this window the clean
+            // way (hang up, clear, wait for the browser process).
+            api.prevent_close();
             window_sink(Input::Closed);
         }
     });

@@ -291,10 +291,16 @@ pub fn open_moderator_meeting<R: Runtime>(app: &AppHandle<R>, ticket: MeetingTic
     launch_meeting(app, launch)
 }
 
-/// Where the meeting view reports: into the engine, and on to `execute`.
-fn sink<R: Runtime>(app: &AppHandle<R>) -> Sink {
+/// Where the meeting view of `generation`'s session reports: into the
+/// engine, and on to what it decides. A view of an ended session (still
+/// closing) is not heard any more.
+fn sink<R: Runtime>(app: &AppHandle<R>, generation: u64) -> Sink {
     let app = app.clone();
-    Arc::new(move |input: Input| feed(&app, input))
+    Arc::new(move |input: Input| {
+        if app.state::<AppState>().engine().is_current(generation) {
+            feed(&app, input);
+        }
+    })
 }
 
 fn feed<R: Runtime>(app: &AppHandle<R>, input: Input) {
@@ -352,21 +358,25 @@ fn launch_meeting<R: Runtime>(app: &AppHandle<R>, launch: engine::Launch) -> Res
         let _ = dir.wipe();
         Err(err)
     };
+    let mut view_id = None;
     let browser = match &view {
         View::Embedded => {
             emit(app, UiEvent::MeetingView(ViewEvent { view: "embedded", browser: None }));
             let host_page = host_page(&state, &entry);
             let title = i18n::t(i18n::current(), "meeting.window_title");
             let config = ViewConfig { entry, allowed_hosts: ticket.allowed_hosts.clone(), proxy, data_dir: dir.webview_dir(), title, host_page };
-            if let Err(e) = meeting_process::open(&config, sink(app)) {
-                log::warn!("the meeting view could not be started: {e}");
-                return abandon(dir, Error::MeetingViewFailed);
+            match meeting_process::open(&config, sink(app, generation)) {
+                Ok(id) => view_id = Some(id),
+                Err(e) => {
+                    log::warn!("the meeting view could not be started: {e}");
+                    return abandon(dir, Error::MeetingViewFailed);
+                }
             }
             None
         }
         View::Browser(found) => {
             emit(app, UiEvent::MeetingView(ViewEvent { view: "browser", browser: Some(found.display_name()) }));
-            match meeting_browser::open(found.clone(), &ticket, &dir, entry, state.rules, lang, proxy, sink(app)) {
+            match meeting_browser::open(found.clone(), &ticket, &dir, entry, state.rules, lang, proxy, sink(app, generation)) {
                 Ok(b) => Some(b),
                 Err(e) => {
                     log::warn!("{} could not be started: {e}", found.display_name());
@@ -386,7 +396,9 @@ fn launch_meeting<R: Runtime>(app: &AppHandle<R>, launch: engine::Launch) -> Res
         }
         // Ended while starting: nothing may outlive the session.
         Opened::Stale { dir, browser } => {
-            meeting_process::close_and_clear();
+            if let Some(id) = view_id {
+                meeting_process::close(id);
+            }
             if let Some(b) = browser {
                 b.close();
             }

@@ -132,7 +132,11 @@ mod imp {
         let env: ICoreWebView2Environment5 = unsafe { core2.Environment()? }.cast()?;
         let once = std::sync::Mutex::new(Some(on_exit));
         let mut token = 0i64;
+        // The handler holds the environment, so it lives until the event
+        // (the process exits right after it).
+        let keep = env.clone();
         let handler = BrowserProcessExitedEventHandler::create(Box::new(move |_, _| {
+            let _ = &keep;
             if let Some(f) = once.lock().unwrap_or_else(|p| p.into_inner()).take() {
                 f();
             }

@@ -56,6 +56,8 @@ pub enum Input {
     Signal(jitsi::Signal),
     /// The user closed the meeting window or the browser.
     Closed,
+    /// The view's process ended without a word (it crashed).
+    Lost,
 }
 
 /// Where a meeting view pushes its [`Input`]s. The view knows nothing
@@ -452,6 +454,8 @@ impl<B> Engine<B> {
         match input {
             Input::Closed if self.meeting.is_some() => Outcome::End(EndReason::Closed, None),
             Input::Closed => Outcome::Nothing,
+            Input::Lost if self.meeting.is_some() => Outcome::End(EndReason::Failed, Some("meeting.failed")),
+            Input::Lost => Outcome::Nothing,
             Input::PageLoaded(url) => self.on_page(&url),
             Input::LeftHosts(url) => self.on_left_hosts(url),
             Input::Offer(url) => self.offer(url),
@@ -753,6 +757,13 @@ mod tests {
     }
 
     #[test]
+    fn a_view_that_crashes_ends_the_meeting_as_a_failure() {
+        let (mut e, _t) = running(bbb_ticket(), View::Embedded);
+        assert_eq!(e.on_input(Input::Lost), Outcome::End(EndReason::Failed, Some("meeting.failed")));
+        assert_eq!(e.on_input(Input::Closed), Outcome::End(EndReason::Closed, None), "closed by the user is no failure");
+    }
+
+    #[test]
     fn jitsi_in_the_browser_ends_when_the_room_page_goes() {
         let browser = View::Browser(crate::browser::Installed { kind: crate::browser::BrowserKind::Chromium, path: "/usr/bin/chromium".into() });
         let (mut e, _t) = running(jitsi_ticket(), browser);
@@ -818,6 +829,7 @@ mod tests {
         assert!(e.end(EndReason::Closed, None).is_none(), "the second end finds nothing");
         assert!(e.is_idle() && e.ensure_free().is_ok());
         assert_eq!(e.on_input(Input::Closed), Outcome::Nothing);
+        assert_eq!(e.on_input(Input::Lost), Outcome::Nothing, "a view that ends after its session is no news");
     }
 
     #[test]
