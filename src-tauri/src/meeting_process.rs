@@ -166,9 +166,10 @@ pub fn end_conference() {
 }
 
 /// Closes the view `id` started, if it is still the current one.
-pub fn close(id: ViewId) -> bool {
-    let mine = view().as_ref().is_some_and(|v| v.id == id);
-    !mine || close_and_clear()
+pub fn close(id: ViewId) {
+    if view().as_ref().is_some_and(|v| v.id == id) {
+        close_and_clear();
+    }
 }
 
 /// Closes the view and waits until its process has exited (with its

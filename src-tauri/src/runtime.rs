@@ -271,9 +271,9 @@ async fn run_lobby<R: Runtime>(app: AppHandle<R>, meeting: crate::provider::Meet
                 }
                 return;
             }
-            engine::LobbyStep::Fail(ev, reason, code) => {
+            engine::LobbyStep::Fail(ev, code) => {
                 emit(&app, UiEvent::Lobby(ev));
-                end_session(&app, reason, Some(code));
+                end_session(&app, EndReason::Failed, Some(code));
                 return;
             }
         }

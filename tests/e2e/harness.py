@@ -410,6 +410,15 @@ def processes():
     return out
 
 
+def parent_of(pid):
+    """The parent's pid, or None when `pid` is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def browser_pids(home):
     """Processes of the fallback browser the app started in this test home:
     its process group, and anything naming a folder of the home."""

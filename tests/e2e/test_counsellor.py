@@ -15,7 +15,7 @@ import subprocess
 import unittest
 import urllib.parse
 
-from harness import DiskChecks, App, Keyring, accept_counsellor_setup, close_window_like_a_user, Sim, TestHome, processes, save_artifacts, skip_on_windows, wait_until, workdir
+from harness import DiskChecks, App, Keyring, accept_counsellor_setup, close_window_like_a_user, Sim, TestHome, parent_of, processes, save_artifacts, skip_on_windows, wait_until, workdir
 
 SERVICE = "de.sprechzimmer.desktop"
 
@@ -324,7 +324,7 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
             maps = open(f"/proc/{proc.pid}/maps").read()
             for lib in ("libwebkit2gtk", "libjavascriptcoregtk", "libgtk-3", "libgdk-3"):
                 self.assertNotIn(lib, maps, f"the agent maps no {lib}")
-            children = [pid for pid in processes() if self.parent_of(pid) == proc.pid]
+            children = [pid for pid in processes() if parent_of(pid) == proc.pid]
             self.assertEqual(children, [], "no helper processes")
 
             item = wait_until(lambda: self.tray_item(proc.pid), "the agent's tray item on D-Bus")
@@ -396,7 +396,7 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
             app = wait_until(lambda: [p for p, (_, cmd) in processes().items()
                                       if cmd.split(" ")[0].endswith("/sprechzimmer")], "the full app")[0]
             wait_until(lambda: "WebKitWebProcess" in " ".join(cmd for p, (_, cmd) in processes().items()
-                                                             if self.parent_of(p) == app), "the app's window")
+                                                             if parent_of(p) == app), "the app's window")
             # The window manager's close button.
             wait_until(lambda: close_window_like_a_user(app), "the app's window to close")
             wait_until(lambda: not os.path.exists(f"/proc/{app}") or open(f"/proc/{app}/stat").read().split(")")[1].split()[0] == "Z",
@@ -409,14 +409,6 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
             if agent.poll() is None:
                 agent.terminate()
             subprocess.run(["pkill", "-f", "sprechzimmer-tray"], capture_output=True)
-
-    @staticmethod
-    def parent_of(pid):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                return int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            return None
 
 
 if __name__ == "__main__":

@@ -12,18 +12,10 @@ import shutil
 import unittest
 
 from harness import (DiskChecks, App, Keyring, Sim, TestHome, accept_counsellor_setup, app_pids, browser_pids, kill_strays,
-                     processes, save_artifacts, skip_on_windows, wait_until, workdir)
+                     parent_of, processes, save_artifacts, skip_on_windows, wait_until, workdir)
 
 CLIENT_SESSIONS = 5
 COUNSELLOR_SESSIONS = 2
-
-
-def parent_of(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 def app_tree():

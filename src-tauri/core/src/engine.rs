@@ -95,8 +95,8 @@ pub enum LobbyStep {
     Wait(LobbyEvent, Duration),
     /// Show `event`, then open the meeting.
     Open(LobbyEvent, Box<Launch>),
-    /// Show `event`, then end the session with this failure.
-    Fail(LobbyEvent, EndReason, &'static str),
+    /// Show `event`, then end the session as failed with this code.
+    Fail(LobbyEvent, &'static str),
 }
 
 /// A meeting to open: registered in the engine, not yet on screen.
@@ -284,6 +284,7 @@ impl<B> Engine<B> {
 
     /// The checked invite with the organisation's profile: the consent screen.
     pub fn open(&mut self, invite: Invite, profile: OrgProfile, lang: Lang) -> Result<ConsentView, SessionError> {
+        // Again: a meeting may have started while the profile was fetched.
         self.ensure_free()?;
         let cur = self.session.open(invite, profile)?;
         Ok(ConsentView::of(cur, lang))
@@ -337,7 +338,7 @@ impl<B> Engine<B> {
         let event = LobbyEvent { view, scheduled_at: run.scheduled_at };
         match next {
             Next::CheckIn(delay) => LobbyStep::Wait(event, delay),
-            Next::Stop(e) => LobbyStep::Fail(event, EndReason::Failed, e.code()),
+            Next::Stop(e) => LobbyStep::Fail(event, e.code()),
             Next::Open => {
                 let run = self.lobby.take().expect("checked above");
                 // The consent gate again: the lobby may have outlived a change.
@@ -346,12 +347,12 @@ impl<B> Engine<B> {
                         t.allowed_hosts = hosts::narrow(&t.allowed_hosts, run.policy_hosts.as_deref());
                         t
                     }
-                    Err(e) => return LobbyStep::Fail(event, EndReason::Failed, e.code()),
+                    Err(e) => return LobbyStep::Fail(event, e.code()),
                 };
                 let view = self.view.clone().unwrap_or(View::Embedded);
                 match self.begin(ticket, view, false, host_nonce) {
                     Ok(launch) => LobbyStep::Open(event, Box::new(launch)),
-                    Err(e) => LobbyStep::Fail(event, EndReason::Failed, e.code()),
+                    Err(e) => LobbyStep::Fail(event, e.code()),
                 }
             }
         }

@@ -221,12 +221,9 @@ pub struct ConsentView {
     pub display_name: Option<String>,
     /// The client chooses the name (Jitsi) instead of the invite fixing it.
     pub name_editable: bool,
-    pub privacy: DocView,
-    pub terms: DocView,
-    pub withdrawal_text: String,
-    pub withdrawal_lang: String,
-    pub withdrawal_email: Option<String>,
-    pub withdrawal_url: Option<String>,
+    /// The privacy notice, the client terms and how to withdraw.
+    #[serde(flatten)]
+    pub docs: ConsentDocs,
     pub organisation_lang: String,
     pub support: Option<SupportView>,
     pub feedback_email: Option<String>,
@@ -238,7 +235,6 @@ impl ConsentView {
     pub fn of(cur: &Current, lang: Lang) -> ConsentView {
         let p = &cur.profile;
         let (organisation_lang, organisation) = p.name.pick(lang);
-        let (withdrawal_lang, withdrawal_text) = p.withdrawal.text.pick(lang);
         let support = p.support.as_ref().map(|s| {
             let hours = s.hours.as_ref().map(|h| h.pick(lang));
             SupportView {
@@ -256,12 +252,7 @@ impl ConsentView {
             summary: cur.invite.summary().into(),
             display_name: cur.invite.meeting.display_name().map(str::to_string),
             name_editable: cur.invite.meeting.display_name().is_none(),
-            privacy: DocView::new(&p.privacy_notice, lang),
-            terms: DocView::new(&p.client_terms, lang),
-            withdrawal_text: withdrawal_text.to_string(),
-            withdrawal_lang: withdrawal_lang.to_string(),
-            withdrawal_email: p.withdrawal.email.clone(),
-            withdrawal_url: p.withdrawal.url.clone(),
+            docs: ConsentDocs::new(p, &p.client_terms, lang),
             support,
             feedback_email: feedback.email,
             feedback_url: feedback.url,
@@ -269,7 +260,8 @@ impl ConsentView {
     }
 }
 
-/// The texts a counsellor accepts, when their consent is missing or old.
+/// The texts to accept: the client's on the consent screen, a counsellor's
+/// when their consent is missing or old.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsentDocs {
@@ -322,31 +314,31 @@ impl InvitePreview {
     }
 }
 
-/// Every object key in `v`, at any depth, that is not camelCase.
-pub fn non_camel_keys(v: &serde_json::Value) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![v];
-    while let Some(v) = stack.pop() {
-        match v {
-            serde_json::Value::Object(m) => {
-                for (k, v) in m {
-                    if k.contains('_') || k.contains('-') || k.starts_with(|c: char| c.is_ascii_uppercase()) {
-                        out.push(k.clone());
-                    }
-                    stack.push(v);
-                }
-            }
-            serde_json::Value::Array(a) => stack.extend(a),
-            _ => {}
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::hosts::UrlRules;
+
+    /// Every object key in `v`, at any depth, that is not camelCase.
+    pub fn non_camel_keys(v: &serde_json::Value) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![v];
+        while let Some(v) = stack.pop() {
+            match v {
+                serde_json::Value::Object(m) => {
+                    for (k, v) in m {
+                        if k.contains('_') || k.contains('-') || k.starts_with(|c: char| c.is_ascii_uppercase()) {
+                            out.push(k.clone());
+                        }
+                        stack.push(v);
+                    }
+                }
+                serde_json::Value::Array(a) => stack.extend(a),
+                _ => {}
+            }
+        }
+        out
+    }
 
     fn consent_view() -> ConsentView {
         let profile = OrgProfile::from_json(&crate::profile::tests::sample().to_string(), UrlRules::default()).unwrap();
