@@ -409,6 +409,10 @@ async function cancel() {
   }
 }
 
+// Where "done" on the ended screen leads: the counsellor's own session
+// ends back on their screen.
+let endedFrom = 'start';
+
 function backToStart(keepLink = false) {
   if (!keepLink) $('invite-input').value = '';
   clearInviteError();
@@ -544,8 +548,14 @@ async function main() {
     $('external-offer').hidden = true;
     $('meeting-show').focus();
   });
-  // Not `backToStart` itself: the click event would count as "keep the link".
-  $('ended-done').addEventListener('click', () => backToStart());
+  // A fresh window (and web process) for the next session: nothing the
+  // finished one's page held stays in memory. Where that is refused (a new
+  // session started meanwhile), just the start screen.
+  $('ended-done').addEventListener('click', () => {
+    const page = endedFrom;
+    endedFrom = 'start';
+    invoke('start_over', { page }).catch(() => (page === 'counsellor' ? counsellor.open() : backToStart()));
+  });
   $('open-settings').addEventListener('click', async () => {
     try {
       await openSettings({ onSaved: () => notice(t('settings.saved')), onError: (e) => toast(messageOf(e)) });
@@ -565,7 +575,11 @@ async function main() {
   await listen(EVENTS.MEETING, (ev) => onMeeting(ev.payload));
   await listen(EVENTS.ENDED, (ev) => onEnded(ev.payload));
   await listen(EVENTS.EXTERNAL_LINK, (ev) => onExternalLink(ev.payload));
-  await listen(EVENTS.RUNNING, (ev) => counsellor.onRunning(ev.payload));
+  await listen(EVENTS.RUNNING, (ev) => {
+    // The counsellor's session ends: "done" leads back to their screen.
+    if (!ev.payload && counsellor.isRunning()) endedFrom = 'counsellor';
+    counsellor.onRunning(ev.payload);
+  });
   // The tray asks for a screen: at window creation (#hash) or later (event).
   const goTo = (screen) => {
     if (screen === 'counsellor') return counsellor.open();

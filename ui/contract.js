@@ -26,6 +26,7 @@ export const COMMANDS = Object.freeze([
   'counsellor_end',
   'counsellor_mail_invite',
   'counsellor_copy_invite',
+  'start_over',
 ]);
 
 /** Every event the Rust side sends to the window. */

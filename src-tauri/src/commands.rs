@@ -1,17 +1,19 @@
 //! The app commands. Only the app's own window may call them: the one
 //! capability is bound to the window labelled "main" and to local origins.
 
-use serde::Serialize;
-use tauri::{AppHandle, Runtime, State};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Runtime, State, WebviewWindow};
 
+use crate::cli;
 use crate::consent::ConsentRequest;
 use crate::counsellor_app;
 use crate::error::Result;
 use crate::i18n::{self, Lang};
 use crate::ipc::events;
 use crate::ipc::{ConsentView, Ended, InvitePreview, RunningView};
+use crate::main_window;
 use crate::runtime::{self, AppState};
-use crate::session::Phase;
+use crate::session::{Phase, SessionError};
 use crate::tray;
 
 include!("contract.rs");
@@ -167,6 +169,31 @@ pub fn counsellor_mail_invite<R: Runtime>(app: AppHandle<R>) -> Result<()> {
 #[tauri::command]
 pub fn session_status(state: State<'_, AppState>) -> Phase {
     state.phase()
+}
+
+/// Where the page starts over ([`start_over`]).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Page {
+    Start,
+    Counsellor,
+}
+
+/// After a session: the app's window is rebuilt on `page`, with a new web
+/// process, so that what the finished session's page held (its heap, the
+/// name and invite it showed) goes with the old one. Refused while a
+/// session runs.
+#[tauri::command]
+pub fn start_over<R: Runtime>(window: WebviewWindow<R>, state: State<'_, AppState>, page: Page) -> Result<()> {
+    if !state.is_idle() {
+        return Err(SessionError::Busy.into());
+    }
+    let screen = match page {
+        Page::Start => None,
+        Page::Counsellor => Some(cli::Screen::Counsellor.name()),
+    };
+    main_window::start_over(&window, screen);
+    Ok(())
 }
 
 /// `ui/contract.js`: the same names for the UI, generated from `contract.rs`.

@@ -26,4 +26,5 @@ pub const ALL: &[&str] = &[
     "counsellor_end",
     "counsellor_mail_invite",
     "counsellor_copy_invite",
+    "start_over",
 ];

@@ -69,6 +69,7 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
             commands::counsellor_end,
             commands::counsellor_mail_invite,
             commands::counsellor_copy_invite,
+            commands::start_over,
         ];
         // Behind the capability (which names the main window): a command
         // answers only the app's own page, whatever URL a window shows.
@@ -170,6 +171,7 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
             }
             startup_wipe(app, &paths);
             app.manage(main_window::OnClose::<tauri::Wry>(on_main_close));
+            app.manage(main_window::Renewal::<tauri::Wry>::new(on_main_lost));
             tray::ensure(app.handle());
             tray::apply_autostart(app.handle());
             // Autostart brings the app up in the tray only, with no webview.
@@ -200,9 +202,10 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
             std::process::exit(1);
         });
     app.run(|app, event| {
-        // With a tray, the app lives on when its last window closes.
+        // With a tray, the app lives on when its last window closes; and
+        // while its window is being rebuilt.
         if let RunEvent::ExitRequested { api, code: None, .. } = &event {
-            if tray::exists(app) {
+            if tray::exists(app) || main_window::renewing(app) {
                 api.prevent_exit();
             }
         }
@@ -211,6 +214,18 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
             runtime::end_session(app, EndReason::Quit, None);
         }
     });
+}
+
+/// The app window could not be rebuilt after a session: like closing it,
+/// without the question (no session runs then).
+fn on_main_lost<R: Runtime>(app: &AppHandle<R>) {
+    if tray::exists(app) && hand_back_to_agent(app) {
+        return;
+    }
+    if !tray::exists(app) {
+        runtime::end_session(app, EndReason::Quit, None);
+        app.exit(0);
+    }
 }
 
 /// Whether an instance of the app runs (it holds the app lock).

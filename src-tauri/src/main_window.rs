@@ -1,9 +1,12 @@
 //! The app's own window: the UI's pages only, never navigated away, no
 //! downloads, no permissions. What closing it means is the root's call
-//! (`lib.rs` registers [`OnClose`]), so this module depends on no other.
+//! (`lib.rs` registers [`OnClose`] and [`Renewal`]), so this module depends
+//! on no other.
+
+use std::sync::{Mutex, MutexGuard};
 
 use tauri::webview::{NewWindowResponse, PermissionResponse};
-use tauri::{AppHandle, CloseRequestApi, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+use tauri::{AppHandle, CloseRequestApi, Emitter, Manager, PhysicalPosition, PhysicalSize, Runtime, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 
 use crate::ipc::events;
 use crate::wipe::Paths;
@@ -22,7 +25,7 @@ pub fn is_app_url(url: &url::Url) -> bool {
 }
 
 /// The app's window, on `screen` (`#counsellor`, `#settings`) if given.
-pub fn open<R: Runtime>(app: &AppHandle<R>, screen: Option<&str>) -> tauri::Result<()> {
+pub fn open<R: Runtime>(app: &AppHandle<R>, screen: Option<&str>) -> tauri::Result<WebviewWindow<R>> {
     let data_dir = app.state::<Paths>().ui_webview();
     let page = match screen {
         Some(s) => format!("index.html#{s}"),
@@ -50,13 +53,81 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, screen: Option<&str>) -> tauri::Resu
         }
     })?;
     let app = app.clone();
-    window.on_window_event(move |event| {
-        let tauri::WindowEvent::CloseRequested { api, .. } = event else { return };
-        if let Some(on_close) = app.try_state::<OnClose<R>>() {
-            (on_close.0)(&app, api);
+    let window_events = window.clone();
+    window_events.on_window_event(move |event| match event {
+        tauri::WindowEvent::CloseRequested { api, .. } => {
+            if let Some(on_close) = app.try_state::<OnClose<R>>() {
+                (on_close.0)(&app, api);
+            }
+        }
+        tauri::WindowEvent::Destroyed => renew(&app),
+        _ => {}
+    });
+    Ok(window)
+}
+
+/// A window being rebuilt ([`start_over`]), and what to do if the new one
+/// cannot open. While one is pending the app has no window on purpose and
+/// must not exit.
+pub struct Renewal<R: Runtime> {
+    pending: Mutex<Option<Pending>>,
+    failed: fn(&AppHandle<R>),
+}
+
+#[derive(Clone)]
+struct Pending {
+    screen: Option<String>,
+    position: Option<PhysicalPosition<i32>>,
+    size: Option<PhysicalSize<u32>>,
+}
+
+impl<R: Runtime> Renewal<R> {
+    pub fn new(failed: fn(&AppHandle<R>)) -> Self {
+        Renewal { pending: Mutex::new(None), failed }
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<Pending>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Whether the window is being rebuilt (the root then keeps the app alive).
+pub fn renewing<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.try_state::<Renewal<R>>().is_some_and(|r| r.slot().is_some())
+}
+
+/// The window starts over on `screen` with a new webview: the old one goes,
+/// and with it its web process and all the page held and grew. A reload
+/// would not do: it keeps the web process, and WebKit hands little of a
+/// process's heap back. The new window takes the old one's place and size.
+pub fn start_over<R: Runtime>(window: &WebviewWindow<R>, screen: Option<&str>) {
+    let Some(renewal) = window.try_state::<Renewal<R>>() else { return };
+    *renewal.slot() = Some(Pending { screen: screen.map(str::to_string), position: window.outer_position().ok(), size: window.inner_size().ok() });
+    let _ = window.destroy();
+}
+
+/// The old window is gone: the new one, on the next turn of the loop (when
+/// the label is free again).
+fn renew<R: Runtime>(app: &AppHandle<R>) {
+    let Some(pending) = app.try_state::<Renewal<R>>().and_then(|r| r.slot().clone()) else { return };
+    let app = app.clone();
+    let _ = app.clone().run_on_main_thread(move || {
+        let opened = open(&app, pending.screen.as_deref());
+        let renewal = app.state::<Renewal<R>>();
+        *renewal.slot() = None;
+        match opened {
+            Ok(window) => {
+                if let (Some(size), Some(position)) = (pending.size, pending.position) {
+                    let _ = window.set_size(size);
+                    let _ = window.set_position(position);
+                }
+            }
+            Err(e) => {
+                log::warn!("app window: {e}");
+                (renewal.failed)(&app);
+            }
         }
     });
-    Ok(())
 }
 
 /// Shows the app window, on `screen` if given (otherwise as it is),

@@ -38,6 +38,15 @@ def tree_pss_mb():
     return sum(pss_kb(p) for p in tree) / 1024, len(tree)
 
 
+def breakdown():
+    """'name PSS' per process of the tree, for the log."""
+    parts = []
+    for pid, cmd in sorted(app_tree().items()):
+        name = os.path.basename(cmd.split(" ")[0]) if cmd else str(pid)
+        parts.append(f"{name} {pss_kb(pid) / 1024:.0f}")
+    return ", ".join(parts)
+
+
 def session(wd, sim, i):
     mid, _ = sim.create()
     sim.moderator_enters(mid)
@@ -54,7 +63,7 @@ def session(wd, sim, i):
     wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="admitted")
     wd.click("#meeting-leave")
     wd.wait_screen("ended")
-    wd.click("#ended-done")
+    wd.click_leaving("#ended-done")
 
 
 def one_view(view, sessions, settle):
@@ -72,7 +81,8 @@ def one_view(view, sessions, settle):
             session(app.wd, sim, i)
             time.sleep(settle)
             rows.append((i,) + tree_pss_mb())
-            print(f"{view}: after session {i}: {rows[-1][1]:.0f} MB, {rows[-1][2]} processes", file=sys.stderr)
+            print(f"{view}: after session {i}: {rows[-1][1]:.0f} MB, {rows[-1][2]} processes ({breakdown()})",
+                  file=sys.stderr)
     finally:
         app.close()
         kill_strays(home)

@@ -138,7 +138,7 @@ class AccessibilityCase(unittest.TestCase):
                 wd.click("#meeting-leave")
                 wd.wait_screen("ended")
                 self.check(wd, lang, "ended")
-                wd.click("#ended-done")
+                wd.click_leaving("#ended-done")
                 wd.wait_screen("start")
 
                 # The counsellor's screens (Leichte Sprache leaves them German).
@@ -216,7 +216,7 @@ class AccessibilityCase(unittest.TestCase):
         wd.wait_screen("ended")
         self.assertEqual(wd.focused(), "ended-heading", "the end is announced: its heading has focus")
         self.tab_to(wd, "ended-done")
-        wd.press("Enter")
+        wd.leaving(lambda: wd.press("Enter"))
         wd.wait_screen("start")
 
     def test_the_language_switch_remembers_only_when_asked(self):

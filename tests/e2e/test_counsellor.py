@@ -165,9 +165,9 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
         self.assertEqual(sorted(p for p in after_client if p not in client_before), [], "the client's app left files")
         self.assertEqual(client_home.grep([mid, "Kim Klientin", "Kim+Klientin"] + tokens), [])
 
-        # Removing the account removes the secret.
-        wd.click("#ended-done")
-        wd.click("#open-counsellor")
+        # "Done" leads back to the counsellor's screen (a fresh window);
+        # removing the account removes the secret.
+        wd.click_leaving("#ended-done")
         wd.wait_screen("counsellor")
         wd.click("#cn-remove")
         wd.wait_screen("start")

@@ -18,6 +18,11 @@ CLIENT_SESSIONS = 5
 COUNSELLOR_SESSIONS = 2
 
 
+def web_processes():
+    """pids of the WebKit web processes in the app's tree."""
+    return {pid for pid, cmd in app_tree().items() if "WebKitWebProcess" in cmd}
+
+
 def app_tree():
     """pid -> command line of the app and everything below it."""
     procs = processes()
@@ -77,11 +82,23 @@ class SoakCase(DiskChecks, unittest.TestCase):
         self.sim.control(f"meetings/{mid}/guests/admit")
         wait_until(lambda: any(g["entered"] for g in self.sim.guests(mid)), "the client to enter")
         wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="admitted")
+        # The page cannot start over (and lose the running session's screen).
+        self.assertEqual(wd.invoke("start_over", {"page": "start"}).get("err", {}).get("code"), "session.busy")
         wd.click("#meeting-leave")
         wd.wait_screen("ended")
         tokens = [u["token"] for u in self.sim.state()["meetings"][mid]["users"]]
         self.assert_nothing_left(before, [name, name.replace(" ", "+"), mid] + tokens)
-        wd.click("#ended-done")
+        self.done_starts_over(wd, "start")
+
+    def done_starts_over(self, wd, screen):
+        """"Done" rebuilds the app's window: a new web process holds the
+        page, the session's is gone (what it held and grew with it)."""
+        old = web_processes()
+        self.assertTrue(old, "the app window's web process")
+        wd.click_leaving("#ended-done")
+        wd.wait_screen(screen)
+        wait_until(lambda: not (web_processes() & old), "the session's web process to end", timeout=20)
+        self.assertTrue(web_processes(), "a new web process holds the page")
 
     def assert_tree_back(self, baseline, after):
         tree = self.settled_tree(len(baseline))
@@ -147,9 +164,7 @@ class SoakCase(DiskChecks, unittest.TestCase):
             wd.wait_screen("ended")
             tokens = [u["token"] for u in self.sim.state()["meetings"][mid]["users"]]
             self.assert_nothing_left(before, [f"Klient Soak{i}", f"Klient+Soak{i}", mid] + tokens)
-            wd.click("#ended-done")
-            if wd.screen() != "counsellor":
-                wd.click("#open-counsellor")
+            self.done_starts_over(wd, "counsellor")
             self.assert_tree_back(baseline, f"counsellor session {i + 1}")
 
 

@@ -38,7 +38,26 @@ class Session:
                 time.sleep(0.3)
 
     def cmd(self, method, path, body=None):
-        return self._request(method, f"/session/{self.id}{path}", body)
+        try:
+            return self._request(method, f"/session/{self.id}{path}", body)
+        except WebDriverError as e:
+            # After a session the app rebuilds its window (`start_over`):
+            # commands then go to the new one.
+            if "no such window" not in str(e) or not self.follow_window():
+                raise
+            return self._request(method, f"/session/{self.id}{path}", body)
+
+    def window(self):
+        return self._request("GET", f"/session/{self.id}/window")
+
+    def follow_window(self):
+        """Switches to the app's one open window if it is a new one; False
+        while there is none (the old one gone, the new one not yet built)."""
+        handles = self._request("GET", f"/session/{self.id}/window/handles") or []
+        if len(handles) != 1:
+            return False
+        self._request("POST", f"/session/{self.id}/window", {"handle": handles[0]})
+        return True
 
     def quit(self):
         try:
@@ -54,6 +73,19 @@ class Session:
 
     def click(self, css):
         self.cmd("POST", f"/element/{self.find(css)}/click", {})
+
+    def leaving(self, action):
+        """An action that replaces the window (the app starts over after a
+        session): the old window may be gone before the action is answered.
+        The next command goes to the new window (`cmd`)."""
+        try:
+            action()
+        except WebDriverError as e:
+            if not any(gone in str(e) for gone in ("stale element", "no such window", "no such frame")):
+                raise
+
+    def click_leaving(self, css):
+        self.leaving(lambda: self.click(css))
 
     def type(self, css, text):
         self.cmd("POST", f"/element/{self.find(css)}/value", {"text": text})
