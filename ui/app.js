@@ -554,7 +554,15 @@ async function main() {
   $('ended-done').addEventListener('click', () => {
     const page = endedFrom;
     endedFrom = 'start';
-    invoke('start_over', { page }).catch(() => (page === 'counsellor' ? counsellor.open() : backToStart()));
+    invoke('start_over', { page }).then(
+      (rebuilt) => {
+        if (rebuilt) return;
+        // Where the app keeps its window: the page loads anew instead.
+        history.replaceState(null, '', page === 'counsellor' ? '#counsellor' : location.pathname);
+        location.reload();
+      },
+      () => (page === 'counsellor' ? counsellor.open() : backToStart()),
+    );
   });
   $('open-settings').addEventListener('click', async () => {
     try {

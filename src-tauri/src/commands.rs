@@ -182,9 +182,10 @@ pub enum Page {
 /// After a session: the app's window is rebuilt on `page`, with a new web
 /// process, so that what the finished session's page held (its heap, the
 /// name and invite it showed) goes with the old one. Refused while a
-/// session runs.
+/// session runs. `false` where the window stays (not Linux): the page then
+/// reloads itself.
 #[tauri::command]
-pub fn start_over<R: Runtime>(window: WebviewWindow<R>, state: State<'_, AppState>, page: Page) -> Result<()> {
+pub fn start_over<R: Runtime>(window: WebviewWindow<R>, state: State<'_, AppState>, page: Page) -> Result<bool> {
     if !state.is_idle() {
         return Err(SessionError::Busy.into());
     }
@@ -192,8 +193,7 @@ pub fn start_over<R: Runtime>(window: WebviewWindow<R>, state: State<'_, AppStat
         Page::Start => None,
         Page::Counsellor => Some(cli::Screen::Counsellor.name()),
     };
-    main_window::start_over(&window, screen);
-    Ok(())
+    Ok(main_window::start_over(&window, screen))
 }
 
 /// `ui/contract.js`: the same names for the UI, generated from `contract.rs`.

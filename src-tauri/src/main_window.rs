@@ -100,10 +100,18 @@ pub fn renewing<R: Runtime>(app: &AppHandle<R>) -> bool {
 /// and with it its web process and all the page held and grew. A reload
 /// would not do: it keeps the web process, and WebKit hands little of a
 /// process's heap back. The new window takes the old one's place and size.
-pub fn start_over<R: Runtime>(window: &WebviewWindow<R>, screen: Option<&str>) {
-    let Some(renewal) = window.try_state::<Renewal<R>>() else { return };
+///
+/// Linux only (that is where it was measured, docs/architecture.md); `false`
+/// elsewhere, where the page reloads itself instead: a WebDriver session on
+/// WebView2 is bound to the webview it attached to.
+pub fn start_over<R: Runtime>(window: &WebviewWindow<R>, screen: Option<&str>) -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    let Some(renewal) = window.try_state::<Renewal<R>>() else { return false };
     *renewal.slot() = Some(Pending { screen: screen.map(str::to_string), position: window.outer_position().ok(), size: window.inner_size().ok() });
     let _ = window.destroy();
+    true
 }
 
 /// The old window is gone: the new one, on the next turn of the loop (when

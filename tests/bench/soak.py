@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
-"""A counsellor's day in numbers: N client sessions one after another in one
-app run, against the simulated BigBlueButton server. After each session
-(and a short settle) it records the whole process tree's PSS and its
-process count, in each view: the embedded one (the meeting window in its
-own `meeting-view` process) and the fallback browser.
+"""A counsellor's day in numbers: N sessions one after another in one app
+run, against the simulated BigBlueButton server. After each session (and a
+short settle) it records the whole process tree's PSS and its process
+count, for client sessions in each view (the embedded one, the meeting
+window in its own `meeting-view` process; the fallback browser) and for the
+counsellor's own meetings (embedded view).
 
 The sessions are driven like the end-to-end tests (tauri-driver and
 WebKitWebDriver, so a build with WebDriver automation: the debug build by
 default). Run under a private X server and D-Bus session:
 
     xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- \\
-        python3 tests/bench/soak.py [--sessions 20] [--views embedded,browser] [--plot docs/soak.png]
+        python3 tests/bench/soak.py [--sessions 20] [--views embedded,browser,counsellor] [--plot docs/soak.png]
 
 Prints a Markdown table (PSS relative to the level after the first session)
 and, with --plot, draws the curves (Debian's python3-matplotlib, so run it
@@ -29,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from startup import pss_kb  # noqa: E402
-from harness import App, Sim, TestHome, kill_strays, wait_until  # noqa: E402
+from harness import App, Keyring, Sim, TestHome, accept_counsellor_setup, kill_strays, wait_until  # noqa: E402
 from test_soak import app_tree  # noqa: E402
 
 
@@ -66,19 +67,50 @@ def session(wd, sim, i):
     wd.click_leaving("#ended-done")
 
 
+def counsellor_setup(wd, sim):
+    wd.click("#open-counsellor")
+    wd.wait_screen("counsellor-setup")
+    for sel, value in (("#cs-profile", sim.base + "/profile.json"), ("#cs-server", sim.base + "/bigbluebutton/api"),
+                       ("#cs-secret", sim.secret), ("#cs-name", "Beratung Nord")):
+        wd.js("document.querySelector(arguments[0]).value = ''", sel)
+        wd.type(sel, value)
+    accept_counsellor_setup(wd)
+    wd.wait_screen("counsellor")
+
+
+def counsellor_session(wd, sim, i):
+    """The counsellor's own meeting (embedded view): start, in the room, end."""
+    known = set(sim.state()["meetings"])
+    wd.wait_screen("counsellor")
+    wd.js("document.getElementById('cn-client-name').value = ''")
+    wd.type("#cn-client-name", f"Bench {i}")
+    wd.click("#cn-start")
+    wd.wait_for("return document.getElementById('cn-status').dataset.state === 'open'", what="counsellor in the room")
+    mid = next(m for m in sim.state()["meetings"] if m not in known)
+    wd.click("#cn-end")
+    wait_until(lambda: sim.state()["meetings"][mid]["ended"], "BBB `end`")
+    wd.wait_screen("ended")
+    wd.click_leaving("#ended-done")
+    wd.wait_screen("counsellor")
+
+
 def one_view(view, sessions, settle):
     work = tempfile.mkdtemp(prefix=f"sz-bench-soak-{view}-")
     home = TestHome(work)
-    home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = view
+    counsellor = view == "counsellor"
+    home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = "embedded" if counsellor else view
+    keyring = Keyring(home) if counsellor else None
     sim = Sim(work, "--auto-confirm-end")
     app = App(home, (), workdir=work)
     rows = []
     try:
         app.wd.wait_screen("start")
+        if counsellor:
+            counsellor_setup(app.wd, sim)
         time.sleep(settle)
         rows.append((0,) + tree_pss_mb())
         for i in range(1, sessions + 1):
-            session(app.wd, sim, i)
+            (counsellor_session if counsellor else session)(app.wd, sim, i)
             time.sleep(settle)
             rows.append((i,) + tree_pss_mb())
             print(f"{view}: after session {i}: {rows[-1][1]:.0f} MB, {rows[-1][2]} processes ({breakdown()})",
@@ -87,14 +119,24 @@ def one_view(view, sessions, settle):
         app.close()
         kill_strays(home)
         sim.stop()
+        if keyring:
+            keyring.stop()
         shutil.rmtree(work, ignore_errors=True)
     return rows
+
+
+LABELS = {
+    "embedded": "client sessions, embedded view",
+    "browser": "client sessions, fallback browser",
+    "counsellor": "counsellor's own meetings (embedded)",
+}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessions", type=int, default=20)
-    ap.add_argument("--views", default="embedded,browser")
+    ap.add_argument("--views", default="embedded,browser,counsellor",
+                    help="client sessions in the embedded view or the fallback browser; the counsellor's own meetings")
     ap.add_argument("--settle", type=float, default=3.0, help="seconds after each session before measuring")
     ap.add_argument("--plot", help="write the curves to this PNG")
     ap.add_argument("--json", help="write the raw rows to this file")
@@ -124,7 +166,9 @@ def main():
         fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
         for view, rows in results.items():
             first = rows[1][1]
-            ax.plot([r[0] for r in rows[1:]], [r[1] / first for r in rows[1:]], marker="o", ms=3, label=view)
+            ax.plot([r[0] for r in rows[1:]], [r[1] / first for r in rows[1:]], marker="o", ms=3,
+                    label=LABELS.get(view, view))
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.axhline(1.10, color="grey", ls="--", lw=1, label="+10 %")
         ax.set_xlabel("sessions in one app run")
         ax.set_ylabel("tree PSS / after session 1")
