@@ -412,6 +412,7 @@ async function cancel() {
 // Where "done" on the ended screen leads: the counsellor's own session
 // ends back on their screen.
 let endedFrom = 'start';
+let startingOver = false;
 
 function backToStart(keepLink = false) {
   if (!keepLink) $('invite-input').value = '';
@@ -483,7 +484,13 @@ function onZoomKey(ev) {
   const steps = { '+': 0.1, '=': 0.1, '-': -0.1, '0': 0 };
   if (!(ev.key in steps)) return;
   ev.preventDefault();
-  zoom = ev.key === '0' ? 1 : Math.min(2, Math.max(0.7, zoom + steps[ev.key]));
+  setZoom(ev.key === '0' ? 1 : Math.min(2, Math.max(0.7, zoom + steps[ev.key])));
+  // Kept by the app (in memory) for the window after this one.
+  invoke('set_zoom', { value: zoom }).catch(() => {});
+}
+
+function setZoom(value) {
+  zoom = value;
   document.documentElement.style.zoom = String(zoom);
 }
 
@@ -491,6 +498,7 @@ function onZoomKey(ev) {
 
 async function main() {
   const info = await invoke('app_info');
+  if (info.zoom !== 1) setZoom(info.zoom);
   await i18n.load(info.lang);
   i18n.apply();
   languageLocked = info.languageLocked;
@@ -552,6 +560,9 @@ async function main() {
   // finished one's page held stays in memory. Where that is refused (a new
   // session started meanwhile), just the start screen.
   $('ended-done').addEventListener('click', () => {
+    // Once: a second click would start over on the start screen.
+    if (startingOver) return;
+    startingOver = true;
     const page = endedFrom;
     endedFrom = 'start';
     invoke('start_over', { page }).then(
@@ -561,7 +572,11 @@ async function main() {
         history.replaceState(null, '', page === 'counsellor' ? '#counsellor' : location.pathname);
         location.reload();
       },
-      () => (page === 'counsellor' ? counsellor.open() : backToStart()),
+      () => {
+        startingOver = false;
+        if (page === 'counsellor') counsellor.open();
+        else backToStart();
+      },
     );
   });
   $('open-settings').addEventListener('click', async () => {

@@ -27,6 +27,7 @@ export const COMMANDS = Object.freeze([
   'counsellor_mail_invite',
   'counsellor_copy_invite',
   'start_over',
+  'set_zoom',
 ]);
 
 /** Every event the Rust side sends to the window. */

@@ -29,10 +29,12 @@ pub struct AppInfo {
     pub language_locked: bool,
     /// The user chose to keep the language (a saved setting).
     pub language_remembered: bool,
+    /// The user's zoom of this window, kept across rebuilt windows.
+    pub zoom: f64,
 }
 
 #[tauri::command]
-pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+pub fn app_info(state: State<'_, AppState>, zoom: State<'_, main_window::Zoom>) -> AppInfo {
     let counsellor_mode = state.settings().counsellor_mode;
     let setup = state.setup();
     let language = setup.resolved.get("language");
@@ -42,7 +44,14 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         counsellor_mode,
         language_locked: language.is_some_and(|e| e.locked),
         language_remembered: language.is_some_and(|e| !e.locked && e.level == crate::policy::Level::User),
+        zoom: zoom.get(),
     }
+}
+
+/// The user zoomed the window: kept (in memory) for the windows after it.
+#[tauri::command]
+pub fn set_zoom(zoom: State<'_, main_window::Zoom>, value: f64) {
+    zoom.set(value);
 }
 
 #[tauri::command]

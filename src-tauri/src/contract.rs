@@ -27,4 +27,5 @@ pub const ALL: &[&str] = &[
     "counsellor_mail_invite",
     "counsellor_copy_invite",
     "start_over",
+    "set_zoom",
 ];

@@ -70,6 +70,7 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
             commands::counsellor_mail_invite,
             commands::counsellor_copy_invite,
             commands::start_over,
+            commands::set_zoom,
         ];
         // Behind the capability (which names the main window): a command
         // answers only the app's own page, whatever URL a window shows.
@@ -172,6 +173,7 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
             startup_wipe(app, &paths);
             app.manage(main_window::OnClose::<tauri::Wry>(on_main_close));
             app.manage(main_window::Renewal::<tauri::Wry>::new(on_main_lost));
+            app.manage(main_window::Zoom::default());
             tray::ensure(app.handle());
             tray::apply_autostart(app.handle());
             // Autostart brings the app up in the tray only, with no webview.

@@ -26,6 +26,12 @@ pub fn is_app_url(url: &url::Url) -> bool {
 
 /// The app's window, on `screen` (`#counsellor`, `#settings`) if given.
 pub fn open<R: Runtime>(app: &AppHandle<R>, screen: Option<&str>) -> tauri::Result<WebviewWindow<R>> {
+    build(app, screen, None)
+}
+
+/// Builds the window; with `place`, hidden until it stands where the one it
+/// replaces stood (no jump).
+fn build<R: Runtime>(app: &AppHandle<R>, screen: Option<&str>, place: Option<&Place>) -> tauri::Result<WebviewWindow<R>> {
     let data_dir = app.state::<Paths>().ui_webview();
     let page = match screen {
         Some(s) => format!("index.html#{s}"),
@@ -41,6 +47,7 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, screen: Option<&str>) -> tauri::Resu
         .on_new_window(|_, _| NewWindowResponse::Deny)
         .on_download(|_, _| false)
         .on_permission_request(|_, _| PermissionResponse::Deny)
+        .visible(place.is_none())
         .build()?;
     // The app's own pages need none of a browser's memory caches (WebKit's
     // default model keeps decoded pages and resources around): a counsellor
@@ -63,6 +70,17 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, screen: Option<&str>) -> tauri::Resu
         tauri::WindowEvent::Destroyed => renew(&app),
         _ => {}
     });
+    if let Some(place) = place {
+        if let (Some(size), Some(position)) = (place.size, place.position) {
+            let _ = window.set_size(size);
+            let _ = window.set_position(position);
+        }
+        if place.maximized {
+            let _ = window.maximize();
+        }
+        window.show()?;
+        let _ = window.set_focus();
+    }
     Ok(window)
 }
 
@@ -77,8 +95,15 @@ pub struct Renewal<R: Runtime> {
 #[derive(Clone)]
 struct Pending {
     screen: Option<String>,
+    place: Place,
+}
+
+/// Where the old window stood, for the one that replaces it.
+#[derive(Clone)]
+struct Place {
     position: Option<PhysicalPosition<i32>>,
     size: Option<PhysicalSize<u32>>,
+    maximized: bool,
 }
 
 impl<R: Runtime> Renewal<R> {
@@ -105,42 +130,89 @@ pub fn renewing<R: Runtime>(app: &AppHandle<R>) -> bool {
 /// elsewhere, where the page reloads itself instead: a WebDriver session on
 /// WebView2 is bound to the webview it attached to.
 pub fn start_over<R: Runtime>(window: &WebviewWindow<R>, screen: Option<&str>) -> bool {
-    if !cfg!(target_os = "linux") {
+    if !cfg!(target_os = "linux") || window.label() != MAIN_WINDOW {
         return false;
     }
     let Some(renewal) = window.try_state::<Renewal<R>>() else { return false };
-    *renewal.slot() = Some(Pending { screen: screen.map(str::to_string), position: window.outer_position().ok(), size: window.inner_size().ok() });
-    let _ = window.destroy();
+    {
+        let mut slot = renewal.slot();
+        if slot.is_some() {
+            // Already under way (a second click on "done").
+            return true;
+        }
+        let place =
+            Place { position: window.outer_position().ok(), size: window.inner_size().ok(), maximized: window.is_maximized().unwrap_or(false) };
+        *slot = Some(Pending { screen: screen.map(str::to_string), place });
+    }
+    if let Err(e) = window.destroy() {
+        log::warn!("app window: {e}");
+        *renewal.slot() = None;
+        return false;
+    }
     true
 }
 
 /// The old window is gone: the new one, on the next turn of the loop (when
 /// the label is free again).
 fn renew<R: Runtime>(app: &AppHandle<R>) {
-    let Some(pending) = app.try_state::<Renewal<R>>().and_then(|r| r.slot().clone()) else { return };
+    if !renewing(app) {
+        return;
+    }
     let app = app.clone();
     let _ = app.clone().run_on_main_thread(move || {
-        let opened = open(&app, pending.screen.as_deref());
         let renewal = app.state::<Renewal<R>>();
+        let Some(pending) = renewal.slot().clone() else { return };
+        // `show` waits for a pending renewal, so nothing else builds this
+        // window meanwhile; should something have, that one stays.
+        let opened = match app.get_webview_window(MAIN_WINDOW) {
+            Some(window) => Ok(window),
+            None => build(&app, pending.screen.as_deref(), Some(&pending.place)),
+        };
         *renewal.slot() = None;
-        match opened {
-            Ok(window) => {
-                if let (Some(size), Some(position)) = (pending.size, pending.position) {
-                    let _ = window.set_size(size);
-                    let _ = window.set_position(position);
-                }
-            }
-            Err(e) => {
-                log::warn!("app window: {e}");
-                (renewal.failed)(&app);
-            }
+        if let Err(e) = opened {
+            log::warn!("app window: {e}");
+            (renewal.failed)(&app);
         }
     });
+}
+
+/// The user's zoom of the app's window (Ctrl and +/-), for as long as the
+/// app runs: a rebuilt window keeps it. In memory only.
+pub struct Zoom(Mutex<f64>);
+
+impl Default for Zoom {
+    fn default() -> Self {
+        Zoom(Mutex::new(1.0))
+    }
+}
+
+impl Zoom {
+    pub const RANGE: std::ops::RangeInclusive<f64> = 0.5..=3.0;
+
+    pub fn get(&self) -> f64 {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Kept within [`Zoom::RANGE`]; anything that is not a number is ignored.
+    pub fn set(&self, zoom: f64) {
+        if zoom.is_finite() {
+            *self.0.lock().unwrap_or_else(|e| e.into_inner()) = zoom.clamp(*Self::RANGE.start(), *Self::RANGE.end());
+        }
+    }
 }
 
 /// Shows the app window, on `screen` if given (otherwise as it is),
 /// building the window if it was closed.
 pub fn show<R: Runtime>(app: &AppHandle<R>, screen: Option<&'static str>) {
+    if let Some(renewal) = app.try_state::<Renewal<R>>() {
+        if let Some(pending) = renewal.slot().as_mut() {
+            // The window is being rebuilt: the new one opens on this screen.
+            if let Some(screen) = screen {
+                pending.screen = Some(screen.to_string());
+            }
+            return;
+        }
+    }
     if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
         let _ = w.unminimize();
         let _ = w.show();
@@ -169,5 +241,19 @@ mod tests {
         assert!(!super::is_app_url(&u("https://bbb.example.org/")));
         assert!(!super::is_app_url(&u("tauri://evil/")));
         assert!(!super::is_app_url(&u("file:///etc/passwd")));
+    }
+
+    #[test]
+    fn the_zoom_stays_within_its_range() {
+        let z = super::Zoom::default();
+        assert_eq!(z.get(), 1.0);
+        z.set(1.3);
+        assert_eq!(z.get(), 1.3);
+        z.set(40.0);
+        assert_eq!(z.get(), 3.0);
+        z.set(f64::NAN);
+        assert_eq!(z.get(), 3.0);
+        z.set(-1.0);
+        assert_eq!(z.get(), 0.5);
     }
 }

@@ -215,9 +215,17 @@ class AccessibilityCase(unittest.TestCase):
         wd.press("Enter")
         wd.wait_screen("ended")
         self.assertEqual(wd.focused(), "ended-heading", "the end is announced: its heading has focus")
+        # The user zoomed in (Ctrl and +): the window after "done" keeps it.
+        wd.js("for (let i = 0; i < 2; i++) document.dispatchEvent("
+              "new KeyboardEvent('keydown', {key: '+', ctrlKey: true, bubbles: true}))")
+        self.assertEqual(wd.js("return document.documentElement.style.zoom"), "1.2")
         self.tab_to(wd, "ended-done")
         wd.leaving(lambda: wd.press("Enter"))
         wd.wait_screen("start")
+        # Focus is on the new start screen's heading, as on every screen.
+        wd.wait_for("return document.activeElement === document.querySelector('#screen-start h1')",
+                    what="focus on the start screen's heading")
+        self.assertEqual(wd.js("return document.documentElement.style.zoom"), "1.2")
 
     def test_the_language_switch_remembers_only_when_asked(self):
         settings = os.path.join(self.home.path, ".config", "de.sprechzimmer.desktop", "settings.json")

@@ -135,6 +135,14 @@ class ClientCase(DiskChecks, unittest.TestCase):
         self.assertEqual(wd.invoke("session_status"), {"ok": "idle"})
         self.assert_nothing_left(before, ["Kim Klientin", "Kim+Klientin", mid] + self.tokens(mid))
 
+        # "Done": a new start screen (on Linux a new window, elsewhere the
+        # page loaded anew) with nothing of the session in it.
+        wd.click_leaving("#ended-done")
+        wd.wait_screen("start")
+        self.assertEqual(wd.prop("#invite-input", "value"), "")
+        self.assertNotIn("Kim", wd.js("return document.body.innerText"))
+        self.assertEqual(wd.invoke("session_status"), {"ok": "idle"})
+
     @skip_on_windows(NEUTRAL)
     def test_unticked_consent_blocks_lobby_and_meeting(self):
         mid, _ = self.running_meeting()

@@ -18,6 +18,8 @@ class Session:
         self.base = base
         value = self._request("POST", "/session", {"capabilities": {"alwaysMatch": capabilities}})
         self.id = value["sessionId"]
+        # The window a `leaving` action replaces (only then is a new one followed).
+        self.left_window = None
 
     def _request(self, method, path, body=None, timeout=120):
         data = json.dumps(body).encode() if body is not None else None
@@ -51,12 +53,16 @@ class Session:
         return self._request("GET", f"/session/{self.id}/window")
 
     def follow_window(self):
-        """Switches to the app's one open window if it is a new one; False
-        while there is none (the old one gone, the new one not yet built)."""
+        """After `leaving`, switches to the app's one open window if it is a
+        new one; False otherwise (not leaving, or the new window not built
+        yet), so a window lost anywhere else still fails its test."""
+        if self.left_window is None:
+            return False
         handles = self._request("GET", f"/session/{self.id}/window/handles") or []
-        if len(handles) != 1:
+        if len(handles) != 1 or handles[0] == self.left_window:
             return False
         self._request("POST", f"/session/{self.id}/window", {"handle": handles[0]})
+        self.left_window = None
         return True
 
     def quit(self):
@@ -78,6 +84,7 @@ class Session:
         """An action that replaces the window (the app starts over after a
         session): the old window may be gone before the action is answered.
         The next command goes to the new window (`cmd`)."""
+        self.left_window = self.window()
         try:
             action()
         except WebDriverError as e:
