@@ -5,6 +5,7 @@
 //! tell the UI what was removed. No session decision is made here.
 
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
@@ -474,10 +475,12 @@ fn spawn_end<R: Runtime>(app: AppHandle<R>, reason: EndReason, code: Option<&'st
 /// and wipes. Safe to call twice; the second call finds nothing to do.
 pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Option<&'static str>) -> Option<Ended> {
     let state = app.state::<AppState>();
+    let started = Instant::now();
     let mut teardown = state.engine().end(reason, code)?;
     let mut removed = Removed::default();
     let mut browsing_data_cleared = true;
     let mut wipe_complete = true;
+    let mut removal = None;
     if let Some(m) = teardown.meeting.take() {
         browsing_data_cleared = meeting_process::close_and_clear();
         if let Some(b) = m.browser {
@@ -485,12 +488,24 @@ pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Opti
             b.close();
         }
         if let Some(dir) = m.dir {
+            let wiping = Instant::now();
             match dir.wipe() {
                 Ok(r) => removed.add(r),
                 // Left for the sweep at the next start; say so.
                 Err(_) => wipe_complete = false,
             }
+            removal = Some(wiping.elapsed());
         }
+    }
+    // Sizes and times only (tests/bench/compare.py reads this line).
+    if let Some(removal) = removal {
+        log::info!(
+            "session torn down in {} ms; its folder removed in {:.1} ms: {} files, {} bytes",
+            started.elapsed().as_millis(),
+            removal.as_secs_f64() * 1000.0,
+            removed.files,
+            removed.bytes
+        );
     }
     if let Some(running) = teardown.running.take() {
         forget_invite(app, &running.invite);

@@ -24,13 +24,18 @@ D-Bus session:
 
 Prints the Markdown table that docs/performance.md shows (median, min and
 max per figure, and the ratio of the medians against chromium alone).
-This is the first part of issue 15's benchmark: start-up time against a
-bare Tauri window, wipe time and package sizes are still to come.
+Then, per view, `--wipe-sessions` client sessions in one app run: the time
+from "session ended" to "folder wiped" and the removal alone, with the
+size removed, from the app's own log line (`SPRECHZIMMER_LOG=info`).
+
+Issue 15's start-up time against a bare Tauri window and the package sizes
+are still to come.
 """
 
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -43,7 +48,9 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from startup import pss_kb, tree  # noqa: E402
 from harness import App, Sim, TestHome, bbb_sim, kill_strays, wait_until  # noqa: E402
-from soak import breakdown, tree_pss_mb  # noqa: E402
+from soak import breakdown, session, tree_pss_mb  # noqa: E402
+
+TORN_DOWN = re.compile(r"session torn down in (\d+) ms; its folder removed in ([\d.]+) ms: (\d+) files, (\d+) bytes")
 
 # A client's own browser: Debian's chromium as an app window, with a fresh
 # profile and none of the app's hardening flags. The basic password store:
@@ -121,6 +128,35 @@ def app_states(view, settle):
     return out
 
 
+def wipe_times(view, sessions):
+    """(teardown ms, removal ms, files, bytes) of each of `sessions` client
+    sessions in one app run, from the app's own log line."""
+    work = tempfile.mkdtemp(prefix=f"sz-bench-wipe-{view}-")
+    home = TestHome(work)
+    home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = view
+    home.extra_env["SPRECHZIMMER_LOG"] = "info"
+    sim = Sim(work, "--auto-confirm-end")
+    app = App(home, (), workdir=work)
+    try:
+        for i in range(sessions):
+            session(app.wd, sim, i)
+        app.wd.wait_screen("start")
+        with open(os.path.join(work, "driver.log"), errors="replace") as f:
+            found = [tuple(float(x) for x in m.groups()) for m in TORN_DOWN.finditer(f.read())]
+    finally:
+        app.close()
+        kill_strays(home)
+        sim.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    if len(found) != sessions:
+        raise RuntimeError(f"{view}: {len(found)} teardown lines for {sessions} sessions")
+    return found
+
+
+def p95(values):
+    return statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
+
+
 def summary(values):
     return statistics.median(values), min(values), max(values)
 
@@ -129,6 +165,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--settle", type=float, default=5.0, help="seconds in each state before measuring")
+    ap.add_argument("--wipe-sessions", type=int, default=10, help="client sessions per view for the wipe's times")
     ap.add_argument("--json", help="write the raw figures to this file")
     ap.add_argument("--from-json", help="measure nothing: the table from figures written with --json")
     a = ap.parse_args()
@@ -149,16 +186,32 @@ def main():
                 for state, figure in app_states(view, a.settle).items():
                     rows.setdefault(f"app ({view} view), {state}", []).append(figure)
             print(f"round {r + 1} of {a.rounds} done", file=sys.stderr)
+        for view in ("embedded", "browser"):
+            rows[f"wipe:{view}"] = wipe_times(view, a.wipe_sessions)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(rows, f, indent=1)
     anchor = summary([v[0] for v in rows["chromium --app alone, in the meeting"]])[0]
     print("| what | rounds | tree PSS, median (min–max) | processes | vs chromium --app alone |")
     print("|---|---|---|---|---|")
+    wipes = {k.split(":", 1)[1]: v for k, v in rows.items() if k.startswith("wipe:")}
     for what, values in rows.items():
+        if what.startswith("wipe:"):
+            continue
         med, lo, hi = summary([v[0] for v in values])
         procs = "/".join(str(p) for p in sorted({v[1] for v in values}))
         print(f"| {what} | {len(values)} | {med:.0f} MB ({lo:.0f}–{hi:.0f}) | {procs} | {med / anchor:.2f}× |")
+    if wipes:
+        print()
+        print("| view | sessions | session ended → wiped, median / p95 | folder removal, median / p95 (max) | size removed, median |")
+        print("|---|---|---|---|---|")
+        for view, found in wipes.items():
+            teardown, removal = [f[0] for f in found], [f[1] for f in found]
+            size = statistics.median(f[3] for f in found) / 1024 / 1024
+            files = statistics.median(f[2] for f in found)
+            print(f"| {view} | {len(found)} | {statistics.median(teardown):.0f} / {p95(teardown):.0f} ms | "
+                  f"{statistics.median(removal):.1f} / {p95(removal):.1f} ms ({max(removal):.1f}) | "
+                  f"{size:.1f} MB in {files:.0f} files |")
     return 0
 
 
