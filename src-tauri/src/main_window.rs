@@ -187,6 +187,8 @@ impl Default for Zoom {
 }
 
 impl Zoom {
+    /// A bound on what a page may store, not the UI's steps (70–200 %,
+    /// `ui/app.js`): wider, so that a change of those needs no change here.
     pub const RANGE: std::ops::RangeInclusive<f64> = 0.5..=3.0;
 
     pub fn get(&self) -> f64 {

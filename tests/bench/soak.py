@@ -30,7 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from startup import pss_kb  # noqa: E402
-from harness import App, Keyring, Sim, TestHome, accept_counsellor_setup, kill_strays, wait_until  # noqa: E402
+from harness import (App, Keyring, Sim, TestHome, accept_counsellor_setup, fill_counsellor_setup,  # noqa: E402
+                     kill_strays, wait_until)
 from test_soak import app_tree  # noqa: E402
 
 
@@ -67,17 +68,6 @@ def session(wd, sim, i):
     wd.click_leaving("#ended-done")
 
 
-def counsellor_setup(wd, sim):
-    wd.click("#open-counsellor")
-    wd.wait_screen("counsellor-setup")
-    for sel, value in (("#cs-profile", sim.base + "/profile.json"), ("#cs-server", sim.base + "/bigbluebutton/api"),
-                       ("#cs-secret", sim.secret), ("#cs-name", "Beratung Nord")):
-        wd.js("document.querySelector(arguments[0]).value = ''", sel)
-        wd.type(sel, value)
-    accept_counsellor_setup(wd)
-    wd.wait_screen("counsellor")
-
-
 def counsellor_session(wd, sim, i):
     """The counsellor's own meeting (embedded view): start, in the room, end."""
     known = set(sim.state()["meetings"])
@@ -106,7 +96,8 @@ def one_view(view, sessions, settle):
     try:
         app.wd.wait_screen("start")
         if counsellor:
-            counsellor_setup(app.wd, sim)
+            fill_counsellor_setup(app.wd, sim)
+            accept_counsellor_setup(app.wd)
         time.sleep(settle)
         rows.append((0,) + tree_pss_mb())
         for i in range(1, sessions + 1):

@@ -644,6 +644,18 @@ class Keyring:
         wait_until(lambda: not self.owned(), "the keyring daemon to leave the bus", timeout=20)
 
 
+def fill_counsellor_setup(wd, sim, secret=None):
+    """Opens the counsellor setup (from the start screen) and fills it in for
+    the simulated BBB server, with `secret` or the server's own."""
+    if wd.screen() == "start":
+        wd.click("#open-counsellor")
+    wd.wait_screen("counsellor-setup")
+    for sel, value in (("#cs-profile", sim.base + "/profile.json"), ("#cs-server", sim.base + "/bigbluebutton/api"),
+                       ("#cs-secret", secret or sim.secret), ("#cs-name", "Beratung Nord")):
+        wd.js("document.querySelector(arguments[0]).value = ''", sel)
+        wd.type(sel, value)
+
+
 def accept_counsellor_setup(wd):
     """Saves the filled-in counsellor setup, accepts the organisation's
     texts, and waits for the counsellor's screen."""

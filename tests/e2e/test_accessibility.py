@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import unittest
 
-from harness import APP, App, Keyring, accept_counsellor_setup, Sim, TestHome, save_artifacts, skip_on_windows, wait_until, workdir
+from harness import APP, App, Keyring, accept_counsellor_setup, fill_counsellor_setup, Sim, TestHome, save_artifacts, skip_on_windows, wait_until, workdir
 
 AXE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor", "axe-core", "axe.min.js")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -163,11 +163,7 @@ class AccessibilityCase(unittest.TestCase):
             wd.wait_screen("start")
         self.set_language(wd, "de")
         wd.click("#open-counsellor")
-        wd.wait_screen("counsellor-setup")
-        for sel, value in (("#cs-profile", self.sim.base + "/profile.json"),
-                           ("#cs-server", self.sim.base + "/bigbluebutton/api"),
-                           ("#cs-secret", self.sim.secret), ("#cs-name", "Beratung Nord")):
-            wd.type(sel, value)
+        fill_counsellor_setup(wd, self.sim)
         accept_counsellor_setup(wd)
         for lang in ("de", "ar"):
             self.set_language(wd, lang)

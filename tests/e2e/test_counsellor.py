@@ -15,7 +15,7 @@ import subprocess
 import unittest
 import urllib.parse
 
-from harness import DiskChecks, App, Keyring, accept_counsellor_setup, close_window_like_a_user, Sim, TestHome, parent_of, processes, save_artifacts, skip_on_windows, wait_until, workdir
+from harness import DiskChecks, App, Keyring, accept_counsellor_setup, close_window_like_a_user, fill_counsellor_setup, Sim, TestHome, parent_of, processes, save_artifacts, skip_on_windows, wait_until, workdir
 
 SERVICE = "de.sprechzimmer.desktop"
 
@@ -59,14 +59,7 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
         return os.path.join(self.home.path, ".config", "de.sprechzimmer.desktop", "counsellor.json")
 
     def set_up(self, wd, secret):
-        if wd.screen() == "start":
-            wd.click("#open-counsellor")
-        wd.wait_screen("counsellor-setup")
-        for sel, value in (("#cs-profile", self.sim.base + "/profile.json"),
-                           ("#cs-server", self.sim.base + "/bigbluebutton/api"),
-                           ("#cs-secret", secret), ("#cs-name", "Beratung Nord")):
-            wd.js("document.querySelector(arguments[0]).value = ''", sel)
-            wd.type(sel, value)
+        fill_counsellor_setup(wd, self.sim, secret)
         wd.click("#cs-save")
 
     def test_setup_session_round_trip_and_removal(self):

@@ -11,8 +11,8 @@ import os
 import shutil
 import unittest
 
-from harness import (DiskChecks, App, Keyring, Sim, TestHome, accept_counsellor_setup, app_pids, browser_pids, kill_strays,
-                     parent_of, processes, save_artifacts, skip_on_windows, wait_until, workdir)
+from harness import (DiskChecks, App, Keyring, Sim, TestHome, accept_counsellor_setup, app_pids, browser_pids,
+                     fill_counsellor_setup, kill_strays, parent_of, processes, save_artifacts, skip_on_windows, wait_until, workdir)
 
 CLIENT_SESSIONS = 5
 COUNSELLOR_SESSIONS = 2
@@ -139,13 +139,7 @@ class SoakCase(DiskChecks, unittest.TestCase):
         baseline = self.run_client_sessions()
         wd = self.app.wd
         wd.wait_screen("start")
-        wd.click("#open-counsellor")
-        wd.wait_screen("counsellor-setup")
-        for sel, value in (("#cs-profile", self.sim.base + "/profile.json"),
-                           ("#cs-server", self.sim.base + "/bigbluebutton/api"),
-                           ("#cs-secret", self.sim.secret), ("#cs-name", "Beratung Nord")):
-            wd.js("document.querySelector(arguments[0]).value = ''", sel)
-            wd.type(sel, value)
+        fill_counsellor_setup(wd, self.sim)
         accept_counsellor_setup(wd)
         # The counsellor's tray is a thread of the app, not a process: the
         # baseline stays.
