@@ -118,11 +118,12 @@ fn plist_to_json(v: plist::Value) -> Json {
     }
 }
 
-/// The policy root on Linux. Debug builds (the tests) may point it
-/// elsewhere; a release build always reads `/etc`, so a user cannot step
-/// around a managed policy with an environment variable.
+/// The policy root on Linux. Debug builds (the tests) and benchmark builds
+/// (`loopback-http`, never shipped) may point it elsewhere; a shipped build
+/// always reads `/etc`, so a user cannot step around a managed policy with
+/// an environment variable.
 pub fn linux_policy_root() -> PathBuf {
-    if cfg!(debug_assertions) {
+    if cfg!(any(debug_assertions, feature = "loopback-http")) {
         if let Some(dir) = std::env::var_os("SPRECHZIMMER_POLICY_ROOT") {
             return PathBuf::from(dir);
         }
