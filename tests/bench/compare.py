@@ -1,35 +1,44 @@
 #!/usr/bin/env python3
 """Side by side, in one run: what the app costs against what a client would
-use instead, `chromium --app` on the same meeting page. Rounds are
-interleaved (chromium alone, the app with the embedded view, the app with
-the fallback browser, then again), so a noisy machine shifts all of them
-alike; only the ratios within a run mean something.
+use instead, `chromium --app`, and against a bare Tauri window. Rounds are
+interleaved, so a noisy machine shifts all candidates alike; only the
+ratios within a run mean something. Parts (`--parts`, all by default):
 
-Measured per round, as whole-tree PSS (the program and everything below
-it, from /proc/<pid>/smaps_rollup), each after a settle:
-
-- `chromium --app` alone, admitted to a meeting of the simulated BigBlueButton
-  server (a fresh profile, the guest join the app would make);
-- the app at its start screen, in the lobby, and admitted to the same kind
-  of meeting, once with the embedded view (the meeting window in its own
-  `meeting-view` process) and once with the fallback browser.
+- consent: start to an interactive consent screen (profile fetched, texts
+  rendered, both checkboxes usable). The app, started with a link whose
+  profile the policy allows (so no arrival question comes first), against
+  `chromium --app` and the bare Tauri window (`src-tauri/examples/floor.rs`)
+  showing the same consent page: the app's own ui/ served on 127.0.0.1,
+  its commands answered with what the real app answered. Timed from asking
+  each one's WebDriver for a session (which starts the program) until the
+  page says the screen is interactive; one uncounted start of each first.
+- memory: whole-tree PSS (the program and everything below it, from
+  /proc/<pid>/smaps_rollup) after a settle: `chromium --app` alone, admitted
+  to a meeting of the simulated BigBlueButton server (fresh profile, the
+  guest join the app would make), and the app at its start screen, in the
+  lobby and admitted to the same kind of meeting, once with the embedded
+  view (the meeting window in its own `meeting-view` process) and once with
+  the fallback browser.
+- wipe: per view, `--wipe-sessions` client sessions in one app run; the time
+  from "session ended" to "folder wiped", the removal alone and the size
+  removed, from the app's own log line (`SPRECHZIMMER_LOG=info`).
+- tray: `sprechzimmer --tray` idle with a counsellor access (tray.py).
+- sizes: the release binaries and packages built by tests/bench/packages.sh.
 
 The app is driven like the end-to-end tests (tauri-driver and
-WebKitWebDriver, so the debug build). Run under a private X server and
-D-Bus session:
+WebKitWebDriver, so the debug build); chromium through Debian's
+chromedriver. One command sets up, builds and runs everything:
 
-    cargo build --workspace
+    bash tests/bench/compare.sh
+
+or, with everything built, under a private X server and D-Bus session:
+
     xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- \\
-        /usr/bin/python3 tests/bench/compare.py [--rounds 3] [--json out.json]
+        /usr/bin/python3 tests/bench/compare.py [--parts consent,memory] [--json out.json] [--plot out.png]
 
-Prints the Markdown table that docs/performance.md shows (median, min and
-max per figure, and the ratio of the medians against chromium alone).
-Then, per view, `--wipe-sessions` client sessions in one app run: the time
-from "session ended" to "folder wiped" and the removal alone, with the
-size removed, from the app's own log line (`SPRECHZIMMER_LOG=info`).
-
-Issue 15's start-up time against a bare Tauri window and the package sizes
-are still to come.
+Prints the Markdown tables that docs/performance.md shows (median, min and
+max, and the ratios against each figure's anchor); `--plot` draws every
+ratio in one PNG (python3-matplotlib).
 """
 
 import argparse
@@ -47,8 +56,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from startup import pss_kb, tree  # noqa: E402
-from harness import App, Sim, TestHome, bbb_sim, kill_strays, wait_until  # noqa: E402
+from harness import (NATIVE_DRIVER, ROOT, TAURI_DRIVER, App, Sim, TestHome, bbb_sim, free_port,  # noqa: E402
+                     kill_strays, wait_port, wait_until)
 from soak import breakdown, session, tree_pss_mb  # noqa: E402
+from webdriver import Session  # noqa: E402
+import tray  # noqa: E402
 
 TORN_DOWN = re.compile(r"session torn down in (\d+) ms; its folder removed in ([\d.]+) ms: (\d+) files, (\d+) bytes")
 
@@ -153,6 +165,269 @@ def wipe_times(view, sessions):
     return found
 
 
+
+# ---- start to an interactive consent screen ----
+
+# The start-up and tray figures come from release builds where they exist
+# (built with the benchmark feature, tests/bench/compare.sh): start-up is
+# what a debug build distorts most, and chromium is a release build. The
+# memory and wipe figures need the debug build (WebDriver sessions that
+# follow the app through a whole session, like the e2e tests).
+def start_binaries(build):
+    base = os.path.join(ROOT, "target", build)
+    return os.path.join(base, "sprechzimmer"), os.path.join(base, "examples", "floor")
+
+
+UI = os.path.join(ROOT, "ui")
+
+# Interactive: the consent screen is up, both texts are rendered and both
+# checkboxes can be used. The same question for all three, asked through
+# each one's WebDriver.
+CONSENT_READY = """
+const on = (id) => { const el = document.getElementById(id); return !!el && !el.disabled && el.getClientRects().length > 0; };
+const text = (id) => { const el = document.getElementById(id); return !!el && el.textContent.trim().length > 0; };
+return document.body.dataset.screen === 'consent' && on('privacy-check') && on('terms-check')
+    && text('privacy-text') && text('terms-text');
+"""
+
+# The app's own page outside the app, for chromium and the floor: the same
+# HTML, CSS, modules and catalogue; the commands answer what the real app
+# answered (captured once per run), and open_invite fetches its consent view
+# over http, as the app fetches the profile.
+SHIM = """<script>
+(() => {
+  const answers = %s;
+  let link = answers.link;
+  const invoke = async (command) => {
+    switch (command) {
+      case 'take_pending_invite': { const l = link; link = null; return l; }
+      case 'preview_invite': return { preapproved: true };
+      case 'open_invite': return (await fetch('/bench/consent-view.json', { cache: 'no-store' })).json();
+      default: return command in answers ? answers[command] : null;
+    }
+  };
+  window.__TAURI__ = { core: { invoke }, event: { listen: async () => () => {} } };
+})();
+</script>
+"""
+
+
+def consent_page(answers, consent_view):
+    """Serves ui/ on 127.0.0.1 with the shim; returns (server, url)."""
+    import http.server
+    import threading
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):
+            super().__init__(*a, directory=UI, **k)
+
+        def log_message(self, *a):
+            pass
+
+        def end_headers(self):
+            self.send_header("Cache-Control", "no-store")
+            super().end_headers()
+
+        def do_GET(self):
+            if self.path in ("/", "/index.html"):
+                with open(os.path.join(UI, "index.html")) as f:
+                    page = f.read().replace('<meta charset="utf-8">', '<meta charset="utf-8">\n' + SHIM % json.dumps(answers), 1)
+                return self.reply(page.encode(), "text/html; charset=utf-8")
+            if self.path == "/bench/consent-view.json":
+                return self.reply(json.dumps(consent_view).encode(), "application/json")
+            return super().do_GET()
+
+        def reply(self, body, kind):
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/index.html"
+
+
+def capture_answers(sim, link):
+    """What the real app answers on the way to its consent screen."""
+    work = tempfile.mkdtemp(prefix="sz-bench-capture-")
+    home = TestHome(work)
+    app = App(home, (), workdir=work)
+    try:
+        info = app.wd.invoke("app_info")["ok"]
+        view = app.wd.invoke("open_invite", {"link": link})
+        if "ok" not in view:
+            raise RuntimeError(f"open_invite: {view}")
+        app.wd.invoke("cancel_session")
+        return {"app_info": info, "link": link}, view["ok"]
+    finally:
+        app.close()
+        kill_strays(home)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def time_to_consent(driver, port, capabilities, env):
+    """Seconds from asking the (already running) driver for a session, which
+    starts the program, until CONSENT_READY holds."""
+    proc = subprocess.Popen(driver, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_port(port)
+        # tauri-driver starts its native driver right after it listens.
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        wd = Session(f"http://127.0.0.1:{port}", capabilities)
+        try:
+            while not wd.js(CONSENT_READY):
+                if time.monotonic() - t0 > 60:
+                    raise RuntimeError("no interactive consent screen within 60 s")
+                time.sleep(0.01)
+            return time.monotonic() - t0
+        finally:
+            wd.quit()
+    finally:
+        try:
+            os.killpg(proc.pid, 15)
+        except ProcessLookupError:
+            pass
+        proc.wait(20)
+
+
+def tauri_driver(port):
+    return [TAURI_DRIVER, "--port", str(port), "--native-port", str(free_port()), "--native-driver", NATIVE_DRIVER]
+
+
+def consent_chromium(url):
+    profile = tempfile.mkdtemp(prefix="sz-bench-chromium-")
+    port = free_port()
+    caps = {"browserName": "chrome", "goog:chromeOptions": {
+        "binary": shutil.which("chromium") or "/usr/bin/chromium",
+        "args": [f"--user-data-dir={profile}", *CONSENT_FLAGS, f"--app={url}"]}}
+    try:
+        return time_to_consent(["chromedriver", f"--port={port}"], port, caps, dict(os.environ))
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def consent_tauri(application, args, policy_for=None):
+    """The app (with a link, its profile allowed by policy so no arrival
+    question comes first) or the floor, in a fresh home."""
+    work = tempfile.mkdtemp(prefix="sz-bench-consent-")
+    home = TestHome(work)
+    if policy_for:
+        managed = os.path.join(work, "policies", "managed")
+        os.makedirs(managed)
+        with open(os.path.join(managed, "10-org.json"), "w") as f:
+            json.dump({"organisationProfileUrl": policy_for}, f)
+        home.extra_env["SPRECHZIMMER_POLICY_ROOT"] = os.path.dirname(managed)
+    env = home.env()
+    env.pop("SPRECHZIMMER_LOG", None)
+    port = free_port()
+    try:
+        return time_to_consent(tauri_driver(port), port,
+                               {"tauri:options": {"application": application, "args": list(args)}}, env)
+    finally:
+        kill_strays(home)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# The consent page at the app window's size (main_window.rs).
+CONSENT_FLAGS = [f for f in CHROMIUM_FLAGS if not f.startswith("--window-size")] + ["--window-size=760,820"]
+
+
+def consent_times(rounds, build):
+    app, floor = start_binaries(build)
+    sim_dir = tempfile.mkdtemp(prefix="sz-bench-consent-sim-")
+    sim = Sim(sim_dir)
+    try:
+        profile = f"{sim.base}/profile.json"
+        answers, view = capture_answers(sim, sim.invite(sim.create()[0], name="Bench"))
+        server, url = consent_page(answers, view)
+        try:
+            runs = {
+                "chromium --app, the same page": lambda: consent_chromium(url),
+                "bare Tauri window (floor), the same page": lambda: consent_tauri(floor, [url]),
+                "app, link on the command line": lambda: consent_tauri(
+                    app, [sim.invite(sim.create()[0], name="Bench")], policy_for=profile),
+            }
+            out = {}
+            # One start each first, not counted: the first start after a
+            # build reads everything from disk.
+            for run in runs.values():
+                run()
+            for r in range(rounds):
+                for what, run in runs.items():
+                    out.setdefault(what, []).append(run())
+                print(f"consent: round {r + 1} of {rounds} done", file=sys.stderr)
+            return out
+        finally:
+            server.shutdown()
+    finally:
+        sim.stop()
+        shutil.rmtree(sim_dir, ignore_errors=True)
+
+
+# ---- tray, sizes ----
+
+def tray_idle(runs, build):
+    """Tray idle PSS (MB) of `sprechzimmer --tray` (the agent takes over)."""
+    app = start_binaries(build)[0]
+    work = tempfile.mkdtemp(prefix="sz-bench-tray-sim-")
+    proc, base = tray.start_sim(work)
+    try:
+        out = []
+        for _ in range(runs):
+            kb, procs, program = tray.one_run(app, base, 5.0)
+            out.append((kb / 1024, procs, program))
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# What IT rolls out, as built by tests/bench/packages.sh.
+WIN = os.path.join(ROOT, "target", "x86_64-pc-windows-gnu", "release")
+DEB = os.path.join(ROOT, "target", "release", "bundle", "deb", "*.deb")
+# The Linux binaries are taken from inside the .deb: target/release may hold
+# a benchmark build by now.
+IN_DEB = [("Linux binary `sprechzimmer`", "usr/bin/sprechzimmer"),
+          ("Linux tray agent `sprechzimmer-tray`", "usr/bin/sprechzimmer-tray")]
+ARTIFACTS = [
+    ("Windows binary `sprechzimmer.exe`", os.path.join(WIN, "sprechzimmer.exe")),
+    ("Windows tray agent `sprechzimmer-tray.exe`", os.path.join(WIN, "sprechzimmer-tray.exe")),
+    (".deb", DEB),
+    ("MSI (per machine)", os.path.join(WIN, "bundle", "msi", "*.msi")),
+    ("NSIS installer (per user)", os.path.join(WIN, "bundle", "*-setup.exe")),
+]
+BINARY_TARGET_MB = 15
+
+
+def newest(pattern):
+    import glob
+    found = sorted(glob.glob(pattern), key=os.path.getmtime)
+    return found[-1] if found else None
+
+
+def sizes():
+    out = {}
+    deb = newest(DEB)
+    if deb:
+        unpacked = tempfile.mkdtemp(prefix="sz-bench-deb-")
+        try:
+            subprocess.run(["dpkg-deb", "-x", deb, unpacked], check=True)
+            for what, path in IN_DEB:
+                out[what] = os.path.getsize(os.path.join(unpacked, path)) / 1024 / 1024
+        finally:
+            shutil.rmtree(unpacked, ignore_errors=True)
+    for what, pattern in ARTIFACTS:
+        if newest(pattern):
+            out[what] = os.path.getsize(newest(pattern)) / 1024 / 1024
+    return out
+
+
+# ---- the report ----
+
 def p95(values):
     return statistics.quantiles(values, n=20, method="inclusive")[-1] if len(values) > 1 else values[0]
 
@@ -161,57 +436,156 @@ def summary(values):
     return statistics.median(values), min(values), max(values)
 
 
+MEETING_ANCHOR = "chromium --app alone, in the meeting"
+CONSENT_ANCHOR = "chromium --app, the same page"
+WIPE_TARGET_MS = 100
+TRAY_TARGET_MB = 30
+
+
+def report(rows):
+    """Prints the tables; returns [(label, ratio, anchor)] for the plot."""
+    ratios = []
+    memory = {k: v for k, v in rows.items() if ":" not in k}
+    if memory:
+        anchor = summary([v[0] for v in memory[MEETING_ANCHOR]])[0]
+        print("| what | rounds | tree PSS, median (min–max) | processes | vs chromium --app alone |")
+        print("|---|---|---|---|---|")
+        for what, values in memory.items():
+            med, lo, hi = summary([v[0] for v in values])
+            procs = "/".join(str(p) for p in sorted({v[1] for v in values}))
+            print(f"| {what} | {len(values)} | {med:.0f} MB ({lo:.0f}–{hi:.0f}) | {procs} | {med / anchor:.2f}× |")
+            if what != MEETING_ANCHOR:
+                ratios.append((f"PSS: {what}", med / anchor, "chromium --app alone, in the meeting"))
+        print()
+    consent = {k.split(":", 1)[1]: v for k, v in rows.items() if k.startswith("consent:")}
+    if consent:
+        anchor = statistics.median(consent[CONSENT_ANCHOR])
+        floor = statistics.median(next(v for k, v in consent.items() if k.startswith("bare Tauri")))
+        print(f"| start → interactive consent screen ({rows.get('build:', 'debug')} builds) | rounds | median (min–max) | vs chromium --app | vs bare Tauri window |")
+        print("|---|---|---|---|---|")
+        for what, values in consent.items():
+            med, lo, hi = summary(values)
+            print(f"| {what} | {len(values)} | {med * 1000:.0f} ms ({lo * 1000:.0f}–{hi * 1000:.0f}) | "
+                  f"{med / anchor:.2f}× | {med / floor:.2f}× |")
+            if what != CONSENT_ANCHOR:
+                ratios.append((f"start → consent: {what}", med / anchor, "chromium --app, the same consent page"))
+        print()
+    wipes = {k.split(":", 1)[1]: v for k, v in rows.items() if k.startswith("wipe:")}
+    if wipes:
+        print("| view | sessions | session ended → wiped, median / p95 | folder removal, median / p95 (max) | size removed, median |")
+        print("|---|---|---|---|---|")
+        for view, found in wipes.items():
+            teardown, removal = [f[0] for f in found], [f[1] for f in found]
+            size = statistics.median(f[3] for f in found)
+            size = f"{size / 1024 / 1024:.1f} MB" if size >= 100 * 1024 else f"{size / 1024:.0f} KB"
+            files = statistics.median(f[2] for f in found)
+            print(f"| {view} | {len(found)} | {statistics.median(teardown):.0f} / {p95(teardown):.0f} ms | "
+                  f"{statistics.median(removal):.1f} / {p95(removal):.1f} ms ({max(removal):.1f}) | "
+                  f"{size} in {files:.0f} files |")
+            ratios.append((f"wipe p95, {view} view", p95(removal) / WIPE_TARGET_MS, f"target: {WIPE_TARGET_MS} ms"))
+        print()
+    if rows.get("tray:idle"):
+        values = rows["tray:idle"]
+        med, lo, hi = summary([v[0] for v in values])
+        programs = ", ".join(sorted({v[2] for v in values}))
+        print(f"Tray idle (`sprechzimmer --tray`, {rows.get('build:', 'debug')} build, no window): {med:.1f} MB ({lo:.1f}–{hi:.1f}) over {len(values)} runs, "
+              f"{'/'.join(str(p) for p in sorted({v[1] for v in values}))} process(es), `{programs}`; "
+              f"{med / TRAY_TARGET_MB:.2f}× the {TRAY_TARGET_MB} MB target.")
+        print()
+        ratios.append(("PSS: tray idle", med / TRAY_TARGET_MB, f"target: {TRAY_TARGET_MB} MB"))
+    if rows.get("sizes:release"):
+        print(f"| release artifact | size | vs the {BINARY_TARGET_MB} MB binary target |")
+        print("|---|---|---|")
+        for what, mb in rows["sizes:release"].items():
+            print(f"| {what} | {mb:.1f} MB | {mb / BINARY_TARGET_MB:.2f}× |")
+            ratios.append((f"size: {what.replace('`', '')}", mb / BINARY_TARGET_MB, f"target: {BINARY_TARGET_MB} MB (binary)"))
+        print()
+    return ratios
+
+
+def plot(ratios, path, caption):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    anchors = list(dict.fromkeys(a for _, _, a in ratios))
+    colours = dict(zip(anchors, plt.get_cmap("tab10").colors))
+    fig, ax = plt.subplots(figsize=(9, 0.3 * len(ratios) + 1.8), dpi=110)
+    ys = range(len(ratios))[::-1]
+    for y, (label, ratio, anchor) in zip(ys, ratios):
+        ax.barh(y, ratio, color=colours[anchor], label=anchor)
+        ax.text(ratio + 0.02, y, f"{ratio:.2f}×", va="center", fontsize=8)
+    ax.set_yticks(list(ys), [label for label, _, _ in ratios], fontsize=8)
+    ax.axvline(1.0, color="black", lw=1)
+    ax.set_xlim(0, max(1.0, *(r for _, r, _ in ratios)) * 1.12)
+    ax.set_xlabel("ratio against its anchor (1.0 = the anchor)")
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    ax.legend(unique.values(), unique.keys(), fontsize=7, loc="lower right", title="anchor", title_fontsize=7)
+    ax.set_title(caption, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
+PARTS = ("memory", "consent", "wipe", "tray", "sizes")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the memory figures")
+    ap.add_argument("--consent-rounds", type=int, default=5, help="interleaved rounds of the start-up figures")
     ap.add_argument("--settle", type=float, default=5.0, help="seconds in each state before measuring")
     ap.add_argument("--wipe-sessions", type=int, default=10, help="client sessions per view for the wipe's times")
+    ap.add_argument("--tray-runs", type=int, default=5)
+    ap.add_argument("--build", choices=("release", "debug"),
+                    help="the app and floor builds for the start-up and tray figures (default: release where built)")
+    ap.add_argument("--parts", default=",".join(PARTS), help=f"what to measure, of {','.join(PARTS)}")
     ap.add_argument("--json", help="write the raw figures to this file")
-    ap.add_argument("--from-json", help="measure nothing: the table from figures written with --json")
+    ap.add_argument("--from-json", help="measure nothing: the tables (and plot) from figures written with --json")
+    ap.add_argument("--plot", help="write the ratios to this PNG (python3-matplotlib)")
     a = ap.parse_args()
+    parts = set(a.parts.split(","))
+    if parts - set(PARTS):
+        ap.error(f"unknown parts: {', '.join(sorted(parts - set(PARTS)))}")
     if a.from_json:
         with open(a.from_json) as f:
             rows = json.load(f)
     else:
         rows = {}
-        for r in range(a.rounds):
-            sim_dir = tempfile.mkdtemp(prefix="sz-bench-compare-sim-")
-            sim = Sim(sim_dir)
-            try:
-                rows.setdefault("chromium --app alone, in the meeting", []).append(chromium_alone(sim, a.settle))
-            finally:
-                sim.stop()
-                shutil.rmtree(sim_dir, ignore_errors=True)
+        if "sizes" in parts:
+            rows["sizes:release"] = sizes()
+            missing = [w for w, _ in IN_DEB + ARTIFACTS if w not in rows["sizes:release"]]
+            if missing:
+                print(f"not built (tests/bench/packages.sh): {', '.join(missing)}", file=sys.stderr)
+        build = a.build or ("release" if all(map(os.path.exists, start_binaries("release"))) else "debug")
+        rows["build:"] = build
+        print(f"start-up and tray: {build} builds", file=sys.stderr)
+        if "consent" in parts:
+            for what, values in consent_times(a.consent_rounds, build).items():
+                rows[f"consent:{what}"] = values
+        if "memory" in parts:
+            for r in range(a.rounds):
+                sim_dir = tempfile.mkdtemp(prefix="sz-bench-compare-sim-")
+                sim = Sim(sim_dir)
+                try:
+                    rows.setdefault(MEETING_ANCHOR, []).append(chromium_alone(sim, a.settle))
+                finally:
+                    sim.stop()
+                    shutil.rmtree(sim_dir, ignore_errors=True)
+                for view in ("embedded", "browser"):
+                    for state, figure in app_states(view, a.settle).items():
+                        rows.setdefault(f"app ({view} view), {state}", []).append(figure)
+                print(f"memory: round {r + 1} of {a.rounds} done", file=sys.stderr)
+        if "wipe" in parts:
             for view in ("embedded", "browser"):
-                for state, figure in app_states(view, a.settle).items():
-                    rows.setdefault(f"app ({view} view), {state}", []).append(figure)
-            print(f"round {r + 1} of {a.rounds} done", file=sys.stderr)
-        for view in ("embedded", "browser"):
-            rows[f"wipe:{view}"] = wipe_times(view, a.wipe_sessions)
+                rows[f"wipe:{view}"] = wipe_times(view, a.wipe_sessions)
+        if "tray" in parts:
+            rows["tray:idle"] = tray_idle(a.tray_runs, build)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(rows, f, indent=1)
-    anchor = summary([v[0] for v in rows["chromium --app alone, in the meeting"]])[0]
-    print("| what | rounds | tree PSS, median (min–max) | processes | vs chromium --app alone |")
-    print("|---|---|---|---|---|")
-    wipes = {k.split(":", 1)[1]: v for k, v in rows.items() if k.startswith("wipe:")}
-    for what, values in rows.items():
-        if what.startswith("wipe:"):
-            continue
-        med, lo, hi = summary([v[0] for v in values])
-        procs = "/".join(str(p) for p in sorted({v[1] for v in values}))
-        print(f"| {what} | {len(values)} | {med:.0f} MB ({lo:.0f}–{hi:.0f}) | {procs} | {med / anchor:.2f}× |")
-    if wipes:
-        print()
-        print("| view | sessions | session ended → wiped, median / p95 | folder removal, median / p95 (max) | size removed, median |")
-        print("|---|---|---|---|---|")
-        for view, found in wipes.items():
-            teardown, removal = [f[0] for f in found], [f[1] for f in found]
-            size = statistics.median(f[3] for f in found) / 1024 / 1024
-            files = statistics.median(f[2] for f in found)
-            print(f"| {view} | {len(found)} | {statistics.median(teardown):.0f} / {p95(teardown):.0f} ms | "
-                  f"{statistics.median(removal):.1f} / {p95(removal):.1f} ms ({max(removal):.1f}) | "
-                  f"{size:.1f} MB in {files:.0f} files |")
+    ratios = report(rows)
+    if a.plot and ratios:
+        plot(ratios, a.plot, "Sprechzimmer side by side (tests/bench/compare.py, one run)")
     return 0
 
 
