@@ -26,8 +26,11 @@ ratios within a run mean something. Parts (`--parts`, all by default):
 - sizes: the release binaries and packages built by tests/bench/packages.sh.
 
 The app is driven like the end-to-end tests (tauri-driver and
-WebKitWebDriver, so the debug build); chromium through Debian's
-chromedriver. One command sets up, builds and runs everything:
+WebKitWebDriver), chromium through Debian's chromedriver. The app and the
+floor are the `bench-release` build (the release profile plus the
+benchmark feature) where it exists, else the debug build (`--build`).
+One command sets up, builds and runs everything (Debian 12; Rust and the
+README's set-up first):
 
     bash tests/bench/compare.sh
 
@@ -60,6 +63,7 @@ from harness import (NATIVE_DRIVER, ROOT, TAURI_DRIVER, App, Sim, TestHome, bbb_
                      kill_strays, wait_port, wait_until)
 from soak import breakdown, session, tree_pss_mb  # noqa: E402
 from webdriver import Session  # noqa: E402
+import harness  # noqa: E402
 import tray  # noqa: E402
 
 TORN_DOWN = re.compile(r"session torn down in (\d+) ms; its folder removed in ([\d.]+) ms: (\d+) files, (\d+) bytes")
@@ -168,14 +172,32 @@ def wipe_times(view, sessions):
 
 # ---- start to an interactive consent screen ----
 
-# The start-up and tray figures come from release builds where they exist
-# (built with the benchmark feature, tests/bench/compare.sh): start-up is
-# what a debug build distorts most, and chromium is a release build. The
-# memory and wipe figures need the debug build (WebDriver sessions that
-# follow the app through a whole session, like the e2e tests).
-def start_binaries(build):
-    base = os.path.join(ROOT, "target", build)
+# The app and the floor as measured: `release` is the `bench-release`
+# profile (the release profile, LTO and all, plus the benchmark feature:
+# plain http to the local simulator, a test policy root), built by
+# tests/bench/compare.sh into a folder of its own, so target/release keeps
+# only what ships. `debug` is the e2e tests' build.
+def binaries(build):
+    base = os.path.join(ROOT, "target", "bench-release" if build == "release" else "debug")
     return os.path.join(base, "sprechzimmer"), os.path.join(base, "examples", "floor")
+
+
+def pids_of(binary):
+    out = subprocess.run(["pgrep", "-f", f"^{binary}"], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def wait_gone(binary):
+    """Until no process of `binary` is left (SIGKILL after 20 s), so one
+    start never overlaps the next."""
+    deadline = time.monotonic() + 20
+    while pids_of(binary) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in pids_of(binary):
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
 
 
 UI = os.path.join(ROOT, "ui")
@@ -212,10 +234,19 @@ SHIM = """<script>
 """
 
 
-def consent_page(answers, consent_view):
-    """Serves ui/ on 127.0.0.1 with the shim; returns (server, url)."""
+def serve_consent_page(answers, consent_view, ready):
+    """Serves ui/ on 127.0.0.1 with the shim (in a process of its own, so
+    serving never competes with the timing loop); sends its port to `ready`."""
     import http.server
-    import threading
+
+    shim = SHIM % json.dumps(answers).replace("</", "<\\/")
+    with open(os.path.join(UI, "index.html")) as f:
+        page = f.read()
+    marker = '<meta charset="utf-8">'
+    if marker not in page:
+        raise RuntimeError("ui/index.html has no <meta charset> to put the shim after")
+    page = page.replace(marker, marker + "\n" + shim, 1).encode()
+    view = json.dumps(consent_view).encode()
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *a, **k):
@@ -230,11 +261,9 @@ def consent_page(answers, consent_view):
 
         def do_GET(self):
             if self.path in ("/", "/index.html"):
-                with open(os.path.join(UI, "index.html")) as f:
-                    page = f.read().replace('<meta charset="utf-8">', '<meta charset="utf-8">\n' + SHIM % json.dumps(answers), 1)
-                return self.reply(page.encode(), "text/html; charset=utf-8")
+                return self.reply(page, "text/html; charset=utf-8")
             if self.path == "/bench/consent-view.json":
-                return self.reply(json.dumps(consent_view).encode(), "application/json")
+                return self.reply(view, "application/json")
             return super().do_GET()
 
         def reply(self, body, kind):
@@ -244,9 +273,22 @@ def consent_page(answers, consent_view):
             self.end_headers()
             self.wfile.write(body)
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler) as server:
+        ready.send(server.server_address[1])
+        server.serve_forever()
+
+
+def consent_page(answers, consent_view):
+    """Starts serve_consent_page; returns (process, url)."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=serve_consent_page, args=(answers, consent_view, child), daemon=True)
+    proc.start()
+    if not parent.poll(30):
+        proc.terminate()
+        raise RuntimeError("the consent page's server did not start")
+    return proc, f"http://127.0.0.1:{parent.recv()}/index.html"
 
 
 def capture_answers(sim, link):
@@ -267,9 +309,9 @@ def capture_answers(sim, link):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def time_to_consent(driver, port, capabilities, env):
+def time_to_consent(driver, port, capabilities, env, program):
     """Seconds from asking the (already running) driver for a session, which
-    starts the program, until CONSENT_READY holds."""
+    starts `program`, until CONSENT_READY holds."""
     proc = subprocess.Popen(driver, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_port(port)
@@ -290,7 +332,11 @@ def time_to_consent(driver, port, capabilities, env):
             os.killpg(proc.pid, 15)
         except ProcessLookupError:
             pass
-        proc.wait(20)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+        wait_gone(program)
 
 
 def tauri_driver(port):
@@ -301,10 +347,10 @@ def consent_chromium(url):
     profile = tempfile.mkdtemp(prefix="sz-bench-chromium-")
     port = free_port()
     caps = {"browserName": "chrome", "goog:chromeOptions": {
-        "binary": shutil.which("chromium") or "/usr/bin/chromium",
+        "binary": CHROMIUM_WRAPPER,
         "args": [f"--user-data-dir={profile}", *CONSENT_FLAGS, f"--app={url}"]}}
     try:
-        return time_to_consent(["chromedriver", f"--port={port}"], port, caps, dict(os.environ))
+        return time_to_consent(["chromedriver", f"--port={port}"], port, caps, dict(os.environ), CHROMIUM_REAL)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
@@ -325,18 +371,22 @@ def consent_tauri(application, args, policy_for=None):
     port = free_port()
     try:
         return time_to_consent(tauri_driver(port), port,
-                               {"tauri:options": {"application": application, "args": list(args)}}, env)
+                               {"tauri:options": {"application": application, "args": list(args)}}, env, application)
     finally:
         kill_strays(home)
         shutil.rmtree(work, ignore_errors=True)
 
 
+# Started as a user would (Debian's wrapper script, with its defaults from
+# /etc/chromium.d); the wrapper execs the real binary, which is what runs.
+CHROMIUM_WRAPPER = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_REAL = "/usr/lib/chromium/chromium" if os.path.exists("/usr/lib/chromium/chromium") else CHROMIUM_WRAPPER
 # The consent page at the app window's size (main_window.rs).
 CONSENT_FLAGS = [f for f in CHROMIUM_FLAGS if not f.startswith("--window-size")] + ["--window-size=760,820"]
 
 
 def consent_times(rounds, build):
-    app, floor = start_binaries(build)
+    app, floor = binaries(build)
     sim_dir = tempfile.mkdtemp(prefix="sz-bench-consent-sim-")
     sim = Sim(sim_dir)
     try:
@@ -355,13 +405,16 @@ def consent_times(rounds, build):
             # build reads everything from disk.
             for run in runs.values():
                 run()
+            order = list(runs)
             for r in range(rounds):
-                for what, run in runs.items():
-                    out.setdefault(what, []).append(run())
+                # A different one first each round: none always follows another.
+                for what in order[r % len(order):] + order[:r % len(order)]:
+                    out.setdefault(what, []).append(runs[what]())
                 print(f"consent: round {r + 1} of {rounds} done", file=sys.stderr)
             return out
         finally:
-            server.shutdown()
+            server.terminate()
+            server.join(10)
     finally:
         sim.stop()
         shutil.rmtree(sim_dir, ignore_errors=True)
@@ -371,7 +424,7 @@ def consent_times(rounds, build):
 
 def tray_idle(runs, build):
     """Tray idle PSS (MB) of `sprechzimmer --tray` (the agent takes over)."""
-    app = start_binaries(build)[0]
+    app = binaries(build)[0]
     work = tempfile.mkdtemp(prefix="sz-bench-tray-sim-")
     proc, base = tray.start_sim(work)
     try:
@@ -503,6 +556,24 @@ def report(rows):
     return ratios
 
 
+def machine():
+    """What the figures come from, for the report and the plot."""
+    def out(*cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
+        except OSError:
+            return ""
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    mem = next((int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    os_name = next((line.split("=", 1)[1].strip().strip('"') for line in open("/etc/os-release")
+                    if line.startswith("PRETTY_NAME=")), "?")
+    return {
+        "cpu": f"{os.cpu_count()} × {cpu}", "memory": f"{mem / 1024 / 1024:.0f} GB", "os": os_name,
+        "webkitgtk": out("dpkg-query", "-W", "-f=${Version}", "libwebkit2gtk-4.1-0"),
+        "chromium": out(CHROMIUM_WRAPPER, "--version").split(" built on")[0],
+    }
+
+
 def plot(ratios, path, caption):
     import matplotlib
     matplotlib.use("Agg")
@@ -556,9 +627,15 @@ def main():
             missing = [w for w, _ in IN_DEB + ARTIFACTS if w not in rows["sizes:release"]]
             if missing:
                 print(f"not built (tests/bench/packages.sh): {', '.join(missing)}", file=sys.stderr)
-        build = a.build or ("release" if all(map(os.path.exists, start_binaries("release"))) else "debug")
+        build = a.build or ("release" if all(map(os.path.exists, binaries("release"))) else "debug")
+        missing = [b for b in binaries(build) if not os.path.exists(b)]
+        if missing:
+            ap.error(f"not built: {', '.join(missing)} (tests/bench/compare.sh builds them)")
         rows["build:"] = build
-        print(f"start-up and tray: {build} builds", file=sys.stderr)
+        rows["machine:"] = machine()
+        # The e2e harness drives this build too (memory, wipe).
+        harness.APP = binaries(build)[0]
+        print(f"measuring the {build} build", file=sys.stderr)
         if "consent" in parts:
             for what, values in consent_times(a.consent_rounds, build).items():
                 rows[f"consent:{what}"] = values
@@ -584,8 +661,17 @@ def main():
         with open(a.json, "w") as f:
             json.dump(rows, f, indent=1)
     ratios = report(rows)
+    m = rows.get("machine:")
+    if m:
+        m["chromium"] = m["chromium"].split(" built on")[0]
+    if m:
+        print(f"Machine: {m['cpu']}, {m['memory']}, {m['os']}; WebKitGTK {m['webkitgtk']}; {m['chromium']}; "
+              f"the app and the floor: {rows.get('build:', 'debug')} build. MB are 2^20 bytes.")
     if a.plot and ratios:
-        plot(ratios, a.plot, "Sprechzimmer side by side (tests/bench/compare.py, one run)")
+        caption = "Sprechzimmer side by side (tests/bench/compare.py, one run)"
+        if m:
+            caption += f"\n{m['cpu']}, {m['memory']}; {m['os']}; WebKitGTK {m['webkitgtk']}; {m['chromium']}"
+        plot(ratios, a.plot, caption)
     return 0
 
 
