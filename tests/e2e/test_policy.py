@@ -1,6 +1,6 @@
 """End to end: managed policy in the real app. Policy files are read from a
 test policy root (`SPRECHZIMMER_POLICY_ROOT`, honoured by debug builds
-only) laid out like `/etc/sprechzimmer/policies`. On Windows
+and benchmark builds only, never by a shipped build) laid out like `/etc/sprechzimmer/policies`. On Windows
 (SZ_E2E_PLATFORM=windows, the installed release build) managed values go to
 the registry instead, under HKCU\\SOFTWARE\\Policies\\Sprechzimmer."""
 
