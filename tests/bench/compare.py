@@ -76,6 +76,12 @@ CHROMIUM_FLAGS = ["--no-first-run", "--no-default-browser-check", "--password-st
 if os.geteuid() == 0:
     # Chromium's sandbox refuses root (the app does the same, browser/mod.rs).
     CHROMIUM_FLAGS.append("--no-sandbox")
+# Started as a user would (Debian's wrapper script, with its defaults from
+# /etc/chromium.d); the wrapper execs the real binary, which is what runs.
+CHROMIUM_WRAPPER = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_REAL = "/usr/lib/chromium/chromium" if os.path.exists("/usr/lib/chromium/chromium") else CHROMIUM_WRAPPER
+# The consent page at the app window's size (main_window.rs).
+CONSENT_FLAGS = [f for f in CHROMIUM_FLAGS if not f.startswith("--window-size")] + ["--window-size=760,820"]
 
 
 def chromium_alone(sim, settle):
@@ -85,7 +91,7 @@ def chromium_alone(sim, settle):
     join = bbb_sim.signed(sim.base, "join", {"fullName": "Bench", "meetingID": mid, "role": "VIEWER", "guest": "true"},
                           sim.secret)
     profile = tempfile.mkdtemp(prefix="sz-bench-chromium-")
-    proc = subprocess.Popen(["chromium", f"--user-data-dir={profile}", *CHROMIUM_FLAGS, f"--app={join}"],
+    proc = subprocess.Popen([CHROMIUM_WRAPPER, f"--user-data-dir={profile}", *CHROMIUM_FLAGS, f"--app={join}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_until(lambda: any(g["status"] == "WAIT" for g in sim.guests(mid)), "chromium's guest to knock")
@@ -375,14 +381,6 @@ def consent_tauri(application, args, policy_for=None):
     finally:
         kill_strays(home)
         shutil.rmtree(work, ignore_errors=True)
-
-
-# Started as a user would (Debian's wrapper script, with its defaults from
-# /etc/chromium.d); the wrapper execs the real binary, which is what runs.
-CHROMIUM_WRAPPER = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_REAL = "/usr/lib/chromium/chromium" if os.path.exists("/usr/lib/chromium/chromium") else CHROMIUM_WRAPPER
-# The consent page at the app window's size (main_window.rs).
-CONSENT_FLAGS = [f for f in CHROMIUM_FLAGS if not f.startswith("--window-size")] + ["--window-size=760,820"]
 
 
 def consent_times(rounds, build):
