@@ -474,6 +474,9 @@ class App:
              "--native-driver", NATIVE_DRIVER],
             env=home.env(), stdout=log, stderr=log, start_new_session=True)
         wait_port(self.port)
+        # tauri-driver starts its native driver beside its own server; a
+        # session asked for before that one listens is dropped unanswered.
+        wait_port(self.native_port)
         self.wd = Session(f"http://127.0.0.1:{self.port}",
                           {"tauri:options": {"application": application, "args": list(args)}})
         self.wd.wait_for("return document.body.dataset.ready === 'true'", what="app UI ready")
