@@ -613,6 +613,10 @@ async function main() {
 
   show('start');
   if (location.hash) goTo(location.hash.slice(1));
+  // A meeting in the fallback browser ran without this window: it was
+  // built again for the session's end.
+  const ended = await invoke('take_ended');
+  if (ended) onEnded(ended);
   document.body.dataset.ready = 'true';
   await pickUpInvite();
 }

@@ -5,6 +5,7 @@
 export const COMMANDS = Object.freeze([
   'app_info',
   'take_pending_invite',
+  'take_ended',
   'preview_invite',
   'consent_view',
   'set_language',

@@ -59,6 +59,13 @@ pub fn take_pending_invite(state: State<'_, AppState>) -> Option<String> {
     runtime::take_pending_invite(&state)
 }
 
+/// The "ended" screen of a session that ran while the window was released
+/// (a meeting in the fallback browser); once.
+#[tauri::command]
+pub fn take_ended(state: State<'_, AppState>) -> Option<Ended> {
+    runtime::take_ended(&state)
+}
+
 #[tauri::command]
 pub fn consent_view(state: State<'_, AppState>) -> Result<ConsentView> {
     runtime::consent_view(&state)

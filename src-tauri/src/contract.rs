@@ -5,6 +5,7 @@
 pub const ALL: &[&str] = &[
     "app_info",
     "take_pending_invite",
+    "take_ended",
     "preview_invite",
     "consent_view",
     "set_language",

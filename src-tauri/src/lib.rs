@@ -20,6 +20,7 @@ pub mod meeting_host;
 pub mod meeting_process;
 pub mod meeting_window;
 pub mod runtime;
+pub mod status_window;
 pub mod tray;
 pub mod webview2;
 pub mod webview_probe;
@@ -48,6 +49,7 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
         let commands: fn(tauri::ipc::Invoke<R>) -> bool = tauri::generate_handler![
             commands::app_info,
             commands::take_pending_invite,
+            commands::take_ended,
             commands::preview_invite,
             commands::consent_view,
             commands::set_language,
@@ -174,6 +176,16 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
             app.manage(main_window::OnClose::<tauri::Wry>(on_main_close));
             app.manage(main_window::Renewal::<tauri::Wry>::new(on_main_lost));
             app.manage(main_window::Zoom::default());
+            app.manage(main_window::Released::<tauri::Wry>::new(|app| {
+                // GTK only on the main thread; a second start calls from elsewhere.
+                let _ = app.run_on_main_thread(status_window::present);
+            }));
+            app.manage(status_window::Actions::<tauri::Wry> {
+                show: runtime::show_meeting,
+                leave: leave_from_status,
+                close: on_status_close,
+                open_link: open_offered_link,
+            });
             tray::ensure(app.handle());
             tray::apply_autostart(app.handle());
             // Autostart brings the app up in the tray only, with no webview.
@@ -207,7 +219,7 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
         // With a tray, the app lives on when its last window closes; and
         // while its window is being rebuilt.
         if let RunEvent::ExitRequested { api, code: None, .. } = &event {
-            if tray::exists(app) || main_window::renewing(app) {
+            if tray::exists(app) || main_window::renewing(app) || main_window::released(app) {
                 api.prevent_exit();
             }
         }
@@ -328,6 +340,43 @@ fn on_main_close<R: Runtime>(app: &AppHandle<R>, api: &tauri::CloseRequestApi) {
     // (and wipes) even while the meeting window is open.
     runtime::end_session(app, EndReason::Quit, None);
     app.exit(0);
+}
+
+/// "Leave" in the status window: as "leave" on the meeting screen. The end
+/// waits for the browser to go, so not on the main thread.
+fn leave_from_status<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        runtime::cancel(&app);
+    });
+}
+
+/// The status window's close button: as closing the app's window. With a
+/// tray the meeting goes on and the tray brings the window back; without
+/// one, the window was the app.
+fn on_status_close<R: Runtime>(app: &AppHandle<R>) {
+    if tray::exists(app) {
+        status_window::hide();
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        runtime::end_session(&app, EndReason::Quit, None);
+        app.exit(0);
+    });
+}
+
+/// "Open in browser" on a link the meeting offered, shown in the status
+/// window: checked as the `open_external` command checks it.
+fn open_offered_link<R: Runtime>(app: &AppHandle<R>, url: &str) {
+    match runtime::check_offered(&app.state::<AppState>(), url) {
+        Ok(url) => {
+            if tauri_plugin_opener::open_url(url.as_str(), None::<&str>).is_err() {
+                log::warn!("an offered link could not be opened");
+            }
+        }
+        Err(e) => log::warn!("an offered link was refused: {}", e.code()),
+    }
 }
 
 /// The window closes with no session: the tray agent takes the tray over

@@ -152,6 +152,53 @@ pub fn start_over<R: Runtime>(window: &WebviewWindow<R>, screen: Option<&str>) -
     true
 }
 
+/// The window given up while a meeting runs in the fallback browser (the
+/// engine's `ReleaseWindow`): with it go its web and network processes. A
+/// native status window stands in (`present` shows it) until [`restore`].
+pub struct Released<R: Runtime> {
+    place: Mutex<Option<Place>>,
+    present: fn(&AppHandle<R>),
+}
+
+impl<R: Runtime> Released<R> {
+    pub fn new(present: fn(&AppHandle<R>)) -> Self {
+        Released { place: Mutex::new(None), present }
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<Place>> {
+        self.place.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Whether the window stands released (the root then keeps the app alive).
+pub fn released<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.try_state::<Released<R>>().is_some_and(|r| r.slot().is_some())
+}
+
+/// Gives the window up, remembering where it stood. On the main thread.
+/// `false` if there was none to give up.
+pub fn release<R: Runtime>(app: &AppHandle<R>) -> bool {
+    let (Some(window), Some(released)) = (app.get_webview_window(MAIN_WINDOW), app.try_state::<Released<R>>()) else { return false };
+    *released.slot() =
+        Some(Place { position: window.outer_position().ok(), size: window.inner_size().ok(), maximized: window.is_maximized().unwrap_or(false) });
+    if let Err(e) = window.destroy() {
+        log::warn!("app window: {e}");
+        *released.slot() = None;
+        return false;
+    }
+    true
+}
+
+/// The released window again, where it stood, on the first screen (the
+/// page picks up what it should show). On the main thread.
+pub fn restore<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<WebviewWindow<R>> {
+    let place = app.try_state::<Released<R>>().and_then(|r| r.slot().take());
+    match app.get_webview_window(MAIN_WINDOW) {
+        Some(window) => Ok(window),
+        None => build(app, None, place.as_ref()),
+    }
+}
+
 /// The old window is gone: the new one, on the next turn of the loop (when
 /// the label is free again).
 fn renew<R: Runtime>(app: &AppHandle<R>) {
@@ -212,6 +259,13 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, screen: Option<&'static str>) {
             if let Some(screen) = screen {
                 pending.screen = Some(screen.to_string());
             }
+            return;
+        }
+    }
+    if let Some(released) = app.try_state::<Released<R>>() {
+        if released.slot().is_some() {
+            // The meeting runs in the browser: its status window stands in.
+            (released.present)(app);
             return;
         }
     }

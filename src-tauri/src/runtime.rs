@@ -26,6 +26,7 @@ use crate::net::Http;
 use crate::profile;
 use crate::session::{MeetingTicket, Phase};
 use crate::settings::{BrowserChoice, MeetingView, Settings, Setup};
+use crate::status_window;
 use crate::webview_probe::{self, Capability};
 use crate::wipe::{Paths, Removed, SessionDir};
 
@@ -44,13 +45,17 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(rules: UrlRules, paths: Paths) -> AppState {
+        let mut engine = Engine::default();
+        // Where the window can be rebuilt in place (`main_window::restore`),
+        // a client's meeting in the browser runs without it.
+        engine.set_release_window(cfg!(target_os = "linux"));
         AppState {
             rules,
             http: Http::new(),
             paths,
             setup: Mutex::new(Setup::defaults()),
             capability: tokio::sync::OnceCell::new(),
-            engine: Mutex::default(),
+            engine: Mutex::new(engine),
             retry: tokio::sync::Notify::new(),
         }
     }
@@ -324,7 +329,11 @@ fn feed<R: Runtime>(app: &AppHandle<R>, input: Input) {
             emit(app, UiEvent::Meeting(state));
         }
         Outcome::Reveal => meeting_process::reveal(),
+        Outcome::Offer(offer) if state.engine().window_released() => {
+            let _ = app.run_on_main_thread(move || status_window::offer(&offer));
+        }
         Outcome::Offer(offer) => emit(app, UiEvent::ExternalLink(offer)),
+        Outcome::ReleaseWindow => release_window(app),
         Outcome::End(reason, code) => spawn_end(app.clone(), reason, code),
         Outcome::ExplainJoinFailure => {
             let Some(meeting) = meeting else { return };
@@ -407,6 +416,52 @@ fn launch_meeting<R: Runtime>(app: &AppHandle<R>, launch: engine::Launch) -> Res
         }
     }
     Ok(())
+}
+
+/// The client is in the meeting in the browser: the app's window goes, and
+/// the status window stands in for it until the session ends.
+fn release_window<R: Runtime>(app: &AppHandle<R>) {
+    let browser = app.state::<AppState>().engine().browser().map(|b| b.browser.display_name()).unwrap_or_default();
+    let app2 = app.clone();
+    // Windows are made and destroyed on the main thread, in this order.
+    let _ = app.run_on_main_thread(move || {
+        if main_window::release(&app2) {
+            log::info!("the meeting runs in the browser: the app's window is released");
+        }
+        // Also if there was no window to release (closed to the tray): the
+        // way out of the meeting must stay.
+        status_window::open(&app2, browser);
+    });
+}
+
+/// After a session whose window was released: the status window goes and
+/// the app's window comes back, on the "ended" screen.
+fn restore_window<R: Runtime>(app: &AppHandle<R>, ended: Ended, rebuild: bool) {
+    let state = app.state::<AppState>();
+    if rebuild {
+        state.engine().keep_ended(ended);
+    }
+    let app2 = app.clone();
+    let _ = app.run_on_main_thread(move || {
+        status_window::close();
+        if !rebuild {
+            return;
+        }
+        if app2.get_webview_window(MAIN_WINDOW).is_some() && !main_window::released(&app2) {
+            // The window stayed (it could not be released): its page had the event.
+            app2.state::<AppState>().engine().take_ended();
+            return;
+        }
+        if let Err(e) = main_window::restore(&app2) {
+            log::warn!("app window: {e}");
+        }
+    });
+}
+
+/// The "ended" screen of a session whose window was released, for the page
+/// of the window built after it.
+pub fn take_ended(state: &AppState) -> Option<Ended> {
+    state.engine().take_ended()
 }
 
 /// Brings the meeting to the front, wherever it runs.
@@ -516,6 +571,10 @@ pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Opti
     }
     let ended = teardown.ended(removed, browsing_data_cleared, wipe_complete, i18n::current());
     log::info!("session ended: {:?} ({})", reason, code.unwrap_or("-"));
+    if teardown.window_released {
+        // Quitting needs no window, only the status window gone.
+        restore_window(app, ended.clone(), reason != EndReason::Quit);
+    }
     emit(app, UiEvent::Ended(ended.clone()));
     Some(ended)
 }

@@ -434,6 +434,60 @@ def browser_pids(home):
                   if pgid in groups or (home.path in cmd and "chrom" in cmd))
 
 
+def app_tree():
+    """pid -> command line of the app and everything below it."""
+    procs = processes()
+    tree = set(app_pids())
+    grew = True
+    while grew:
+        grew = False
+        for pid in procs:
+            if pid not in tree and parent_of(pid) in tree:
+                tree.add(pid)
+                grew = True
+    return {pid: procs[pid][1] for pid in tree if pid in procs}
+
+
+def web_processes():
+    """pids of the WebKit web processes in the app's tree."""
+    return {pid for pid, cmd in app_tree().items() if "WebKitWebProcess" in cmd}
+
+
+def catalogue(lang="de"):
+    with open(os.path.join(ROOT, "ui", "i18n", f"{lang}.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+class StatusWindow:
+    """The native window that stands in for the app's own while a client's
+    meeting runs in the fallback browser, read and worked over AT-SPI as a
+    screen reader does (atspi_tool.py, under Debian's Python)."""
+
+    TOOL = ["/usr/bin/python3", os.path.join(os.path.dirname(os.path.abspath(__file__)), "atspi_tool.py")]
+
+    def __init__(self, lang="de"):
+        t = catalogue(lang)
+        self.title, self.show, self.leave = t["status.title"], t["meeting.show"], t["meeting.leave"]
+        self.open_link, self.ignore_link = t["meeting.external_open"], t["meeting.external_ignore"]
+
+    def dump(self):
+        out = subprocess.run(self.TOOL + ["dump", self.title], capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise RuntimeError(f"atspi_tool: {out.stderr.strip()}")
+        return json.loads(out.stdout)
+
+    def wait(self):
+        return wait_until(self.dump, "the status window")
+
+    def wait_gone(self):
+        wait_until(lambda: self.dump() is None, "the status window to close")
+
+    def press(self, button):
+        out = subprocess.run(self.TOOL + ["press", self.title, button], capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise AssertionError(f"no button {button!r} to press: {out.stdout.strip()} {out.stderr.strip()}")
+
+
 def kill_strays(home):
     for pid in browser_pids(home):
         try:
@@ -670,13 +724,15 @@ def accept_counsellor_setup(wd):
     wd.wait_screen("counsellor")
 
 
-def close_window_like_a_user(pid, title="Sprechzimmer"):
+def close_window_like_a_user(pid, title="Sprechzimmer", only_visible=False):
     """What a window manager's close button sends: WM_DELETE_WINDOW to each
     of the process's windows with that title (Xvfb has no window manager,
-    and `xdotool windowclose` destroys the window instead of asking)."""
+    and `xdotool windowclose` destroys the window instead of asking).
+    `only_visible` leaves out GTK's unmapped helper windows of the same name."""
     import ctypes
     import ctypes.util
-    ids = subprocess.run(["xdotool", "search", "--pid", str(pid), "--name", f"^{title}$"],
+    visible = ["--onlyvisible"] if only_visible else []
+    ids = subprocess.run(["xdotool", "search", *visible, "--pid", str(pid), "--name", f"^{title}$"],
                          capture_output=True, text=True).stdout.split()
     x11 = ctypes.cdll.LoadLibrary(ctypes.util.find_library("X11"))
     x11.XOpenDisplay.restype = ctypes.c_void_p

@@ -5,20 +5,25 @@ profile, under the same consent gate, lobby and wipe.
 These tests let the app decide for itself (automatic view): the webview
 probe must find no WebRTC here and pick Chromium. The browser is observed
 through its processes, the simulated servers and the app's main window.
+Once the client is admitted, the app's window goes (with its web process)
+and a native status window stands in until the session ends: it is read
+and worked over AT-SPI, as a screen reader would (issue 15).
 """
 
 import glob
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 import unittest
 import urllib.parse
 import uuid
 
-from harness import (DiskChecks, App, JitsiSim, Sim, TestHome, browser_pids, kill_strays,
-                     processes, save_artifacts, skip_on_windows, wait_until, workdir)
+from harness import (DiskChecks, App, JitsiSim, Sim, StatusWindow, TestHome, app_pids, browser_pids,
+                     close_window_like_a_user, kill_strays, processes, save_artifacts, skip_on_windows, wait_until,
+                     web_processes, workdir)
 
 
 
@@ -67,13 +72,38 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         wd.click("#consent-continue")
 
     def in_bbb_meeting(self, wd, sim, mid):
+        """Consent, knock, admission; the status window then."""
         self.consent(wd)
         wait_until(lambda: any(g["status"] == "WAIT" for g in sim.guests(mid)), "the guest to knock")
         wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'",
                     what="waiting for admission")
-        sim.control(f"meetings/{mid}/guests/admit")
-        wait_until(lambda: any(g["entered"] for g in sim.guests(mid)), "the client to enter")
-        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="admitted")
+        self.assert_browser_shown(wd)
+        return self.released(wd, lambda: sim.control(f"meetings/{mid}/guests/admit"))
+
+    def released(self, wd, admit):
+        """`admit` lets the client in: the app's window goes, with its web
+        process, and the status window stands in. Commands go to the window
+        built again at the end (`wait_screen("ended")` follows it)."""
+        wd.left_window = wd.window()
+        admit()
+        status = StatusWindow()
+        shown = status.wait()
+        self.assertEqual(shown["role"], "frame")
+        self.assertEqual([b["name"] for b in shown["buttons"]], [status.show, status.leave],
+                         "both ways, named as on the meeting screen")
+        for b in shown["buttons"]:
+            self.assertTrue(b["focusable"] and b["sensitive"] and "click" in b["actions"], b)
+        self.assertTrue(shown["buttons"][0]["focused"], "the keyboard starts on \"show\"")
+        self.assertTrue(any("Chromium" in label for label in shown["labels"]), shown["labels"])
+        wait_until(lambda: not web_processes(), "the app's window and its web process to go", timeout=30)
+        self.assertTrue(browser_pids(self.home), "the meeting goes on in the browser")
+        return status
+
+    def assert_restored(self, wd, reason, status):
+        """The session's end brings the app's window back, on "ended"."""
+        wd.wait_screen("ended")
+        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], reason)
+        status.wait_gone()
 
     def assert_browser_shown(self, wd):
         wd.wait_for("return document.getElementById('meeting-browser').dataset.view === 'browser'",
@@ -94,8 +124,7 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         wd = self.start(sim.invite(mid, name="Kim Klientin"))
         wd.wait_screen("consent")
         before = self.home.snapshot()
-        self.in_bbb_meeting(wd, sim, mid)
-        self.assert_browser_shown(wd)
+        status = self.in_bbb_meeting(wd, sim, mid)
         guest = sim.guests(mid)[0]
         self.assertEqual(guest["fullName"], "Kim Klientin")
         self.assertIn("Chrom", guest.get("userAgent", ""), "the join came from the browser")
@@ -111,12 +140,12 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         self.assertIn("--app=data:text/html,", cmdlines, "an app window, not the new-tab page")
 
         # "Show the session window" reaches the browser without ending anything.
-        wd.click("#meeting-show")
-        self.assertEqual(wd.invoke("session_status"), {"ok": "meeting"})
+        status.press(status.show)
+        self.assertTrue(status.dump(), "the status window stays")
+        self.assertTrue(browser_pids(self.home))
 
         sim.control(f"meetings/{mid}/users/leave")
-        wd.wait_screen("ended")
-        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "ended")
+        self.assert_restored(wd, "ended", status)
         self.assert_browser_gone()
         self.assert_nothing_left(before, ["Kim Klientin", "Kim+Klientin", mid]
                                  + [u["token"] for u in sim.state()["meetings"][mid]["users"]])
@@ -124,39 +153,40 @@ class BrowserCase(DiskChecks, unittest.TestCase):
     def test_the_guard_keeps_the_browser_on_the_meeting(self):
         sim, mid = self.bbb()
         wd = self.start(sim.invite(mid))
-        self.in_bbb_meeting(wd, sim, mid)
-        self.assert_browser_shown(wd)
+        status = self.in_bbb_meeting(wd, sim, mid)
         sim.control(f"meetings/{mid}/users/navigate?to=https%3A%2F%2Foutside.example%2Fphish")
-        wd.wait_for("return !document.getElementById('external-offer').hidden", what="offer")
-        self.assertIn("outside.example", wd.text("#external-url"))
+        # The status window offers the link, as the app's window would.
+        offered = wait_until(lambda: (lambda d: d if any("outside.example" in label for label in d["labels"]) else None)(status.dump()),
+                             "the status window to offer the link")
+        names = [b["name"] for b in offered["buttons"]]
+        self.assertEqual(names, [status.show, status.leave, status.open_link, status.ignore_link])
+        self.assertTrue(offered["buttons"][2]["focused"], "the keyboard goes to the offer")
+        status.press(status.ignore_link)
+        wait_until(lambda: [b["name"] for b in status.dump()["buttons"]] == [status.show, status.leave], "the offer to go")
         # The page was not taken away: the session goes on.
-        self.assertEqual(wd.screen(), "meeting")
-        self.assertEqual(wd.invoke("session_status"), {"ok": "meeting"})
         self.assertTrue(browser_pids(self.home))
-        wd.click("#meeting-leave")
-        wd.wait_screen("ended")
-        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "left")
+        self.assertFalse([e for e in sim.state()["log"] if "phish" in e["path"]], "nothing fetched the page")
+        status.press(status.leave)
+        self.assert_restored(wd, "left", status)
         self.assert_browser_gone()
         self.assertEqual(self.home.sessions(), [])
 
     def test_browser_killed_mid_session_ends_and_wipes(self):
-        sim, mid, wd, before = self.bbb_meeting_in_chromium()
-        self.assert_browser_shown(wd)
+        sim, mid, wd, before, status = self.bbb_meeting_in_chromium()
         session = self.home.sessions()[0]
         with open(os.path.join(self.home.app_dir(), "sessions", session, "browser.pid")) as f:
             main_pid = int(f.read())
         scratch = scratch_of(session)
         self.assertTrue(os.path.isdir(scratch), "Chromium's temporary files go to the session's scratch folder")
         os.kill(main_pid, signal.SIGKILL)
-        wd.wait_screen("ended")
-        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "closed")
+        self.assert_restored(wd, "closed", status)
         self.assert_browser_gone()
         self.assert_nothing_left(before, [mid])
         self.assertFalse(os.path.exists(scratch), "the scratch folder went with the session")
         self.assertEqual(self.new_chromium_temp(), [], "nothing in the system's temporary folder either")
 
     def test_app_killed_takes_the_browser_along_and_next_start_cleans(self):
-        sim, mid, wd, before = self.bbb_meeting_in_chromium()
+        sim, mid, wd, before, _ = self.bbb_meeting_in_chromium()
         self.assertTrue(browser_pids(self.home))
         sessions = self.home.sessions()
         self.assertEqual(len(sessions), 1)
@@ -178,13 +208,13 @@ class BrowserCase(DiskChecks, unittest.TestCase):
 
     def bbb_meeting_in_chromium(self):
         """A running BBB meeting entered in the fallback browser; the home's
-        snapshot from before consent."""
+        snapshot from before consent, and the status window."""
         sim, mid = self.bbb()
         wd = self.start(sim.invite(mid))
         wd.wait_screen("consent")
         before = self.home.snapshot()
-        self.in_bbb_meeting(wd, sim, mid)
-        return sim, mid, wd, before
+        status = self.in_bbb_meeting(wd, sim, mid)
+        return sim, mid, wd, before, status
 
     def new_chromium_temp(self):
         """Chromium's own temporary folders made since the test began."""
@@ -197,7 +227,7 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         # own; each is held to the meeting hosts like the page. The page adds
         # a cross-site frame, a sandboxed frame that sends itself elsewhere,
         # a download, and last a frame on the meeting host.
-        sim, mid, wd, before = self.bbb_meeting_in_chromium()
+        sim, mid, wd, before, status = self.bbb_meeting_in_chromium()
         script = (
             "javascript:void((function () {"
             " function frame(attrs) { var f = document.createElement('iframe');"
@@ -219,11 +249,11 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         # frame sessions to the hosts; see the closing note of issue 11.
         wait_until(lambda: open(log).read().count("a frame's page off the meeting hosts was refused") >= 1,
                    "the guard to refuse the cross-site frame")
-        self.assertEqual(wd.invoke("session_status"), {"ok": "meeting"}, "the meeting goes on")
+        self.assertTrue(browser_pids(self.home) and status.dump(), "the meeting goes on")
         downloaded = [p for p in self.home.snapshot() if "sprechzimmer-probe" in p]
         self.assertEqual(downloaded, [], "no download lands anywhere")
-        wd.click("#meeting-leave")
-        wd.wait_screen("ended")
+        status.press(status.leave)
+        self.assert_restored(wd, "left", status)
         self.assert_browser_gone()
         self.assert_nothing_left(before, [mid])
 
@@ -231,7 +261,7 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         # Only camera and microphone are granted, to the meeting origin.
         # Anything else the page asks for is refused at once: no prompt the
         # client could wave through, and no question left hanging.
-        sim, mid, wd, before = self.bbb_meeting_in_chromium()
+        sim, mid, wd, before, status = self.bbb_meeting_in_chromium()
         script = (
             "javascript:void((function () {"
             " function tell(what) { fetch('/permission-probe?' + what); }"
@@ -244,9 +274,9 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         answers = lambda: {e["query"] for e in sim.state()["log"] if e["path"] == "/permission-probe"}
         wait_until(lambda: len(answers()) == 3, "the page to hear all three answers")
         self.assertEqual(answers(), {"geolocation=denied", "notifications=denied", "camera=granted"})
-        self.assertEqual(wd.invoke("session_status"), {"ok": "meeting"}, "the meeting goes on")
-        wd.click("#meeting-leave")
-        wd.wait_screen("ended")
+        self.assertTrue(browser_pids(self.home) and status.dump(), "the meeting goes on")
+        status.press(status.leave)
+        self.assert_restored(wd, "left", status)
         self.assert_browser_gone()
         self.assert_nothing_left(before, [mid])
 
@@ -264,7 +294,7 @@ class BrowserCase(DiskChecks, unittest.TestCase):
                 f.write(f'#!/bin/sh\necho "{tool} $*" >> {spy_log}\nexit 1\n')
             os.chmod(path, 0o755)
         self.home.extra_env["PATH"] = spy_dir + os.pathsep + os.environ["PATH"]
-        sim, mid, wd, before = self.bbb_meeting_in_chromium()
+        sim, mid, wd, before, status = self.bbb_meeting_in_chromium()
         script = (
             "javascript:void((function () {"
             " var a = document.createElement('a'); a.href = 'mailto:beratung@example.org?subject=probe';"
@@ -276,9 +306,9 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         for scheme in ("mailto", "sprechzimmer"):
             wait_until(lambda: f"the meeting asked to open a {scheme}: link; not followed" in open(log).read(),
                        f"the app to hear of the {scheme}: link")
-        self.assertEqual(wd.invoke("session_status"), {"ok": "meeting"}, "the meeting goes on")
-        wd.click("#meeting-leave")
-        wd.wait_screen("ended")
+        self.assertTrue(browser_pids(self.home) and status.dump(), "the meeting goes on")
+        status.press(status.leave)
+        self.assert_restored(wd, "left", status)
         self.assert_browser_gone()
         # The browser's process group is gone: whatever it was going to
         # start, it has started by now.
@@ -293,10 +323,9 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         wd = self.start(sim.invite(room))
         wd.wait_screen("consent")
         before = self.home.snapshot()
-        self.consent(wd, name="Kim Pseudonym")
+        # Jitsi's room lets the client straight in: the window goes then.
+        status = self.released(wd, lambda: self.consent(wd, name="Kim Pseudonym"))
         ps = wait_until(lambda: [p for p in sim.participants(room) if p["status"] == "joined"], "the client to join")
-        self.assert_browser_shown(wd)
-        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="in the room")
         self.assertEqual(ps[0]["name"], "Kim Pseudonym")
         cfg = ps[0]["config"]
         self.assertEqual(cfg["config.prejoinConfig.enabled"], False)
@@ -304,10 +333,42 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         self.assertEqual(cfg["config.analytics.disabled"], True)
 
         sim.control(f"rooms/{room}/hangup")
-        wd.wait_screen("ended")
-        self.assertEqual(wd.prop("#ended-reason", "dataset")["reason"], "ended")
+        self.assert_restored(wd, "ended", status)
         self.assert_browser_gone()
         self.assert_nothing_left(before, ["Kim Pseudonym", "Kim%20Pseudonym", room])
+
+    def test_the_keyboard_leaves_from_the_status_window(self):
+        # No mouse and no screen reader: focus starts on "show", Tab moves it
+        # to "leave", Enter leaves. Keys go to the window as typed keys do.
+        sim, mid, wd, before, status = self.bbb_meeting_in_chromium()
+        # xdotool's patterns are ASCII here: the title's end, in the app's windows.
+        wid = [w for pid in app_pids() for w in subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--pid", str(pid), "--name", " Sprechzimmer$"],
+            capture_output=True, text=True).stdout.split()]
+        self.assertEqual(len(wid), 1, "one status window, and the app's own window gone")
+        subprocess.run(["xdotool", "windowfocus", "--sync", wid[0]], check=True)
+        focused = lambda: [b["name"] for b in status.dump()["buttons"] if b["focused"]]
+        self.assertEqual(focused(), [status.show])
+        subprocess.run(["xdotool", "key", "--clearmodifiers", "Tab"], check=True)
+        wait_until(lambda: focused() == [status.leave], "Tab to reach \"leave\"")
+        subprocess.run(["xdotool", "key", "--clearmodifiers", "Return"], check=True)
+        self.assert_restored(wd, "left", status)
+        self.assert_browser_gone()
+        self.assert_nothing_left(before, [mid])
+        # The window built again is the app's, whole: "done" starts over.
+        wd.click_leaving("#ended-done")
+        wd.wait_screen("start")
+
+    def test_closing_the_status_window_ends_the_session_and_the_app(self):
+        # With no tray, the status window is the app, as its window was:
+        # closing it ends the session, wipes, and quits.
+        sim, mid, wd, before, status = self.bbb_meeting_in_chromium()
+        pids = app_pids()
+        self.assertEqual(sum(close_window_like_a_user(pid, ".* Sprechzimmer", only_visible=True) for pid in pids), 1)
+        wait_until(lambda: not app_pids(), "the app to quit", timeout=30)
+        self.assert_browser_gone()
+        self.assert_nothing_left(before, [mid])
+        self.assertEqual(sim.guests(mid)[0]["entered"], True)
 
     def test_no_browser_installed_says_what_to_install(self):
         sim, mid = self.bbb()

@@ -11,31 +11,11 @@ import os
 import shutil
 import unittest
 
-from harness import (DiskChecks, App, Keyring, Sim, TestHome, accept_counsellor_setup, app_pids, browser_pids,
-                     fill_counsellor_setup, kill_strays, parent_of, processes, save_artifacts, skip_on_windows, wait_until, workdir)
+from harness import (DiskChecks, App, Keyring, Sim, StatusWindow, TestHome, accept_counsellor_setup, app_tree, browser_pids,
+                     fill_counsellor_setup, kill_strays, save_artifacts, skip_on_windows, wait_until, web_processes, workdir)
 
 CLIENT_SESSIONS = 5
 COUNSELLOR_SESSIONS = 2
-
-
-def web_processes():
-    """pids of the WebKit web processes in the app's tree."""
-    return {pid for pid, cmd in app_tree().items() if "WebKitWebProcess" in cmd}
-
-
-def app_tree():
-    """pid -> command line of the app and everything below it."""
-    procs = processes()
-    roots = set(app_pids())
-    tree = set(roots)
-    grew = True
-    while grew:
-        grew = False
-        for pid in procs:
-            if pid not in tree and parent_of(pid) in tree:
-                tree.add(pid)
-                grew = True
-    return {pid: procs[pid][1] for pid in tree if pid in procs}
 
 
 @skip_on_windows("Linux only: /proc; the Windows workflow checks WebView2's process exit (docs/support-matrix.md)")
@@ -79,12 +59,23 @@ class SoakCase(DiskChecks, unittest.TestCase):
         wd.click("#terms-check")
         wd.click("#consent-continue")
         wait_until(lambda: any(g["status"] == "WAIT" for g in self.sim.guests(mid)), "the guest to knock")
-        self.sim.control(f"meetings/{mid}/guests/admit")
-        wait_until(lambda: any(g["entered"] for g in self.sim.guests(mid)), "the client to enter")
-        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="admitted")
+        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'", what="knocking")
         # The page cannot start over (and lose the running session's screen).
         self.assertEqual(wd.invoke("start_over", {"page": "start"}).get("err", {}).get("code"), "session.busy")
-        wd.click("#meeting-leave")
+        browser = self.home.extra_env["SPRECHZIMMER_MEETING_VIEW"] == "browser"
+        if browser:
+            # Admitted, the client needs the app's window no more: it goes.
+            wd.left_window = wd.window()
+        self.sim.control(f"meetings/{mid}/guests/admit")
+        wait_until(lambda: any(g["entered"] for g in self.sim.guests(mid)), "the client to enter")
+        if browser:
+            status = StatusWindow()
+            status.wait()
+            wait_until(lambda: not web_processes(), "the app's web process to go with its window", timeout=30)
+            status.press(status.leave)
+        else:
+            wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="admitted")
+            wd.click("#meeting-leave")
         wd.wait_screen("ended")
         tokens = [u["token"] for u in self.sim.state()["meetings"][mid]["users"]]
         self.assert_nothing_left(before, [name, name.replace(" ", "+"), mid] + tokens)

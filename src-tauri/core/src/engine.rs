@@ -84,6 +84,11 @@ pub enum Outcome {
     ExplainJoinFailure,
     /// A client knocks at the counsellor's own meeting.
     NotifyClientWaiting,
+    /// The client is in the meeting in the fallback browser: the app's
+    /// window goes, with its webview, and a small native status window
+    /// stands in for it ("Beratung läuft – anzeigen / verlassen") until
+    /// the session ends. Once per meeting.
+    ReleaseWindow,
 }
 
 /// The lobby's answer to one probe.
@@ -134,6 +139,9 @@ pub struct Teardown<B> {
     pub code: Option<&'static str>,
     /// A meeting ran: its view must close (and its browsing data go).
     pub meeting: Option<ClosedMeeting<B>>,
+    /// The app's window was released for the meeting ([`Outcome::ReleaseWindow`]):
+    /// it is built again for the "ended" screen.
+    pub window_released: bool,
     /// The counsellor's running session, now over.
     pub running: Option<Running>,
     /// There was a client session or a meeting (else only `running`).
@@ -203,6 +211,8 @@ struct ActiveMeeting<B> {
     host_nonce: String,
     /// The counsellor's own meeting (started from the app).
     moderator: bool,
+    /// The app's window was released for this meeting.
+    window_released: bool,
 }
 
 struct LobbyRun {
@@ -227,6 +237,12 @@ pub struct Engine<B> {
     /// The profile on the counsellor's consent screen: its links may be
     /// opened like those of a client's session.
     counsellor_profile: Option<OrgProfile>,
+    /// Whether the app's window is released during a client's meeting in
+    /// the fallback browser (where the shell can rebuild it, `Linux`).
+    release_window: bool,
+    /// The "ended" screen of a session whose window was released, for the
+    /// window built after it ([`Engine::take_ended`]).
+    pending_ended: Option<Ended>,
 }
 
 impl<B> Default for Engine<B> {
@@ -241,6 +257,8 @@ impl<B> Default for Engine<B> {
             view: None,
             offered_links: Vec::new(),
             counsellor_profile: None,
+            release_window: false,
+            pending_ended: None,
         }
     }
 }
@@ -248,6 +266,27 @@ impl<B> Default for Engine<B> {
 impl<B> Engine<B> {
     pub fn phase(&self) -> Phase {
         self.session.phase()
+    }
+
+    /// Whether the shell releases its window during a client's meeting in
+    /// the fallback browser (it can rebuild the window afterwards).
+    pub fn set_release_window(&mut self, release: bool) {
+        self.release_window = release;
+    }
+
+    /// The app's window stands released for the running meeting.
+    pub fn window_released(&self) -> bool {
+        self.meeting.as_ref().is_some_and(|m| m.window_released)
+    }
+
+    /// Keeps the "ended" screen for a window built after the session.
+    pub fn keep_ended(&mut self, ended: Ended) {
+        self.pending_ended = Some(ended);
+    }
+
+    /// The "ended" screen a new window shows first; once.
+    pub fn take_ended(&mut self) -> Option<Ended> {
+        self.pending_ended.take()
     }
 
     /// No client session (from the invite to the meeting) and no meeting.
@@ -398,7 +437,9 @@ impl<B> Engine<B> {
             stage: bbb::Stage::Joining,
             host_nonce,
             moderator,
+            window_released: false,
         });
+        self.pending_ended = None;
         Ok(Launch { ticket, view, entry, generation: self.generation })
     }
 
@@ -452,6 +493,25 @@ impl<B> Engine<B> {
 
     /// What the meeting view reported.
     pub fn on_input(&mut self, input: Input) -> Outcome {
+        let outcome = self.outcome_of(input);
+        self.release_when_in(outcome)
+    }
+
+    /// A client admitted to a meeting in the fallback browser needs the
+    /// app's window no more (issue 15): the browser is the meeting's window.
+    /// The counsellor keeps theirs (the invite, "end for everyone").
+    fn release_when_in(&mut self, outcome: Outcome) -> Outcome {
+        let release = self.release_window;
+        match (&outcome, self.meeting.as_mut()) {
+            (Outcome::Show { state: MeetingState::Open, .. }, Some(m)) if release && !m.embedded && !m.moderator && !m.window_released => {
+                m.window_released = true;
+                Outcome::ReleaseWindow
+            }
+            _ => outcome,
+        }
+    }
+
+    fn outcome_of(&mut self, input: Input) -> Outcome {
         match input {
             Input::Closed if self.meeting.is_some() => Outcome::End(EndReason::Closed, None),
             Input::Closed => Outcome::Nothing,
@@ -601,6 +661,7 @@ impl<B> Engine<B> {
             reason,
             code,
             had_session: had_session || meeting.is_some(),
+            window_released: meeting.as_ref().is_some_and(|m| m.window_released),
             meeting: meeting.map(|m| ClosedMeeting { browser: m.browser, dir: m.dir }),
             running,
         })
@@ -933,6 +994,55 @@ mod tests {
         let td = e.end(EndReason::Left, None).unwrap();
         assert!(td.had_session && td.meeting.is_some_and(|m| m.browser == Some("b") && m.dir.is_some()));
         assert_eq!(e.phase(), Phase::Idle);
+    }
+
+    #[test]
+    fn a_client_in_the_browser_releases_the_window_once_and_gets_it_back_for_the_end() {
+        let chromium = || View::Browser(crate::browser::Installed { kind: crate::browser::BrowserKind::Chromium, path: "/c".into() });
+        let open = |e: &mut E| page(e, "https://meet.example.org/Beratung-1#config.x=1");
+        // The client's meeting (a moderator meeting made into one).
+        let client = |view: View| {
+            let (mut e, t) = running(jitsi_ticket(), view);
+            e.meeting.as_mut().unwrap().moderator = false;
+            e.set_release_window(true);
+            (e, t)
+        };
+        let (mut e, _t) = client(chromium());
+        assert!(!e.window_released());
+        assert_eq!(open(&mut e), Outcome::ReleaseWindow, "admitted: the window goes");
+        assert!(e.window_released());
+        assert_eq!(open(&mut e), Outcome::Show { state: MeetingState::Open, reveal: false }, "once");
+        let td = e.end(EndReason::Left, None).unwrap();
+        assert!(td.window_released, "the end builds the window again");
+        let ended = td.ended(Removed::default(), true, true, Lang::De);
+        e.keep_ended(ended);
+        assert!(!e.window_released());
+        assert_eq!(e.take_ended().map(|x| x.reason), Some(EndReason::Left));
+        assert!(e.take_ended().is_none(), "shown once");
+
+        // Not in the embedded view, not the counsellor's own meeting, not
+        // where the shell cannot rebuild its window.
+        let (mut e, _t) = client(View::Embedded);
+        assert_eq!(e.on_input(Input::Signal(jitsi::Signal::Joined)), Outcome::Show { state: MeetingState::Open, reveal: false });
+        let (mut e, _t) = running(jitsi_ticket(), chromium());
+        e.set_release_window(true);
+        assert_eq!(open(&mut e), Outcome::Show { state: MeetingState::Open, reveal: false });
+        let (mut e, _t) = client(chromium());
+        e.set_release_window(false);
+        assert_eq!(open(&mut e), Outcome::Show { state: MeetingState::Open, reveal: false });
+        assert!(!e.end(EndReason::Left, None).unwrap().window_released);
+        // Knocking keeps the window: the client still waits there.
+        let (mut e, _t) = client(chromium());
+        assert_eq!(e.on_input(Input::Signal(jitsi::Signal::Knocking)), Outcome::Show { state: MeetingState::Knocking, reveal: false });
+        assert!(!e.window_released());
+        let (mut b, _t) = running(bbb_ticket(), chromium());
+        b.meeting.as_mut().unwrap().moderator = false;
+        b.set_release_window(true);
+        assert_eq!(
+            page(&mut b, "https://bbb.example.org/html5client/guestWait?sessionToken=x"),
+            Outcome::Show { state: MeetingState::Knocking, reveal: false }
+        );
+        assert_eq!(page(&mut b, "https://bbb.example.org/html5client/join?sessionToken=x"), Outcome::ReleaseWindow);
     }
 
     #[test]

@@ -1,0 +1,277 @@
+//! The small native window that stands in for the app's window while a
+//! client's meeting runs in the fallback browser ("Beratung läuft –
+//! anzeigen / verlassen"). It is plain GTK, with no webview: the app's own
+//! window and its web processes are gone meanwhile (issue 15), yet
+//! keyboard and screen-reader users still find the way out of the meeting
+//! (GTK buttons, read over AT-SPI). It also carries a link the meeting
+//! wanted to open, which the app's window would otherwise have offered.
+//!
+//! What its buttons do is the root's call ([`Actions`], registered by
+//! `lib.rs`), so this module depends on no other of the shell. Linux only,
+//! where the window is released (`engine::Engine::set_release_window`);
+//! elsewhere every function does nothing.
+
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::i18n::{self, Lang};
+use crate::ipc::LinkOffer;
+
+/// What the window's buttons and its close button do.
+pub struct Actions<R: Runtime> {
+    /// Brings the meeting's browser window to the front.
+    pub show: fn(&AppHandle<R>),
+    /// Leaves the meeting (as "leave" on the app's meeting screen).
+    pub leave: fn(&AppHandle<R>),
+    /// The window's close button (as closing the app's window).
+    pub close: fn(&AppHandle<R>),
+    /// Opens a link the meeting offered, in the system browser.
+    pub open_link: fn(&AppHandle<R>, &str),
+}
+
+/// Opens the status window for a meeting in `browser` (its display name).
+/// Call on the main thread.
+pub fn open<R: Runtime>(app: &AppHandle<R>, browser: &str) {
+    #[cfg(target_os = "linux")]
+    imp::open(app, browser, i18n::current());
+    #[cfg(not(target_os = "linux"))]
+    let _ = (app, browser, i18n::current());
+}
+
+/// Brings the status window to the front (the tray's "show", a second
+/// start). Call on the main thread.
+pub fn present() {
+    #[cfg(target_os = "linux")]
+    imp::present();
+}
+
+/// Hides the window; [`present`] brings it back. Call on the main thread.
+pub fn hide() {
+    #[cfg(target_os = "linux")]
+    imp::hide();
+}
+
+/// Offers a link the meeting wanted to open. Call on the main thread.
+pub fn offer(offer: &LinkOffer) {
+    #[cfg(target_os = "linux")]
+    imp::offer(offer);
+    #[cfg(not(target_os = "linux"))]
+    let _ = offer;
+}
+
+/// Closes the window, if one is open. Call on the main thread.
+pub fn close() {
+    #[cfg(target_os = "linux")]
+    imp::close();
+}
+
+/// The window's texts, in `lang`.
+/// The buttons say what those of the app's meeting screen say.
+pub struct Texts {
+    pub title: String,
+    pub text: String,
+    pub hint: String,
+    pub show: String,
+    pub leave: String,
+    pub link: String,
+    pub open_link: String,
+    pub ignore_link: String,
+}
+
+impl Texts {
+    pub fn new(lang: Lang, browser: &str) -> Texts {
+        Texts {
+            title: i18n::t(lang, "status.title"),
+            text: i18n::tf(lang, "meeting.browser", &[("browser", browser)]),
+            hint: i18n::t(lang, "status.hint"),
+            show: i18n::t(lang, "meeting.show"),
+            leave: i18n::t(lang, "meeting.leave"),
+            link: i18n::t(lang, "meeting.external_link"),
+            open_link: i18n::t(lang, "meeting.external_open"),
+            ignore_link: i18n::t(lang, "meeting.external_ignore"),
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn actions<R: Runtime>(app: &AppHandle<R>) -> Option<tauri::State<'_, Actions<R>>> {
+    app.try_state::<Actions<R>>()
+}
+
+#[cfg(target_os = "linux")]
+mod imp {
+    use std::cell::RefCell;
+
+    use gtk::prelude::*;
+    use tauri::{AppHandle, Runtime};
+
+    use super::{actions, Texts};
+    use crate::i18n::Lang;
+    use crate::ipc::LinkOffer;
+
+    struct Status {
+        window: gtk::Window,
+        offer: gtk::Box,
+        offer_url: gtk::Label,
+        url: RefCell<Option<String>>,
+        open_link: gtk::Button,
+    }
+
+    thread_local! {
+        // GTK lives on the main thread, and so does this window.
+        static CURRENT: RefCell<Option<std::rc::Rc<Status>>> = const { RefCell::new(None) };
+    }
+
+    fn current() -> Option<std::rc::Rc<Status>> {
+        CURRENT.with(|c| c.borrow().clone())
+    }
+
+    fn label(text: &str) -> gtk::Label {
+        let l = gtk::Label::new(Some(text));
+        l.set_line_wrap(true);
+        l.set_max_width_chars(48);
+        l.set_xalign(0.0);
+        l.set_selectable(false);
+        l
+    }
+
+    pub fn open<R: Runtime>(app: &AppHandle<R>, browser: &str, lang: Lang) {
+        if current().is_some() {
+            present();
+            return;
+        }
+        let texts = Texts::new(lang, browser);
+        gtk::Widget::set_default_direction(if lang.is_rtl() { gtk::TextDirection::Rtl } else { gtk::TextDirection::Ltr });
+        let window = gtk::Window::new(gtk::WindowType::Toplevel);
+        window.set_title(&texts.title);
+        window.set_resizable(false);
+        window.set_border_width(18);
+        window.set_position(gtk::WindowPosition::Center);
+        if let Some(icon) = app.default_window_icon() {
+            let (w, h) = (icon.width() as i32, icon.height() as i32);
+            let bytes = gtk::glib::Bytes::from(icon.rgba());
+            let pixbuf = gtk::gdk_pixbuf::Pixbuf::from_bytes(&bytes, gtk::gdk_pixbuf::Colorspace::Rgb, true, 8, w, h, w * 4);
+            window.set_icon(Some(&pixbuf));
+        }
+
+        let column = gtk::Box::new(gtk::Orientation::Vertical, 14);
+        column.pack_start(&label(&texts.text), false, false, 0);
+        column.pack_start(&label(&texts.hint), false, false, 0);
+
+        let buttons = gtk::Box::new(gtk::Orientation::Horizontal, 10);
+        let show = gtk::Button::with_label(&texts.show);
+        let leave = gtk::Button::with_label(&texts.leave);
+        buttons.pack_start(&show, false, false, 0);
+        buttons.pack_end(&leave, false, false, 0);
+        column.pack_start(&buttons, false, false, 0);
+
+        // A link the meeting wanted to open: hidden until there is one.
+        let offer = gtk::Box::new(gtk::Orientation::Vertical, 8);
+        offer.pack_start(&gtk::Separator::new(gtk::Orientation::Horizontal), false, false, 0);
+        offer.pack_start(&label(&texts.link), false, false, 0);
+        let offer_url = label("");
+        offer_url.set_selectable(true);
+        offer.pack_start(&offer_url, false, false, 0);
+        let offer_buttons = gtk::Box::new(gtk::Orientation::Horizontal, 10);
+        let open_link = gtk::Button::with_label(&texts.open_link);
+        let ignore_link = gtk::Button::with_label(&texts.ignore_link);
+        offer_buttons.pack_start(&open_link, false, false, 0);
+        offer_buttons.pack_start(&ignore_link, false, false, 0);
+        offer.pack_start(&offer_buttons, false, false, 0);
+        column.pack_start(&offer, false, false, 0);
+        window.add(&column);
+
+        let status = std::rc::Rc::new(Status { window: window.clone(), offer: offer.clone(), offer_url, url: RefCell::new(None), open_link });
+
+        let a = app.clone();
+        show.connect_clicked(move |_| {
+            if let Some(actions) = actions(&a) {
+                (actions.show)(&a);
+            }
+        });
+        let a = app.clone();
+        leave.connect_clicked(move |button| {
+            // Once: the session's end closes this window.
+            button.set_sensitive(false);
+            if let Some(actions) = actions(&a) {
+                (actions.leave)(&a);
+            }
+        });
+        let (a, s) = (app.clone(), std::rc::Rc::downgrade(&status));
+        status.open_link.connect_clicked(move |_| {
+            let Some(s) = s.upgrade() else { return };
+            let url = s.url.borrow_mut().take();
+            if let (Some(url), Some(actions)) = (url, actions(&a)) {
+                (actions.open_link)(&a, &url);
+            }
+            s.offer.hide();
+        });
+        let s = std::rc::Rc::downgrade(&status);
+        ignore_link.connect_clicked(move |_| {
+            if let Some(s) = s.upgrade() {
+                s.url.borrow_mut().take();
+                s.offer.hide();
+            }
+        });
+        let a = app.clone();
+        window.connect_delete_event(move |_, _| {
+            if let Some(actions) = actions(&a) {
+                (actions.close)(&a);
+            }
+            // The close action decides whether the window goes.
+            gtk::glib::Propagation::Stop
+        });
+
+        window.show_all();
+        offer.hide();
+        show.grab_focus();
+        window.present();
+        CURRENT.with(|c| *c.borrow_mut() = Some(status));
+    }
+
+    pub fn present() {
+        if let Some(s) = current() {
+            s.window.show();
+            s.window.present();
+        }
+    }
+
+    pub fn hide() {
+        if let Some(s) = current() {
+            s.window.hide();
+        }
+    }
+
+    pub fn offer(offer: &LinkOffer) {
+        let Some(s) = current() else { return };
+        s.offer_url.set_text(&format!("{} — {}", offer.host, offer.url));
+        *s.url.borrow_mut() = Some(offer.url.clone());
+        s.offer.show_all();
+        s.open_link.grab_focus();
+        present();
+    }
+
+    pub fn close() {
+        if let Some(s) = CURRENT.with(|c| c.borrow_mut().take()) {
+            // SAFETY: the thread-local held the only strong reference; the
+            // buttons' handlers hold weak ones and check them.
+            unsafe { s.window.destroy() };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Texts;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn the_window_speaks_every_language() {
+        for lang in Lang::ALL {
+            let t = Texts::new(lang, "Chromium");
+            assert!(t.text.contains("Chromium"), "{lang:?}");
+            for (key, text) in [("status.title", &t.title), ("status.hint", &t.hint), ("meeting.show", &t.show), ("meeting.leave", &t.leave)] {
+                assert!(!text.is_empty() && text != key, "{lang:?}: {key}");
+            }
+        }
+    }
+}

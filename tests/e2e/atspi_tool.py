@@ -1,0 +1,79 @@
+"""Reads and works a native window the way a screen reader does, over
+AT-SPI. Runs under Debian's own Python (`/usr/bin/python3`), which has the
+GObject bindings (python3-gi, gir1.2-atspi-2.0); the harness calls it.
+
+    atspi_tool.py dump TITLE          the window's labels and buttons, as JSON
+    atspi_tool.py press TITLE BUTTON  activates a button, as a screen reader would
+
+`dump` prints `null` when no window of that title is on the desktop.
+"""
+
+import json
+import sys
+
+import gi
+
+gi.require_version("Atspi", "2.0")
+from gi.repository import Atspi  # noqa: E402
+
+
+def frames(title):
+    desktop = Atspi.get_desktop(0)
+    for i in range(desktop.get_child_count()):
+        app = desktop.get_child_at_index(i)
+        if app is None:
+            continue
+        for j in range(app.get_child_count()):
+            w = app.get_child_at_index(j)
+            if w is not None and w.get_name() == title:
+                yield w
+
+
+def walk(node):
+    yield node
+    for i in range(node.get_child_count()):
+        child = node.get_child_at_index(i)
+        if child is not None:
+            yield from walk(child)
+
+
+def describe(window):
+    labels, buttons = [], []
+    for node in walk(window):
+        role = node.get_role()
+        states = node.get_state_set()
+        showing = states.contains(Atspi.StateType.SHOWING)
+        if role == Atspi.Role.LABEL and showing:
+            labels.append(node.get_name())
+        elif role == Atspi.Role.PUSH_BUTTON and showing:
+            buttons.append({
+                "name": node.get_name(),
+                "focused": states.contains(Atspi.StateType.FOCUSED),
+                "focusable": states.contains(Atspi.StateType.FOCUSABLE),
+                "sensitive": states.contains(Atspi.StateType.SENSITIVE),
+                "actions": [node.get_action_name(k) for k in range(node.get_n_actions())],
+            })
+    return {"role": window.get_role_name(), "title": window.get_name(), "labels": labels, "buttons": buttons}
+
+
+def main(argv):
+    cmd, title = argv[1], argv[2]
+    found = list(frames(title))
+    if cmd == "dump":
+        print(json.dumps(describe(found[0]) if found else None))
+        return 0
+    if cmd == "press":
+        name = argv[3]
+        for window in found:
+            for node in walk(window):
+                if node.get_role() == Atspi.Role.PUSH_BUTTON and node.get_name() == name:
+                    ok = node.do_action(0)
+                    print(json.dumps(bool(ok)))
+                    return 0 if ok else 1
+        print(json.dumps(False))
+        return 1
+    raise SystemExit(f"unknown command {cmd!r}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
