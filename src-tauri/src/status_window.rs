@@ -11,7 +11,7 @@
 //! where the window is released (`engine::Engine::set_release_window`);
 //! elsewhere every function does nothing.
 
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Runtime};
 
 use crate::i18n::{self, Lang};
 use crate::ipc::LinkOffer;
@@ -92,19 +92,15 @@ impl Texts {
     }
 }
 
-#[cfg(target_os = "linux")]
-fn actions<R: Runtime>(app: &AppHandle<R>) -> Option<tauri::State<'_, Actions<R>>> {
-    app.try_state::<Actions<R>>()
-}
 
 #[cfg(target_os = "linux")]
 mod imp {
     use std::cell::RefCell;
 
     use gtk::prelude::*;
-    use tauri::{AppHandle, Runtime};
+    use tauri::{AppHandle, Manager, Runtime};
 
-    use super::{actions, Texts};
+    use super::{Actions, Texts};
     use crate::i18n::Lang;
     use crate::ipc::LinkOffer;
 
@@ -119,6 +115,10 @@ mod imp {
     thread_local! {
         // GTK lives on the main thread, and so does this window.
         static CURRENT: RefCell<Option<std::rc::Rc<Status>>> = const { RefCell::new(None) };
+    }
+
+    fn actions<R: Runtime>(app: &AppHandle<R>) -> Option<tauri::State<'_, Actions<R>>> {
+        app.try_state::<Actions<R>>()
     }
 
     fn current() -> Option<std::rc::Rc<Status>> {

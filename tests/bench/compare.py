@@ -61,7 +61,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from startup import pss_kb, tree  # noqa: E402
 from harness import (NATIVE_DRIVER, ROOT, TAURI_DRIVER, App, Sim, TestHome, bbb_sim, free_port,  # noqa: E402
                      kill_strays, wait_port, wait_until)
-from soak import breakdown, session, tree_pss_mb  # noqa: E402
+from soak import admitted, breakdown, leave, session, tree_pss_mb  # noqa: E402
 from webdriver import Session  # noqa: E402
 import harness  # noqa: E402
 import tray  # noqa: E402
@@ -135,13 +135,13 @@ def app_states(view, settle):
         out["lobby"] = tree_pss_mb()
         sim.moderator_enters(mid)
         wait_until(lambda: any(g["status"] == "WAIT" for g in sim.guests(mid)), "the guest to knock")
-        sim.control(f"meetings/{mid}/guests/admit")
+        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'", what="knocking")
+        status = admitted(wd, sim, mid, view)
         wait_until(lambda: any(g["entered"] for g in sim.guests(mid)), "the client to enter")
         time.sleep(settle)
         out["meeting"] = tree_pss_mb()
         print(f"{view}: in the meeting: {breakdown()}", file=sys.stderr)
-        wd.click("#meeting-leave")
-        wd.wait_screen("ended")
+        leave(wd, status)
     finally:
         app.close()
         kill_strays(home)
@@ -161,7 +161,7 @@ def wipe_times(view, sessions):
     app = App(home, (), workdir=work)
     try:
         for i in range(sessions):
-            session(app.wd, sim, i)
+            session(app.wd, sim, i, view)
         app.wd.wait_screen("start")
         with open(os.path.join(work, "driver.log"), errors="replace") as f:
             found = [tuple(float(x) for x in m.groups()) for m in TORN_DOWN.finditer(f.read())]

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from harness import App, accept_counsellor_setup, Sim, TestHome, workdir
+from harness import App, StatusWindow, accept_counsellor_setup, Sim, TestHome, workdir
 
 
 def shot(out, name, geometry=None):
@@ -89,16 +89,27 @@ def browser_walkthrough(out):
         wd.click("#consent-continue")
         while not any(g["status"] == "WAIT" for g in sim.guests(mid)):
             time.sleep(0.2)
+        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'")
+        time.sleep(1.0)
+        # The app's window while the client knocks, as WebDriver renders it
+        # (Chromium covers it on screen): where the session runs, and why.
+        wd.screenshot(os.path.join(out, "8-browser-app.png"))
+        print("wrote", os.path.join(out, "8-browser-app.png"))
+        wd.left_window = wd.window()
         sim.control(f"meetings/{mid}/guests/admit")
         while not any(g["entered"] for g in sim.guests(mid)):
             time.sleep(0.2)
-        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'")
+        # Admitted: the app's window goes; the status window stands in.
+        status = StatusWindow()
+        status.wait()
         time.sleep(1.5)
         shot(out, "7-browser-meeting")
-        # The app's window, as WebDriver renders it (Chromium covers it on screen).
-        wd.screenshot(os.path.join(out, "8-browser-app.png"))
-        print("wrote", os.path.join(out, "8-browser-app.png"))
-        wd.click("#meeting-leave")
+        wid = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", " Sprechzimmer$"],
+                             capture_output=True, text=True).stdout.split()[0]
+        path = os.path.join(out, "8b-status-window.png")
+        subprocess.run(["/usr/bin/import", "-window", wid, path], check=True)
+        print("wrote", path)
+        status.press(status.leave)
         wd.wait_screen("ended")
     finally:
         if app:
