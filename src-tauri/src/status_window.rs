@@ -92,7 +92,6 @@ impl Texts {
     }
 }
 
-
 #[cfg(target_os = "linux")]
 mod imp {
     use std::cell::RefCell;
