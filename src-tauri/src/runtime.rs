@@ -333,7 +333,12 @@ fn feed<R: Runtime>(app: &AppHandle<R>, input: Input) {
             let _ = app.run_on_main_thread(move || status_window::offer(&offer));
         }
         Outcome::Offer(offer) => emit(app, UiEvent::ExternalLink(offer)),
-        Outcome::ReleaseWindow => release_window(app),
+        Outcome::ReleaseWindow { reveal } => {
+            if reveal {
+                meeting_process::reveal();
+            }
+            release_window(app);
+        }
         Outcome::End(reason, code) => spawn_end(app.clone(), reason, code),
         Outcome::ExplainJoinFailure => {
             let Some(meeting) = meeting else { return };
@@ -418,19 +423,24 @@ fn launch_meeting<R: Runtime>(app: &AppHandle<R>, launch: engine::Launch) -> Res
     Ok(())
 }
 
-/// The client is in the meeting in the browser: the app's window goes, and
-/// the status window stands in for it until the session ends.
+/// The client is in the meeting: the app's window goes, and the status
+/// window stands in for it until the session ends.
 fn release_window<R: Runtime>(app: &AppHandle<R>) {
-    let browser = app.state::<AppState>().engine().browser().map(|b| b.browser.display_name()).unwrap_or_default();
+    let lang = i18n::current();
+    // Where the session is: the browser's window, or the meeting window.
+    let place = match app.state::<AppState>().engine().browser() {
+        Some(b) => i18n::tf(lang, "meeting.browser", &[("browser", b.browser.display_name())]),
+        None => i18n::tf(lang, "status.embedded", &[("window", &i18n::t(lang, "meeting.window_title"))]),
+    };
     let app2 = app.clone();
     // Windows are made and destroyed on the main thread, in this order.
     let _ = app.run_on_main_thread(move || {
         if main_window::release(&app2) {
-            log::info!("the meeting runs in the browser: the app's window is released");
+            log::info!("the client is in the meeting: the app's window is released");
         }
         // Also if there was no window to release (closed to the tray): the
         // way out of the meeting must stay.
-        status_window::open(&app2, browser);
+        status_window::open(&app2, &place);
     });
 }
 

@@ -1,6 +1,6 @@
 //! The small native window that stands in for the app's window while a
-//! client's meeting runs in the fallback browser ("Beratung läuft –
-//! anzeigen / verlassen"). It is plain GTK, with no webview: the app's own
+//! client's meeting runs, in the meeting window or the fallback browser
+//! ("Beratung läuft – anzeigen / verlassen"). It is plain GTK, with no webview: the app's own
 //! window and its web processes are gone meanwhile (issue 15), yet
 //! keyboard and screen-reader users still find the way out of the meeting
 //! (GTK buttons, read over AT-SPI). It also carries a link the meeting
@@ -28,13 +28,13 @@ pub struct Actions<R: Runtime> {
     pub open_link: fn(&AppHandle<R>, &str),
 }
 
-/// Opens the status window for a meeting in `browser` (its display name).
-/// Call on the main thread.
-pub fn open<R: Runtime>(app: &AppHandle<R>, browser: &str) {
+/// Opens the status window; `place` says where the session is (a line
+/// of the catalogue, in the app's language). Call on the main thread.
+pub fn open<R: Runtime>(app: &AppHandle<R>, place: &str) {
     #[cfg(target_os = "linux")]
-    imp::open(app, browser, i18n::current());
+    imp::open(app, place, i18n::current());
     #[cfg(not(target_os = "linux"))]
-    let _ = (app, browser, i18n::current());
+    let _ = (app, place);
 }
 
 /// Brings the status window to the front (the tray's "show", a second
@@ -78,10 +78,10 @@ pub struct Texts {
 }
 
 impl Texts {
-    pub fn new(lang: Lang, browser: &str) -> Texts {
+    pub fn new(lang: Lang, place: &str) -> Texts {
         Texts {
             title: i18n::t(lang, "status.title"),
-            text: i18n::tf(lang, "meeting.browser", &[("browser", browser)]),
+            text: place.to_string(),
             hint: i18n::t(lang, "status.hint"),
             show: i18n::t(lang, "meeting.show"),
             leave: i18n::t(lang, "meeting.leave"),
@@ -133,12 +133,12 @@ mod imp {
         l
     }
 
-    pub fn open<R: Runtime>(app: &AppHandle<R>, browser: &str, lang: Lang) {
+    pub fn open<R: Runtime>(app: &AppHandle<R>, place: &str, lang: Lang) {
         if current().is_some() {
             present();
             return;
         }
-        let texts = Texts::new(lang, browser);
+        let texts = Texts::new(lang, place);
         gtk::Widget::set_default_direction(if lang.is_rtl() { gtk::TextDirection::Rtl } else { gtk::TextDirection::Ltr });
         let window = gtk::Window::new(gtk::WindowType::Toplevel);
         window.set_title(&texts.title);
@@ -266,8 +266,10 @@ mod tests {
     #[test]
     fn the_window_speaks_every_language() {
         for lang in Lang::ALL {
-            let t = Texts::new(lang, "Chromium");
-            assert!(t.text.contains("Chromium"), "{lang:?}");
+            let t = Texts::new(lang, "Die Beratung läuft.");
+            assert_eq!(t.text, "Die Beratung läuft.");
+            let embedded = crate::i18n::tf(lang, "status.embedded", &[("window", "W")]);
+            assert!(embedded.contains('W') && !embedded.contains("{window}"), "{lang:?}: {embedded}");
             for (key, text) in [("status.title", &t.title), ("status.hint", &t.hint), ("meeting.show", &t.show), ("meeting.leave", &t.leave)] {
                 assert!(!text.is_empty() && text != key, "{lang:?}: {key}");
             }

@@ -136,7 +136,7 @@ def app_states(view, settle):
         sim.moderator_enters(mid)
         wait_until(lambda: any(g["status"] == "WAIT" for g in sim.guests(mid)), "the guest to knock")
         wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'", what="knocking")
-        status = admitted(wd, sim, mid, view)
+        status = admitted(wd, sim, mid)
         wait_until(lambda: any(g["entered"] for g in sim.guests(mid)), "the client to enter")
         time.sleep(settle)
         out["meeting"] = tree_pss_mb()
@@ -161,7 +161,7 @@ def wipe_times(view, sessions):
     app = App(home, (), workdir=work)
     try:
         for i in range(sessions):
-            session(app.wd, sim, i, view)
+            session(app.wd, sim, i)
         app.wd.wait_screen("start")
         with open(os.path.join(work, "driver.log"), errors="replace") as f:
             found = [tuple(float(x) for x in m.groups()) for m in TORN_DOWN.finditer(f.read())]

@@ -4,6 +4,7 @@ GObject bindings (python3-gi, gir1.2-atspi-2.0); the harness calls it.
 
     atspi_tool.py dump TITLE          the window's labels and buttons, as JSON
     atspi_tool.py press TITLE BUTTON  activates a button, as a screen reader would
+    atspi_tool.py frames              every application's windows, by name
 
 `dump` prints `null` when no window of that title is on the desktop.
 """
@@ -14,7 +15,7 @@ import sys
 import gi
 
 gi.require_version("Atspi", "2.0")
-from gi.repository import Atspi  # noqa: E402
+from gi.repository import Atspi, GLib  # noqa: E402
 
 
 def frames(title):
@@ -57,6 +58,17 @@ def describe(window):
 
 
 def main(argv):
+    if argv[1] == "frames":
+        desktop = Atspi.get_desktop(0)
+        names = []
+        for i in range(desktop.get_child_count()):
+            app = desktop.get_child_at_index(i)
+            for j in range(app.get_child_count() if app else 0):
+                w = app.get_child_at_index(j)
+                if w is not None:
+                    names.append(f"{app.get_name()}: {w.get_name()}")
+        print(json.dumps(names))
+        return 0
     cmd, title = argv[1], argv[2]
     found = list(frames(title))
     if cmd == "dump":
@@ -75,5 +87,18 @@ def main(argv):
     raise SystemExit(f"unknown command {cmd!r}")
 
 
+def settled(argv, attempts=10):
+    """`main`, again while windows come and go: an accessible that vanished
+    mid-walk (a window being destroyed) is an error of the moment."""
+    import time
+    for attempt in range(attempts):
+        try:
+            return main(argv)
+        except GLib.Error:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.3)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(settled(sys.argv))

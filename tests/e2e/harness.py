@@ -330,6 +330,41 @@ class TestHome:
                     snap[rel] = "unreadable"
         return snap
 
+    # WebKit's record of an origin whose storage a page touched: for the
+    # app's own pages, tauri://localhost (top frame and frame). A window built
+    # during a session (issue 15) may write it; it names no session.
+    OWN_ORIGIN = b"\x05\x00\x00\x00\x01tauri\t\x00\x00\x00\x01localhost\x00" * 2
+
+    def is_own_origin_record(self, rel):
+        """`rel` is that record, or one of its two folders, in the app's UI
+        webview: nothing else there is let through."""
+        parts = rel.rstrip("/").split("/")
+        ui = [".cache", "de.sprechzimmer.desktop", "ui-webview", "storage"]
+        if WINDOWS or parts[:4] != ui or len(parts) not in (5, 6, 7):
+            return False
+        base = os.path.join(self.path, *parts[:5])
+        record = os.path.join(base, parts[4], "origin")
+        try:
+            with open(record, "rb") as f:
+                own = f.read() == self.OWN_ORIGIN
+        except OSError:
+            return False
+        if not own or (len(parts) >= 6 and parts[5] != parts[4]) or (len(parts) == 7 and parts[6] != "origin"):
+            return False
+        # The record's folders hold nothing but the record.
+        return os.listdir(base) == [parts[4]] and os.listdir(os.path.join(base, parts[4])) == ["origin"]
+
+    def peek(self, paths):
+        """The start of each of these files (relative to the home), for a
+        failure message."""
+        out = []
+        for p in paths:
+            full = os.path.join(self.path, p)
+            if os.path.isfile(full):
+                with open(full, "rb") as f:
+                    out.append(f"{p}: {f.read(120)!r}")
+        return "; ".join(out)
+
     def grep(self, needles):
         """Files under the home that contain any of the needles."""
         hits = []
@@ -355,7 +390,8 @@ class DiskChecks:
 
     def assert_nothing_left(self, before, needles):
         after = self.home.snapshot()
-        self.assertEqual(sorted(p for p in after if p not in before), [], "the session left files behind")
+        new = sorted(p for p in after if p not in before and not self.home.is_own_origin_record(p))
+        self.assertEqual(new, [], "the session left files behind: " + self.home.peek(new))
         self.assertEqual(self.home.sessions(), [], "a session folder is left")
         self.assertEqual(self.home.grep(needles), [], "session data found on disk")
 
@@ -453,6 +489,14 @@ def web_processes():
     return {pid for pid, cmd in app_tree().items() if "WebKitWebProcess" in cmd}
 
 
+def window_web_processes():
+    """pids of the web processes of the app's own window: below the app,
+    not below its meeting view's process (`meeting-view`)."""
+    tree = app_tree()
+    app = {pid for pid, cmd in tree.items() if cmd.startswith(APP) and " meeting-view" not in cmd}
+    return {pid for pid, cmd in tree.items() if "WebKitWebProcess" in cmd and parent_of(pid) in app}
+
+
 def catalogue(lang="de"):
     with open(os.path.join(ROOT, "ui", "i18n", f"{lang}.json"), encoding="utf-8") as f:
         return json.load(f)
@@ -477,15 +521,83 @@ class StatusWindow:
         return json.loads(out.stdout)
 
     def wait(self):
-        return wait_until(self.dump, "the status window")
+        try:
+            return wait_until(self.dump, "the status window")
+        except AssertionError:
+            out = subprocess.run(self.TOOL + ["frames"], capture_output=True, text=True, timeout=60).stdout
+            raise AssertionError(f"no window {self.title!r}; on the desktop: {out.strip()}") from None
 
     def wait_gone(self):
         wait_until(lambda: self.dump() is None, "the status window to close")
+
+    def wait_label(self, text):
+        """Until a label shows `text`; the window's description then."""
+        return wait_until(lambda: (lambda d: d if d and any(text in label for label in d["labels"]) else None)(self.dump()),
+                          f"the status window to show {text!r}")
+
+    def window_ids(self):
+        """X windows of it: the app's mapped windows (GTK keeps unmapped
+        helpers) named with its title. xdotool's own patterns are ASCII here,
+        so the names are compared after."""
+        ids = [w for pid in app_pids() for w in subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--pid", str(pid), "--name", "Sprechzimmer"],
+            capture_output=True, text=True).stdout.split()]
+        return [w for w in ids
+                if subprocess.run(["xdotool", "getwindowname", w], capture_output=True, text=True).stdout.strip() == self.title]
+
+    def focused(self):
+        return [b["name"] for b in self.dump()["buttons"] if b["focused"]]
+
+    def keys(self, *keys):
+        """Typed keys, to the window (no window manager: focus set directly)."""
+        ids = self.window_ids()
+        if len(ids) != 1:
+            raise AssertionError(f"one status window expected, found {ids}")
+        subprocess.run(["xdotool", "windowfocus", "--sync", ids[0]], check=True)
+        for key in keys:
+            subprocess.run(["xdotool", "key", "--clearmodifiers", key], check=True)
 
     def press(self, button):
         out = subprocess.run(self.TOOL + ["press", self.title, button], capture_output=True, text=True, timeout=60)
         if out.returncode != 0:
             raise AssertionError(f"no button {button!r} to press: {out.stdout.strip()} {out.stderr.strip()}")
+
+
+# Linux: once a client is admitted, the app gives its window up and a status
+# window stands in until the session ends (issue 15). Elsewhere the window
+# stays (`main_window::start_over` is Linux's way too).
+RELEASES_WINDOW = not WINDOWS
+
+
+def admit_client(wd, admit, lang="de"):
+    """Calls `admit`, which lets the client in. Where the app then gives its
+    window up, waits for the status window (in `lang`) and returns it: later
+    commands go to the window built again at the session's end
+    (`wait_screen("ended")` follows it). None where the window stays."""
+    if not RELEASES_WINDOW:
+        admit()
+        return None
+    wd.left_window = wd.window()
+    admit()
+    status = StatusWindow(lang)
+    status.wait()
+    return status
+
+
+def leave_meeting(wd, status):
+    """"Leave the session": in the status window if there is one, else on
+    the app's meeting screen."""
+    if status:
+        status.press(status.leave)
+    else:
+        wd.click("#meeting-leave")
+
+
+def meeting_goes_on(wd, status):
+    """The client's meeting still runs, asked where the client would see it."""
+    if status:
+        return status.dump() is not None
+    return wd.invoke("session_status") == {"ok": "meeting"}
 
 
 def kill_strays(home):

@@ -11,7 +11,8 @@ import shutil
 import subprocess
 import unittest
 
-from harness import APP, App, Keyring, accept_counsellor_setup, fill_counsellor_setup, Sim, TestHome, save_artifacts, skip_on_windows, wait_until, workdir
+from harness import (APP, App, Keyring, accept_counsellor_setup, admit_client, fill_counsellor_setup, leave_meeting,
+                     Sim, TestHome, save_artifacts, skip_on_windows, wait_until, workdir)
 
 AXE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vendor", "axe-core", "axe.min.js")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -131,11 +132,21 @@ class AccessibilityCase(unittest.TestCase):
                 self.check(wd, lang, "lobby")
                 self.sim.moderator_enters(mid)
                 wait_until(lambda: any(g["status"] == "WAIT" for g in self.sim.guests(mid)), "the guest to knock")
-                self.sim.control(f"meetings/{mid}/guests/admit")
-                wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'",
-                            what="the meeting")
+                wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'",
+                            what="the meeting screen")
                 self.check(wd, lang, "meeting")
-                wd.click("#meeting-leave")
+                status = admit_client(wd, lambda: self.sim.control(f"meetings/{mid}/guests/admit"), lang)
+                if status:
+                    # The status window, read as a screen reader reads it:
+                    # in this language, every button named and reachable.
+                    shown = status.dump()
+                    self.assertEqual([b["name"] for b in shown["buttons"]], [status.show, status.leave], lang)
+                    self.assertTrue(all(b["focusable"] and b["sensitive"] for b in shown["buttons"]), lang)
+                    self.assertTrue(all(label.strip() for label in shown["labels"]), lang)
+                else:
+                    wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'",
+                                what="the meeting")
+                leave_meeting(wd, status)
                 wd.wait_screen("ended")
                 self.check(wd, lang, "ended")
                 wd.click_leaving("#ended-done")
@@ -203,12 +214,22 @@ class AccessibilityCase(unittest.TestCase):
         self.assertEqual(wd.focused(), "h1", "the waiting room's heading has focus")
         self.sim.moderator_enters(mid)
         wait_until(lambda: any(g["status"] == "WAIT" for g in self.sim.guests(mid)), "the guest to knock")
-        self.sim.control(f"meetings/{mid}/guests/admit")
-        wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="the meeting")
-        # The meeting window has the meeting; the app's window keeps "leave".
-        wd.js("window.focus()")
-        self.tab_to(wd, "meeting-leave")
-        wd.press("Enter")
+        status = admit_client(wd, lambda: self.sim.control(f"meetings/{mid}/guests/admit"))
+        if status:
+            # The meeting window has the meeting and the focus; the status
+            # window, which stands in for the app's, has "leave". Switched
+            # to, its focus is on "show": Tab, Enter.
+            status.keys()
+            wait_until(lambda: status.focused() == [status.show], "focus on \"show\"")
+            status.keys("Tab")
+            wait_until(lambda: status.focused() == [status.leave], "Tab to reach \"leave\"")
+            status.keys("Return")
+        else:
+            wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="the meeting")
+            # The meeting window has the meeting; the app's window keeps "leave".
+            wd.js("window.focus()")
+            self.tab_to(wd, "meeting-leave")
+            wd.press("Enter")
         wd.wait_screen("ended")
         self.assertEqual(wd.focused(), "ended-heading", "the end is announced: its heading has focus")
         # The user zoomed in (Ctrl and +): the window after "done" keeps it.

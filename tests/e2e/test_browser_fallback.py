@@ -14,14 +14,13 @@ import glob
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import time
 import unittest
 import urllib.parse
 import uuid
 
-from harness import (DiskChecks, App, JitsiSim, Sim, StatusWindow, TestHome, app_pids, browser_pids,
+from harness import (DiskChecks, App, JitsiSim, Sim, TestHome, admit_client, app_pids, browser_pids,
                      close_window_like_a_user, kill_strays, processes, save_artifacts, skip_on_windows, wait_until,
                      web_processes, workdir)
 
@@ -84,10 +83,8 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         """`admit` lets the client in: the app's window goes, with its web
         process, and the status window stands in. Commands go to the window
         built again at the end (`wait_screen("ended")` follows it)."""
-        wd.left_window = wd.window()
-        admit()
-        status = StatusWindow()
-        shown = status.wait()
+        status = admit_client(wd, admit)
+        shown = status.dump()
         self.assertEqual(shown["role"], "frame")
         self.assertEqual([b["name"] for b in shown["buttons"]], [status.show, status.leave],
                          "both ways, named as on the meeting screen")
@@ -156,8 +153,7 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         status = self.in_bbb_meeting(wd, sim, mid)
         sim.control(f"meetings/{mid}/users/navigate?to=https%3A%2F%2Foutside.example%2Fphish")
         # The status window offers the link, as the app's window would.
-        offered = wait_until(lambda: (lambda d: d if any("outside.example" in label for label in d["labels"]) else None)(status.dump()),
-                             "the status window to offer the link")
+        offered = status.wait_label("outside.example")
         names = [b["name"] for b in offered["buttons"]]
         self.assertEqual(names, [status.show, status.leave, status.open_link, status.ignore_link])
         self.assertTrue(offered["buttons"][2]["focused"], "the keyboard goes to the offer")
@@ -341,17 +337,11 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         # No mouse and no screen reader: focus starts on "show", Tab moves it
         # to "leave", Enter leaves. Keys go to the window as typed keys do.
         sim, mid, wd, before, status = self.bbb_meeting_in_chromium()
-        # xdotool's patterns are ASCII here: the title's end, in the app's windows.
-        wid = [w for pid in app_pids() for w in subprocess.run(
-            ["xdotool", "search", "--onlyvisible", "--pid", str(pid), "--name", " Sprechzimmer$"],
-            capture_output=True, text=True).stdout.split()]
-        self.assertEqual(len(wid), 1, "one status window, and the app's own window gone")
-        subprocess.run(["xdotool", "windowfocus", "--sync", wid[0]], check=True)
-        focused = lambda: [b["name"] for b in status.dump()["buttons"] if b["focused"]]
-        self.assertEqual(focused(), [status.show])
-        subprocess.run(["xdotool", "key", "--clearmodifiers", "Tab"], check=True)
-        wait_until(lambda: focused() == [status.leave], "Tab to reach \"leave\"")
-        subprocess.run(["xdotool", "key", "--clearmodifiers", "Return"], check=True)
+        self.assertEqual(len(status.window_ids()), 1, "one status window, and the app's own window gone")
+        self.assertEqual(status.focused(), [status.show])
+        status.keys("Tab")
+        wait_until(lambda: status.focused() == [status.leave], "Tab to reach \"leave\"")
+        status.keys("Return")
         self.assert_restored(wd, "left", status)
         self.assert_browser_gone()
         self.assert_nothing_left(before, [mid])

@@ -11,8 +11,9 @@ import os
 import shutil
 import unittest
 
-from harness import (DiskChecks, App, Keyring, Sim, StatusWindow, TestHome, accept_counsellor_setup, app_tree, browser_pids,
-                     fill_counsellor_setup, kill_strays, save_artifacts, skip_on_windows, wait_until, web_processes, workdir)
+from harness import (DiskChecks, App, Keyring, Sim, TestHome, accept_counsellor_setup, admit_client, app_tree, browser_pids,
+                     fill_counsellor_setup, kill_strays, leave_meeting, save_artifacts, skip_on_windows, wait_until,
+                     web_processes, window_web_processes, workdir)
 
 CLIENT_SESSIONS = 5
 COUNSELLOR_SESSIONS = 2
@@ -62,20 +63,15 @@ class SoakCase(DiskChecks, unittest.TestCase):
         wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'", what="knocking")
         # The page cannot start over (and lose the running session's screen).
         self.assertEqual(wd.invoke("start_over", {"page": "start"}).get("err", {}).get("code"), "session.busy")
-        browser = self.home.extra_env["SPRECHZIMMER_MEETING_VIEW"] == "browser"
-        if browser:
-            # Admitted, the client needs the app's window no more: it goes.
-            wd.left_window = wd.window()
-        self.sim.control(f"meetings/{mid}/guests/admit")
+        # Admitted, the client needs the app's window no more: it goes (Linux).
+        window = window_web_processes()
+        status = admit_client(wd, lambda: self.sim.control(f"meetings/{mid}/guests/admit"))
         wait_until(lambda: any(g["entered"] for g in self.sim.guests(mid)), "the client to enter")
-        if browser:
-            status = StatusWindow()
-            status.wait()
-            wait_until(lambda: not web_processes(), "the app's web process to go with its window", timeout=30)
-            status.press(status.leave)
+        if status:
+            wait_until(lambda: not (web_processes() & window), "the app's web process to go with its window", timeout=30)
         else:
             wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'open'", what="admitted")
-            wd.click("#meeting-leave")
+        leave_meeting(wd, status)
         wd.wait_screen("ended")
         tokens = [u["token"] for u in self.sim.state()["meetings"][mid]["users"]]
         self.assert_nothing_left(before, [name, name.replace(" ", "+"), mid] + tokens)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from harness import App, StatusWindow, accept_counsellor_setup, Sim, TestHome, workdir
+from harness import App, Sim, TestHome, accept_counsellor_setup, admit_client, leave_meeting, workdir
 
 
 def shot(out, name, geometry=None):
@@ -57,11 +57,13 @@ def main():
             time.sleep(0.2)
         time.sleep(1.5)
         shot(out, "4-waiting-room")
-        sim.control(f"meetings/{mid}/guests/admit")
+        # Admitted: the meeting window has the meeting, and the status
+        # window stands in for the app's (Linux).
+        status = admit_client(wd, lambda: sim.control(f"meetings/{mid}/guests/admit"))
         while not any(g["entered"] for g in sim.guests(mid)):
             time.sleep(0.2)
         shot(out, "5-meeting")
-        wd.click("#meeting-leave")
+        leave_meeting(wd, status)
         wd.wait_screen("ended")
         shot(out, "6-ended", main_window)
     finally:
@@ -95,17 +97,13 @@ def browser_walkthrough(out):
         # (Chromium covers it on screen): where the session runs, and why.
         wd.screenshot(os.path.join(out, "8-browser-app.png"))
         print("wrote", os.path.join(out, "8-browser-app.png"))
-        wd.left_window = wd.window()
-        sim.control(f"meetings/{mid}/guests/admit")
+        # Admitted: the app's window goes; the status window stands in.
+        status = admit_client(wd, lambda: sim.control(f"meetings/{mid}/guests/admit"))
         while not any(g["entered"] for g in sim.guests(mid)):
             time.sleep(0.2)
-        # Admitted: the app's window goes; the status window stands in.
-        status = StatusWindow()
-        status.wait()
         time.sleep(1.5)
         shot(out, "7-browser-meeting")
-        wid = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", " Sprechzimmer$"],
-                             capture_output=True, text=True).stdout.split()[0]
+        wid = status.window_ids()[0]
         path = os.path.join(out, "8b-status-window.png")
         subprocess.run(["/usr/bin/import", "-window", wid, path], check=True)
         print("wrote", path)

@@ -84,11 +84,14 @@ pub enum Outcome {
     ExplainJoinFailure,
     /// A client knocks at the counsellor's own meeting.
     NotifyClientWaiting,
-    /// The client is in the meeting in the fallback browser: the app's
-    /// window goes, with its webview, and a small native status window
-    /// stands in for it ("Beratung läuft – anzeigen / verlassen") until
-    /// the session ends. Once per meeting.
-    ReleaseWindow,
+    /// The client is in the meeting, in the meeting window or the fallback
+    /// browser: the app's window goes, with its webview, and a small native
+    /// status window stands in for it ("Beratung läuft – anzeigen /
+    /// verlassen") until the session ends. Once per meeting; `reveal` as in
+    /// [`Outcome::Show`].
+    ReleaseWindow {
+        reveal: bool,
+    },
 }
 
 /// The lobby's answer to one probe.
@@ -237,8 +240,8 @@ pub struct Engine<B> {
     /// The profile on the counsellor's consent screen: its links may be
     /// opened like those of a client's session.
     counsellor_profile: Option<OrgProfile>,
-    /// Whether the app's window is released during a client's meeting in
-    /// the fallback browser (where the shell can rebuild it, `Linux`).
+    /// Whether the app's window is released during a client's meeting
+    /// (where the shell can rebuild it in place: Linux).
     release_window: bool,
     /// The "ended" screen of a session whose window was released, for the
     /// window built after it ([`Engine::take_ended`]).
@@ -268,8 +271,8 @@ impl<B> Engine<B> {
         self.session.phase()
     }
 
-    /// Whether the shell releases its window during a client's meeting in
-    /// the fallback browser (it can rebuild the window afterwards).
+    /// Whether the shell releases its window during a client's meeting (it
+    /// can rebuild the window afterwards).
     pub fn set_release_window(&mut self, release: bool) {
         self.release_window = release;
     }
@@ -497,15 +500,15 @@ impl<B> Engine<B> {
         self.release_when_in(outcome)
     }
 
-    /// A client admitted to a meeting in the fallback browser needs the
-    /// app's window no more (issue 15): the browser is the meeting's window.
-    /// The counsellor keeps theirs (the invite, "end for everyone").
+    /// A client admitted to the meeting needs the app's window no more
+    /// (issue 15): the meeting window or the browser is where the session
+    /// is. The counsellor keeps theirs (the invite, "end for everyone").
     fn release_when_in(&mut self, outcome: Outcome) -> Outcome {
         let release = self.release_window;
         match (&outcome, self.meeting.as_mut()) {
-            (Outcome::Show { state: MeetingState::Open, .. }, Some(m)) if release && !m.embedded && !m.moderator && !m.window_released => {
+            (&Outcome::Show { state: MeetingState::Open, reveal }, Some(m)) if release && !m.moderator && !m.window_released => {
                 m.window_released = true;
-                Outcome::ReleaseWindow
+                Outcome::ReleaseWindow { reveal }
             }
             _ => outcome,
         }
@@ -997,7 +1000,7 @@ mod tests {
     }
 
     #[test]
-    fn a_client_in_the_browser_releases_the_window_once_and_gets_it_back_for_the_end() {
+    fn an_admitted_client_releases_the_window_once_and_gets_it_back_for_the_end() {
         let chromium = || View::Browser(crate::browser::Installed { kind: crate::browser::BrowserKind::Chromium, path: "/c".into() });
         let open = |e: &mut E| page(e, "https://meet.example.org/Beratung-1#config.x=1");
         // The client's meeting (a moderator meeting made into one).
@@ -1009,7 +1012,7 @@ mod tests {
         };
         let (mut e, _t) = client(chromium());
         assert!(!e.window_released());
-        assert_eq!(open(&mut e), Outcome::ReleaseWindow, "admitted: the window goes");
+        assert_eq!(open(&mut e), Outcome::ReleaseWindow { reveal: false }, "admitted: the window goes");
         assert!(e.window_released());
         assert_eq!(open(&mut e), Outcome::Show { state: MeetingState::Open, reveal: false }, "once");
         let td = e.end(EndReason::Left, None).unwrap();
@@ -1020,10 +1023,15 @@ mod tests {
         assert_eq!(e.take_ended().map(|x| x.reason), Some(EndReason::Left));
         assert!(e.take_ended().is_none(), "shown once");
 
-        // Not in the embedded view, not the counsellor's own meeting, not
-        // where the shell cannot rebuild its window.
+        // In the embedded view too; the meeting window is shown as before.
         let (mut e, _t) = client(View::Embedded);
-        assert_eq!(e.on_input(Input::Signal(jitsi::Signal::Joined)), Outcome::Show { state: MeetingState::Open, reveal: false });
+        assert_eq!(e.on_input(Input::Signal(jitsi::Signal::Joined)), Outcome::ReleaseWindow { reveal: false });
+        let (mut b, _t) = running(bbb_ticket(), View::Embedded);
+        b.meeting.as_mut().unwrap().moderator = false;
+        b.set_release_window(true);
+        assert_eq!(page(&mut b, "https://bbb.example.org/html5client/join?sessionToken=x"), Outcome::ReleaseWindow { reveal: true });
+        // Not the counsellor's own meeting, not where the shell cannot
+        // rebuild its window.
         let (mut e, _t) = running(jitsi_ticket(), chromium());
         e.set_release_window(true);
         assert_eq!(open(&mut e), Outcome::Show { state: MeetingState::Open, reveal: false });
@@ -1042,7 +1050,7 @@ mod tests {
             page(&mut b, "https://bbb.example.org/html5client/guestWait?sessionToken=x"),
             Outcome::Show { state: MeetingState::Knocking, reveal: false }
         );
-        assert_eq!(page(&mut b, "https://bbb.example.org/html5client/join?sessionToken=x"), Outcome::ReleaseWindow);
+        assert_eq!(page(&mut b, "https://bbb.example.org/html5client/join?sessionToken=x"), Outcome::ReleaseWindow { reveal: false });
     }
 
     #[test]
