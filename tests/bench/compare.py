@@ -18,7 +18,9 @@ ratios within a run mean something. Parts (`--parts`, all by default):
   guest join the app would make), and the app at its start screen, in the
   lobby and admitted to the same kind of meeting, once with the embedded
   view (the meeting window in its own `meeting-view` process) and once with
-  the fallback browser.
+  the fallback browser. Admitted, the app has given its own window up (on
+  Linux) and shows the status window: measured once that window's web
+  process is gone.
 - wipe: per view, `--wipe-sessions` client sessions in one app run; the time
   from "session ended" to "folder wiped", the removal alone and the size
   removed, from the app's own log line (`SPRECHZIMMER_LOG=info`).
