@@ -18,7 +18,7 @@ packages=(
   xvfb xauth dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools procps
   # the native status window during a browser meeting, read as a screen
   # reader reads it (AT-SPI from Python)
-  gir1.2-atspi-2.0 python3-gi
+  at-spi2-core gir1.2-atspi-2.0 python3-gi
   # the fallback meeting browser where WebKitGTK lacks WebRTC (Debian 12)
   chromium
   # packaging tests: a test MSI from the WiX fragment, and the Tauri CLI

@@ -190,12 +190,29 @@ pub fn release<R: Runtime>(app: &AppHandle<R>) -> bool {
 }
 
 /// The released window again, where it stood, on the first screen (the
-/// page picks up what it should show). On the main thread.
-pub fn restore<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<WebviewWindow<R>> {
+/// page picks up what it should show); a new one if there was none. On the
+/// main thread. Should it fail, as if the window had been lost.
+pub fn restore<R: Runtime>(app: &AppHandle<R>) {
+    restore_within(app, 100);
+}
+
+fn restore_within<R: Runtime>(app: &AppHandle<R>, turns: u32) {
+    let released = app.try_state::<Released<R>>().is_some_and(|r| r.slot().is_some());
+    if app.get_webview_window(MAIN_WINDOW).is_some() {
+        // A released window whose destruction is still queued (the session
+        // ended at once): after it. Anything else is a window to keep.
+        if released && turns > 0 {
+            let app2 = app.clone();
+            let _ = app.run_on_main_thread(move || restore_within(&app2, turns - 1));
+        }
+        return;
+    }
     let place = app.try_state::<Released<R>>().and_then(|r| r.slot().take());
-    match app.get_webview_window(MAIN_WINDOW) {
-        Some(window) => Ok(window),
-        None => build(app, None, place.as_ref()),
+    if let Err(e) = build(app, None, place.as_ref()) {
+        log::warn!("app window: {e}");
+        if let Some(renewal) = app.try_state::<Renewal<R>>() {
+            (renewal.failed)(app);
+        }
     }
 }
 

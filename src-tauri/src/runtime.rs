@@ -337,7 +337,11 @@ fn feed<R: Runtime>(app: &AppHandle<R>, input: Input) {
             if reveal {
                 meeting_process::reveal();
             }
-            release_window(app);
+            // Should the window stay after all, its page is not left knocking.
+            emit(app, UiEvent::Meeting(MeetingState::Open));
+            // Not in the call: the engine's guard would live through it.
+            let generation = state.engine().generation();
+            release_window(app, generation);
         }
         Outcome::End(reason, code) => spawn_end(app.clone(), reason, code),
         Outcome::ExplainJoinFailure => {
@@ -425,7 +429,7 @@ fn launch_meeting<R: Runtime>(app: &AppHandle<R>, launch: engine::Launch) -> Res
 
 /// The client is in the meeting: the app's window goes, and the status
 /// window stands in for it until the session ends.
-fn release_window<R: Runtime>(app: &AppHandle<R>) {
+fn release_window<R: Runtime>(app: &AppHandle<R>, generation: u64) {
     let lang = i18n::current();
     // Where the session is: the browser's window, or the meeting window.
     let place = match app.state::<AppState>().engine().browser() {
@@ -435,12 +439,27 @@ fn release_window<R: Runtime>(app: &AppHandle<R>) {
     let app2 = app.clone();
     // Windows are made and destroyed on the main thread, in this order.
     let _ = app.run_on_main_thread(move || {
+        // The session may have ended meanwhile: its end restored the window.
+        let still = {
+            let state = app2.state::<AppState>();
+            let e = state.engine();
+            e.is_current(generation) && e.window_released()
+        };
+        if !still {
+            return;
+        }
+        // The status window takes the app window's corner, not the middle
+        // of the screen, where the meeting is.
+        let at = app2.get_webview_window(MAIN_WINDOW).and_then(|w| {
+            let (p, scale) = (w.outer_position().ok()?, w.scale_factor().ok()?);
+            Some(((f64::from(p.x) / scale) as i32, (f64::from(p.y) / scale) as i32))
+        });
         if main_window::release(&app2) {
             log::info!("the client is in the meeting: the app's window is released");
         }
         // Also if there was no window to release (closed to the tray): the
         // way out of the meeting must stay.
-        status_window::open(&app2, &place);
+        status_window::open(&app2, &place, at);
     });
 }
 
@@ -462,9 +481,7 @@ fn restore_window<R: Runtime>(app: &AppHandle<R>, ended: Ended, rebuild: bool) {
             app2.state::<AppState>().engine().take_ended();
             return;
         }
-        if let Err(e) = main_window::restore(&app2) {
-            log::warn!("app window: {e}");
-        }
+        main_window::restore(&app2);
     });
 }
 

@@ -29,12 +29,13 @@ pub struct Actions<R: Runtime> {
 }
 
 /// Opens the status window; `place` says where the session is (a line
-/// of the catalogue, in the app's language). Call on the main thread.
-pub fn open<R: Runtime>(app: &AppHandle<R>, place: &str) {
+/// of the catalogue, in the app's language), `at` where the app's window
+/// stood (logical pixels). Call on the main thread.
+pub fn open<R: Runtime>(app: &AppHandle<R>, place: &str, at: Option<(i32, i32)>) {
     #[cfg(target_os = "linux")]
-    imp::open(app, place, i18n::current());
+    imp::open(app, place, at, i18n::current());
     #[cfg(not(target_os = "linux"))]
-    let _ = (app, place);
+    let _ = (app, place, at);
 }
 
 /// Brings the status window to the front (the tray's "show", a second
@@ -133,18 +134,23 @@ mod imp {
         l
     }
 
-    pub fn open<R: Runtime>(app: &AppHandle<R>, place: &str, lang: Lang) {
+    pub fn open<R: Runtime>(app: &AppHandle<R>, place: &str, at: Option<(i32, i32)>, lang: Lang) {
         if current().is_some() {
             present();
             return;
         }
         let texts = Texts::new(lang, place);
-        gtk::Widget::set_default_direction(if lang.is_rtl() { gtk::TextDirection::Rtl } else { gtk::TextDirection::Ltr });
         let window = gtk::Window::new(gtk::WindowType::Toplevel);
         window.set_title(&texts.title);
         window.set_resizable(false);
+        // The client was just let in: the meeting keeps the focus. The
+        // status window is there to be switched to.
+        window.set_focus_on_map(false);
         window.set_border_width(18);
-        window.set_position(gtk::WindowPosition::Center);
+        match at {
+            Some((x, y)) => window.move_(x, y),
+            None => window.set_position(gtk::WindowPosition::Center),
+        }
         if let Some(icon) = app.default_window_icon() {
             let (w, h) = (icon.width() as i32, icon.height() as i32);
             let bytes = gtk::glib::Bytes::from(icon.rgba());
@@ -202,12 +208,14 @@ mod imp {
             if let (Some(url), Some(actions)) = (url, actions(&a)) {
                 (actions.open_link)(&a, &url);
             }
+            s.offer_url.set_text("");
             s.offer.hide();
         });
         let s = std::rc::Rc::downgrade(&status);
         ignore_link.connect_clicked(move |_| {
             if let Some(s) = s.upgrade() {
                 s.url.borrow_mut().take();
+                s.offer_url.set_text("");
                 s.offer.hide();
             }
         });
@@ -220,15 +228,27 @@ mod imp {
             gtk::glib::Propagation::Stop
         });
 
+        // The text direction of this window only (the tray's menu keeps its own).
+        set_direction(window.upcast_ref(), if lang.is_rtl() { gtk::TextDirection::Rtl } else { gtk::TextDirection::Ltr });
         window.show_all();
         offer.hide();
+        // Where the keyboard starts once the window is switched to.
         show.grab_focus();
-        window.present();
         CURRENT.with(|c| *c.borrow_mut() = Some(status));
+    }
+
+    fn set_direction(widget: &gtk::Widget, direction: gtk::TextDirection) {
+        widget.set_direction(direction);
+        if let Some(container) = widget.downcast_ref::<gtk::Container>() {
+            for child in container.children() {
+                set_direction(&child, direction);
+            }
+        }
     }
 
     pub fn present() {
         if let Some(s) = current() {
+            s.window.set_urgency_hint(false);
             s.window.show();
             s.window.present();
         }
@@ -245,8 +265,9 @@ mod imp {
         s.offer_url.set_text(&format!("{} — {}", offer.host, offer.url));
         *s.url.borrow_mut() = Some(offer.url.clone());
         s.offer.show_all();
-        s.open_link.grab_focus();
-        present();
+        // Asked for attention, not given the keyboard: a key meant for the
+        // meeting must not open a link the meeting chose.
+        s.window.set_urgency_hint(true);
     }
 
     pub fn close() {

@@ -54,6 +54,8 @@ def admitted(wd, sim, mid):
     the status window stands in (issue 15): returned, once the window's web
     process is gone (the meeting window's own may stay)."""
     before = window_web_processes()
+    if not before:
+        raise RuntimeError("the app window's web process was not found")
     status = admit_client(wd, lambda: sim.control(f"meetings/{mid}/guests/admit"))
     if status:
         wait_until(lambda: not (web_processes() & before), "the app's window to go")

@@ -65,6 +65,7 @@ class SoakCase(DiskChecks, unittest.TestCase):
         self.assertEqual(wd.invoke("start_over", {"page": "start"}).get("err", {}).get("code"), "session.busy")
         # Admitted, the client needs the app's window no more: it goes (Linux).
         window = window_web_processes()
+        self.assertTrue(window, "the app window's web process, found before it goes")
         status = admit_client(wd, lambda: self.sim.control(f"meetings/{mid}/guests/admit"))
         wait_until(lambda: any(g["entered"] for g in self.sim.guests(mid)), "the client to enter")
         if status:
