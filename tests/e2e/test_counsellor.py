@@ -403,7 +403,11 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
             agents = wait_until(lambda: [p for p, (_, cmd) in processes().items() if cmd.split(" ")[0].endswith("/sprechzimmer-tray")],
                                 "a new agent")
             wait_until(lambda: self.tray_item(agents[0]), "its tray item")
-            wait_until(lambda: not [c for p, (_, c) in processes().items() if "WebKit" in c], "the webview's processes to end")
+            # WebKit's own processes, by program (a WebDriver's command line
+            # names WebKitWebDriver too).
+            webkit = ("WebKitWebProcess", "WebKitNetworkProcess", "WebKitGPUProcess")
+            wait_until(lambda: not [c for p, (_, c) in processes().items() if os.path.basename(c.split(" ")[0]) in webkit],
+                       "the webview's processes to end")
         finally:
             if agent.poll() is None:
                 agent.terminate()
