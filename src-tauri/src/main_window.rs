@@ -106,6 +106,12 @@ struct Place {
     maximized: bool,
 }
 
+impl Place {
+    fn of<R: Runtime>(window: &WebviewWindow<R>) -> Place {
+        Place { position: window.outer_position().ok(), size: window.inner_size().ok(), maximized: window.is_maximized().unwrap_or(false) }
+    }
+}
+
 impl<R: Runtime> Renewal<R> {
     pub fn new(failed: fn(&AppHandle<R>)) -> Self {
         Renewal { pending: Mutex::new(None), failed }
@@ -140,9 +146,7 @@ pub fn start_over<R: Runtime>(window: &WebviewWindow<R>, screen: Option<&str>) -
             // Already under way (a second click on "done").
             return true;
         }
-        let place =
-            Place { position: window.outer_position().ok(), size: window.inner_size().ok(), maximized: window.is_maximized().unwrap_or(false) };
-        *slot = Some(Pending { screen: screen.map(str::to_string), place });
+        *slot = Some(Pending { screen: screen.map(str::to_string), place: Place::of(window) });
     }
     if let Err(e) = window.destroy() {
         log::warn!("app window: {e}");
@@ -179,8 +183,7 @@ pub fn released<R: Runtime>(app: &AppHandle<R>) -> bool {
 /// `false` if there was none to give up.
 pub fn release<R: Runtime>(app: &AppHandle<R>) -> bool {
     let (Some(window), Some(released)) = (app.get_webview_window(MAIN_WINDOW), app.try_state::<Released<R>>()) else { return false };
-    *released.slot() =
-        Some(Place { position: window.outer_position().ok(), size: window.inner_size().ok(), maximized: window.is_maximized().unwrap_or(false) });
+    *released.slot() = Some(Place::of(&window));
     if let Err(e) = window.destroy() {
         log::warn!("app window: {e}");
         *released.slot() = None;
