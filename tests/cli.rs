@@ -257,6 +257,9 @@ fn every_command_has_its_own_help_that_exits_0() {
         &["session"],
         &["session", "start"],
         &["session", "end"],
+        &["org"],
+        &["org", "init"],
+        &["org", "check"],
     ];
     for cmd in commands {
         let args: Vec<&str> = cmd.iter().copied().chain(["--help"]).collect();
@@ -299,4 +302,127 @@ fn a_start_without_a_display_is_one_clear_line() {
         assert_eq!(err.lines().count(), 1, "one line: {err}");
         assert!(err.contains("graphical desktop") && !err.contains("panicked"), "{err}");
     }
+}
+
+/// Serves one canned HTTP answer per connection on 127.0.0.1.
+fn serve(answer: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(answer.as_bytes());
+        }
+    });
+    format!("http://127.0.0.1:{port}/profile.json")
+}
+
+fn write_temp(dir: &tempfile::TempDir, name: &str, body: &[u8]) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, body).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn org_init_writes_a_profile_that_org_check_accepts() {
+    let (code, starter, err) = run(&["org", "init"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(starter.contains("\"$comment\""), "every field explained");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("profile.json");
+    let (code, out, err) = run(&["org", "init", file.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("org check"), "says what to do next: {out}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), starter);
+    // Never overwrites an organisation's edited profile.
+    std::fs::write(&file, "{\"mine\": true}").unwrap();
+    let (code, _, err) = run(&["org", "init", file.to_str().unwrap()], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot write"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "{\"mine\": true}");
+    // Valid, with warnings for the example domains only: exit 1.
+    let starter_file = write_temp(&dir, "starter.json", starter.as_bytes());
+    let (code, out, _) = run(&["org", "check", &starter_file], &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("0 errors") && out.contains("the app accepts this profile"), "{out}");
+    assert!(out.lines().filter(|l| l.starts_with("warning")).all(|l| l.ends_with("[placeholder]")), "{out}");
+    // With real addresses: clean, exit 0.
+    let real = starter.replace("example.org", "beratung-leipzig.de");
+    let (code, out, _) = run(&["org", "check", &write_temp(&dir, "real.json", real.as_bytes())], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("0 errors, 0 warnings"), "{out}");
+}
+
+#[test]
+fn org_check_names_each_broken_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, starter, _) = run(&["org", "init"], &[]);
+    let mut v: serde_json::Value = serde_json::from_str(&starter).unwrap();
+    v["privacy_notice"]["text"]["de"] = serde_json::json!("");
+    v["support"]["phone"] = serde_json::json!("call us");
+    v["withdrawal"]["url"] = serde_json::json!("http://beratung.example.org/widerruf");
+    let (code, out, _) = run(&["org", "check", &write_temp(&dir, "broken.json", v.to_string().as_bytes())], &[]);
+    assert_eq!(code, 2, "{out}");
+    for want in ["privacy_notice.text.de: is empty [empty]", "support.phone:", "withdrawal.url:", "3 errors", "the app refuses this profile"] {
+        assert!(out.contains(want), "{want} in {out}");
+    }
+    // JSON for scripts: the same findings, each with its path and code.
+    let (code, out, _) = run(&["org", "check", "--json", &write_temp(&dir, "broken.json", v.to_string().as_bytes())], &[]);
+    assert_eq!(code, 2);
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let errors: Vec<_> =
+        r["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "error").map(|f| f["path"].as_str().unwrap().to_string()).collect();
+    assert_eq!(errors, ["privacy_notice.text.de", "withdrawal.url", "support.phone"]);
+    // Hostile and broken files: one clear finding, never a crash.
+    let deep = "[".repeat(100_000);
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("trunc.json", b"{\"schema\": 1, \"id\": ", "[not_json]"),
+        ("deep.json", deep.as_bytes(), "[not_json]"),
+        ("array.json", b"[]", "[not_object]"),
+        ("v2.json", b"{\"schema\": 2}", "schema: is 2; this app reads schema 1"),
+        ("bom.json", b"\xef\xbb\xbf{\"schema\": 1}", "[not_json]"),
+        ("missing.json", b"{\"schema\": 1, \"id\": \"x\"}", "[shape]"),
+    ];
+    for (name, body, want) in cases {
+        let (code, out, err) = run(&["org", "check", &write_temp(&dir, name, body)], &[]);
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert!(out.contains(want), "{name}: {want} in {out}");
+    }
+    let (code, _, err) = run(&["org", "check", &write_temp(&dir, "latin1.json", b"{\"name\": \"M\xfcller\"}")], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read"), "{err}");
+    let big = write_temp(&dir, "big.json", &vec![b' '; 2 * 1024 * 1024]);
+    let (code, _, err) = run(&["org", "check", &big], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("at most"), "{err}");
+    let (code, _, err) = run(&["org", "check", "/nonexistent/profile.json"], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read /nonexistent/profile.json"), "{err}");
+}
+
+#[test]
+fn org_check_fetches_a_published_profile_as_the_app_does() {
+    let (_, starter, _) = run(&["org", "init"], &[]);
+    let ok: &'static str =
+        Box::leak(format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{starter}", starter.len()).into_boxed_str());
+    let url = serve(ok);
+    let loopback = [("SPRECHZIMMER_ALLOW_LOOPBACK_HTTP", "1")];
+    let (code, out, err) = run(&["org", "check", &url], &loopback);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("the app accepts this profile"), "{out}");
+    // The app follows no redirect, and neither does the check.
+    let moved = serve("HTTP/1.1 301 Moved\r\nLocation: https://elsewhere.example/p.json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let (code, _, err) = run(&["org", "check", &moved], &loopback);
+    assert_eq!(code, 2);
+    assert!(err.contains("redirect"), "{err}");
+    let gone = serve("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let (code, _, err) = run(&["org", "check", &gone], &loopback);
+    assert_eq!(code, 2);
+    assert!(err.contains("404") || err.contains("net.status"), "{err}");
+    // Plain http is what the app refuses, outside of tests.
+    let (code, _, err) = run(&["org", "check", &url], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("plain http"), "{err}");
 }

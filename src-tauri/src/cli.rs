@@ -57,11 +57,12 @@ pub const EXIT_NO_WINDOW: i32 = 3;
 /// Exit codes, in one place (also printed by `--help`).
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  done; `policy`: every source read cleanly
+  0  done; `policy`: every source read cleanly; `org check`: no findings
   1  done, with something to report: `policy` ignored a value, `wipe --check`
-     could not remove everything, `session` found the app in the wrong state
-  2  usage error, or input refused (a bad link, a wrong secret): one
-     translated line ending in its [code]
+     could not remove everything, `session` found the app in the wrong state,
+     `org check` has warnings only
+  2  usage error, or input refused (a bad link, a wrong secret, a profile the
+     app refuses): one translated line ending in its [code]
   3  the window cannot start: no display, or no WebView2 on Windows";
 
 /// The command line. `--help` works on every level and exits 0; a usage
@@ -115,6 +116,9 @@ pub enum Command {
     /// Counselling sessions in the running app.
     #[command(subcommand)]
     Session(SessionCommand),
+    /// For the organisation's IT: write and check the organisation profile.
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// The meeting view's own process, started by the app (internal).
     #[command(name = "meeting-view", hide = true)]
     MeetingView,
@@ -145,6 +149,26 @@ pub enum CounsellorCommand {
     Show,
     /// Delete the access and its secret.
     Remove,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Write a starter profile with every field explained (to FILE, or stdout).
+    Init {
+        /// A new file; an existing one is never overwritten.
+        #[arg(value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+    },
+    /// Check a profile exactly as the app reads it: every error at its field
+    /// path, and warnings. Exit 0 clean, 1 warnings only, 2 refused.
+    Check {
+        /// A file, or the https address the profile is published at.
+        #[arg(value_name = "FILE|URL")]
+        source: String,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,6 +217,7 @@ pub fn dispatch(args: &[String], setup: &Setup) -> Outcome {
         Some(Command::Policy { json }) => Outcome::Exit(policy_cmd(json, setup)),
         Some(Command::Counsellor(c)) => Outcome::Exit(counsellor_cmd(c, setup)),
         Some(Command::Session(c)) => session_cmd(c),
+        Some(Command::Org(c)) => Outcome::Exit(org_cmd(c, setup)),
         Some(Command::Wipe { check: _ }) => Outcome::Exit(wipe_cmd()),
         Some(Command::MeetingView) => Outcome::MeetingView,
     }
@@ -294,6 +319,86 @@ fn counsellor_cmd(cmd: CounsellorCommand, setup: &Setup) -> i32 {
             Err(e) => fail(&e.into()),
         },
     }
+}
+
+/// The organisation kit (docs/organisation-profile.md). English, like
+/// `policy`: its readers are the organisation's IT.
+fn org_cmd(cmd: OrgCommand, setup: &Setup) -> i32 {
+    use crate::profile::check;
+    match cmd {
+        OrgCommand::Init { file: None } => {
+            print!("{}", check::STARTER);
+            0
+        }
+        OrgCommand::Init { file: Some(path) } => {
+            let written =
+                std::fs::OpenOptions::new().write(true).create_new(true).open(&path).and_then(|mut f| f.write_all(check::STARTER.as_bytes()));
+            match written {
+                Ok(()) => {
+                    println!("wrote {}; replace the examples, then run: sprechzimmer org check {}", path.display(), path.display());
+                    0
+                }
+                Err(e) => {
+                    eprintln!("cannot write {}: {e}", path.display());
+                    2
+                }
+            }
+        }
+        OrgCommand::Check { source, json } => {
+            let body = match read_profile(&source, setup) {
+                Ok(b) => b,
+                Err(why) => {
+                    eprintln!("cannot read {source}: {why}");
+                    return 2;
+                }
+            };
+            let report = check::check(&body, UrlRules::from_env());
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).expect("report serialises"));
+            } else {
+                for f in &report.findings {
+                    let level = match f.severity {
+                        check::Severity::Error => "error",
+                        check::Severity::Warning => "warning",
+                    };
+                    let at = if f.path.is_empty() { "(file)" } else { &f.path };
+                    println!("{level:7}  {at}: {} [{}]", f.message, f.code);
+                }
+                let (e, w) = (report.errors().count(), report.warnings().count());
+                let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+                let verdict = if report.is_valid() { "the app accepts this profile" } else { "the app refuses this profile" };
+                println!("{}, {}: {verdict}.", plural(e, "error"), plural(w, "warning"));
+            }
+            let warned = report.warnings().next().is_some();
+            match (report.is_valid(), warned) {
+                (false, _) => 2,
+                (true, true) => 1,
+                (true, false) => 0,
+            }
+        }
+    }
+}
+
+/// The profile's text: from a file, or fetched as the app fetches it (same
+/// client, same proxy, no redirects).
+fn read_profile(source: &str, setup: &Setup) -> Result<String, String> {
+    let lower = source.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        let meta = std::fs::metadata(source).map_err(|e| e.to_string())?;
+        if meta.len() > crate::profile::MAX_PROFILE_BYTES {
+            return Err(format!("{} bytes; the app reads at most {}", meta.len(), crate::profile::MAX_PROFILE_BYTES));
+        }
+        return std::fs::read_to_string(source).map_err(|e| e.to_string());
+    }
+    let url = crate::hosts::check_remote_url(source, UrlRules::from_env()).map_err(|p| format!("the app would not fetch it: {p}"))?;
+    let http = crate::net::Http::with_proxy(setup.settings.proxy.as_ref());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(crate::profile::fetch_body(&http, &url)).map_err(|e| match e {
+        crate::profile::ProfileError::Redirected => {
+            "the server answered with a redirect; the app follows none, so publish the profile at this exact address".to_string()
+        }
+        other => format!("{other} [{}]", other.code()),
+    })
 }
 
 /// Sessions live in the running app's memory only. `start` runs the app

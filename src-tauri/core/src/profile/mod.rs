@@ -13,6 +13,9 @@ use crate::i18n::Lang;
 use crate::net::{Http, NetError};
 use crate::provider::{Meeting, ProviderKind};
 
+pub mod check;
+use check::{Findings, Severity};
+
 pub const SCHEMA_VERSION: u32 = 1;
 pub const MAX_PROFILE_BYTES: u64 = 1024 * 1024;
 const MAX_TEXT_CHARS: usize = 200_000;
@@ -29,7 +32,7 @@ pub enum ProfileError {
     #[error("profile schema version not supported")]
     UnsupportedVersion,
     #[error("profile field {0} is invalid")]
-    Invalid(&'static str),
+    Invalid(String),
     #[error("the organisation does not allow this meeting host")]
     HostNotAllowed,
     #[error("the organisation does not offer this meeting service")]
@@ -69,19 +72,29 @@ impl Localized {
             .unwrap_or(("", ""))
     }
 
-    fn validate(&self, field: &'static str, max_chars: usize) -> Result<(), ProfileError> {
-        let has_base = self.0.contains_key("de") || self.0.contains_key("en");
-        let sane = self.0.iter().all(|(k, v)| {
-            k.len() == 2
-                && k.bytes().all(|b| b.is_ascii_lowercase())
-                && !v.trim().is_empty()
-                && v.chars().count() <= max_chars
-                && !v.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-        });
-        if has_base && sane {
-            Ok(())
-        } else {
-            Err(ProfileError::Invalid(field))
+    /// The languages this text is written in.
+    pub fn languages(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    fn validate(&self, path: &str, max_chars: usize, f: &mut Findings) {
+        if !self.0.contains_key("de") && !self.0.contains_key("en") {
+            f.error(path, "no_base_language", "needs a text in German (\"de\") or English (\"en\")".into());
+        }
+        for (k, v) in &self.0 {
+            let at = format!("{path}.{k}");
+            if k.len() != 2 || !k.bytes().all(|b| b.is_ascii_lowercase()) {
+                f.error(&at, "language_code", format!("\"{k}\" is not a two-letter language code in lower case (ISO 639-1)"));
+            }
+            let n = v.chars().count();
+            if v.trim().is_empty() {
+                f.error(&at, "empty", "is empty".into());
+            } else if n > max_chars {
+                f.error(&at, "too_long", format!("is {n} characters long, at most {max_chars} are read"));
+            }
+            if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+                f.error(&at, "control", "contains control characters (only line breaks and tabs may stand in a text)".into());
+            }
         }
     }
 }
@@ -104,16 +117,15 @@ impl Document {
         hex::encode(Sha256::digest(canonical))
     }
 
-    fn validate(&self, field: &'static str, rules: UrlRules) -> Result<(), ProfileError> {
+    fn validate(&self, path: &str, rules: UrlRules, f: &mut Findings) {
         if self.version.trim().is_empty() || self.version.len() > 64 {
-            return Err(ProfileError::Invalid(field));
+            f.error(&format!("{path}.version"), "version", "must be 1 to 64 characters, such as \"2026-01\"".into());
         }
-        self.title.validate(field, MAX_SHORT_CHARS)?;
-        self.text.validate(field, MAX_TEXT_CHARS)?;
+        self.title.validate(&format!("{path}.title"), MAX_SHORT_CHARS, f);
+        self.text.validate(&format!("{path}.text"), MAX_TEXT_CHARS, f);
         if let Some(u) = &self.url {
-            hosts::check_remote_url(u, rules).map_err(|_| ProfileError::Invalid(field))?;
+            f.url(&format!("{path}.url"), u, rules);
         }
-        Ok(())
     }
 }
 
@@ -171,66 +183,68 @@ pub struct OrgProfile {
 }
 
 impl OrgProfile {
-    /// Parses and validates a profile document. Unknown top-level fields are
-    /// ignored so later schema additions do not lock out older apps.
+    /// Parses and validates a profile document, exactly as `org check` does
+    /// ([`check::check`]), keeping the first error. Unknown top-level fields
+    /// are ignored so later schema additions do not lock out older apps.
     pub fn from_json(body: &str, rules: UrlRules) -> Result<OrgProfile, ProfileError> {
-        let value: serde_json::Value = serde_json::from_str(body).map_err(|_| ProfileError::Malformed)?;
-        match value.get("schema").and_then(|v| v.as_u64()) {
-            Some(v) if v == SCHEMA_VERSION as u64 => {}
-            Some(_) => return Err(ProfileError::UnsupportedVersion),
-            None => return Err(ProfileError::Malformed),
+        let report = check::check(body, rules);
+        match (report.profile, report.findings.into_iter().find(|f| f.severity == Severity::Error)) {
+            (Some(p), None) => Ok(p),
+            (_, Some(first)) => Err(first.into_error()),
+            (None, None) => Err(ProfileError::Malformed),
         }
-        let p: OrgProfile = serde_json::from_value(value).map_err(|_| ProfileError::Malformed)?;
-        p.validate(rules)?;
-        Ok(p)
     }
 
-    fn validate(&self, rules: UrlRules) -> Result<(), ProfileError> {
+    /// Every error of a profile that deserialised, each at its field path.
+    fn validate(&self, rules: UrlRules, f: &mut Findings) {
         let id_ok =
             !self.id.is_empty() && self.id.len() <= 64 && self.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
         if !id_ok {
-            return Err(ProfileError::Invalid("id"));
+            f.error("id", "id", "must be 1 to 64 letters (a–z, A–Z), digits, \"-\", \"_\" or \".\"".into());
         }
-        self.name.validate("name", MAX_SHORT_CHARS)?;
-        self.privacy_notice.validate("privacy_notice", rules)?;
-        self.client_terms.validate("client_terms", rules)?;
+        self.name.validate("name", MAX_SHORT_CHARS, f);
+        self.privacy_notice.validate("privacy_notice", rules, f);
+        self.client_terms.validate("client_terms", rules, f);
         if let Some(t) = &self.counsellor_terms {
-            t.validate("counsellor_terms", rules)?;
+            t.validate("counsellor_terms", rules, f);
         }
-        self.withdrawal.text.validate("withdrawal", MAX_TEXT_CHARS)?;
+        self.withdrawal.text.validate("withdrawal.text", MAX_TEXT_CHARS, f);
         if let Some(e) = &self.withdrawal.email {
-            if !is_plausible_email(e) {
-                return Err(ProfileError::Invalid("withdrawal"));
-            }
+            f.email("withdrawal.email", e);
         }
         if let Some(u) = &self.withdrawal.url {
-            hosts::check_remote_url(u, rules).map_err(|_| ProfileError::Invalid("withdrawal"))?;
+            f.url("withdrawal.url", u, rules);
         }
         if let Some(s) = &self.support {
-            let phone_ok = s.phone.as_deref().is_none_or(is_plausible_phone);
-            let email_ok = s.email.as_deref().is_none_or(is_plausible_email);
-            if !phone_ok || !email_ok {
-                return Err(ProfileError::Invalid("support"));
+            if let Some(p) = &s.phone {
+                if !is_plausible_phone(p) {
+                    f.error("support.phone", "phone", "is not a phone number: 3 to 20 digits, with spaces and + - / ( ) only".into());
+                }
+            }
+            if let Some(e) = &s.email {
+                f.email("support.email", e);
             }
             if let Some(h) = &s.hours {
-                h.validate("support", MAX_SHORT_CHARS)?;
+                h.validate("support.hours", MAX_SHORT_CHARS, f);
             }
         }
-        if let Some(f) = &self.accessibility_feedback {
-            if f.email.is_none() && f.url.is_none() || !f.email.as_deref().is_none_or(is_plausible_email) {
-                return Err(ProfileError::Invalid("accessibility_feedback"));
+        if let Some(fb) = &self.accessibility_feedback {
+            if fb.email.is_none() && fb.url.is_none() {
+                f.error("accessibility_feedback", "feedback_empty", "needs an \"email\" or a \"url\", or leave it out".into());
             }
-            if let Some(u) = &f.url {
-                hosts::check_remote_url(u, rules).map_err(|_| ProfileError::Invalid("accessibility_feedback"))?;
+            if let Some(e) = &fb.email {
+                f.email("accessibility_feedback.email", e);
+            }
+            if let Some(u) = &fb.url {
+                f.url("accessibility_feedback.url", u, rules);
             }
         }
         if self.meeting_hosts.is_empty() || self.meeting_hosts.len() > 64 {
-            return Err(ProfileError::Invalid("meeting_hosts"));
+            f.error("meeting_hosts", "hosts_count", format!("lists {} hosts; 1 to 64 are needed", self.meeting_hosts.len()));
         }
         if self.providers.is_empty() {
-            return Err(ProfileError::Invalid("providers"));
+            f.error("providers", "providers_empty", "needs at least one of \"bbb\" and \"jitsi\"".into());
         }
-        Ok(())
     }
 
     /// The organisation stands behind this meeting: right service, right host.
@@ -251,7 +265,7 @@ fn is_plausible_phone(p: &str) -> bool {
     (3..=20).contains(&digits) && p.len() <= 32 && p.chars().all(|c| c.is_ascii_digit() || " +-/()".contains(c))
 }
 
-fn is_plausible_email(e: &str) -> bool {
+pub(crate) fn is_plausible_email(e: &str) -> bool {
     let Some((local, domain)) = e.split_once('@') else { return false };
     !local.is_empty()
         && e.len() <= 254
@@ -262,9 +276,14 @@ fn is_plausible_email(e: &str) -> bool {
 /// Fetches the profile. Redirects are refused: the invite names the one URL
 /// the organisation publishes, and a redirect could lead anywhere.
 pub async fn fetch(http: &Http, url: &Url, rules: UrlRules) -> Result<OrgProfile, ProfileError> {
+    OrgProfile::from_json(&fetch_body(http, url).await?, rules)
+}
+
+/// The profile's text, as the app fetches it (`org check URL` reads this).
+pub async fn fetch_body(http: &Http, url: &Url) -> Result<String, ProfileError> {
     let f = http.get(url, "application/json", MAX_PROFILE_BYTES).await?;
     match f.status {
-        200 => OrgProfile::from_json(&f.body, rules),
+        200 => Ok(f.body),
         300..=399 => Err(ProfileError::Redirected),
         s => Err(ProfileError::Net(NetError::Status(s))),
     }
