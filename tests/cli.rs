@@ -260,6 +260,7 @@ fn every_command_has_its_own_help_that_exits_0() {
         &["org"],
         &["org", "init"],
         &["org", "check"],
+        &["org", "invite-page"],
     ];
     for cmd in commands {
         let args: Vec<&str> = cmd.iter().copied().chain(["--help"]).collect();
@@ -425,4 +426,31 @@ fn org_check_fetches_a_published_profile_as_the_app_does() {
     let (code, _, err) = run(&["org", "check", &url], &[]);
     assert_eq!(code, 2);
     assert!(err.contains("plain http"), "{err}");
+}
+
+#[test]
+fn org_invite_page_writes_the_page_for_a_valid_profile_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, starter, _) = run(&["org", "init"], &[]);
+    let (code, page, err) = run(&["org", "invite-page", &write_temp(&dir, "p.json", starter.as_bytes())], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(page.starts_with("<!doctype html>") && page.contains("Content-Security-Policy"), "{page}");
+    assert!(page.contains("Beratungsstelle Beispiel") && page.contains("https://beratung.example.org/sprechzimmer"));
+    let broken = starter.replace("\"schema\": 1", "\"schema\": 3");
+    let (code, page, err) = run(&["org", "invite-page", &write_temp(&dir, "b.json", broken.as_bytes())], &[]);
+    assert_eq!(code, 2);
+    assert!(page.is_empty(), "no half page on stdout");
+    assert!(err.contains("org check"), "says how to find out: {err}");
+}
+
+#[test]
+fn check_invite_takes_an_invite_on_the_organisations_page() {
+    let link = invite("bbb.example.org", "https");
+    let query = link.split_once('?').unwrap().1;
+    let (code, out, err) = run(&["check-invite", &format!("https://beratung.example.org/join.html#{query}")], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"meeting_host\": \"bbb.example.org\""), "{out}");
+    let (code, _, err) = run(&["check-invite", &format!("https://beratung.example.org/join.html#{}", &query[..40])], &[]);
+    assert_eq!(code, 2, "a cut-off link");
+    assert!(err.trim_end().ends_with(']'), "one line with its code: {err}");
 }

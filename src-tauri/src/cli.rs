@@ -169,6 +169,13 @@ pub enum OrgCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write the invite page for the profile's `invite_page` to stdout:
+    /// `sprechzimmer org invite-page PROFILE > join.html`.
+    InvitePage {
+        /// The profile (a file or its https address); it must pass `org check`.
+        #[arg(value_name = "FILE|URL")]
+        profile: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -340,6 +347,26 @@ fn org_cmd(cmd: OrgCommand, setup: &Setup) -> i32 {
                 }
                 Err(e) => {
                     eprintln!("cannot write {}: {e}", path.display());
+                    2
+                }
+            }
+        }
+        OrgCommand::InvitePage { profile } => {
+            let read = read_profile(&profile, setup).map_err(|why| format!("cannot read {profile}: {why}"));
+            let checked = read.and_then(|body| {
+                crate::profile::OrgProfile::from_json(&body, UrlRules::from_env())
+                    .map_err(|e| format!("{profile}: {e}; run: sprechzimmer org check {profile}"))
+            });
+            match checked {
+                Ok(p) => {
+                    if p.invite_page.is_none() {
+                        eprintln!("note: the profile names no invite_page yet; invites link to the page only once it does");
+                    }
+                    print!("{}", crate::invite_page::render(&p));
+                    0
+                }
+                Err(why) => {
+                    eprintln!("{why}");
                     2
                 }
             }

@@ -251,11 +251,13 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
         allowed_hosts: p.meeting_hosts.clone(),
         display_name: account.display_name.clone(),
     };
-    let running = Running {
-        handle: started.handle.clone(),
-        invite: zeroize::Zeroizing::new(started.client_invite.clone()),
-        provider: provider_name(&account.access),
+    // Where the organisation hosts its invite page, the invite is a link to
+    // it: mail programs open https, not `sprechzimmer:`.
+    let invite = match p.invite_page.as_deref().and_then(|page| Url::parse(page).ok()) {
+        Some(page) => crate::invite::on_page(&page, &started.client_invite),
+        None => started.client_invite.clone(),
     };
+    let running = Running { handle: started.handle.clone(), invite: zeroize::Zeroizing::new(invite), provider: provider_name(&account.access) };
     let running_view = running.view();
     let registered = state.engine().set_running(running);
     if let Err(e) = registered {

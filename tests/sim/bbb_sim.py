@@ -87,6 +87,7 @@ class State:
         self.algorithms = args.algorithms.split(",")
         self.deny_delay = args.deny_delay
         self.auto_confirm_end = args.auto_confirm_end
+        self.invite_page = getattr(args, "invite_page", None)
         self.profile = None
         self.meetings = {}
         self.tokens = {}  # sessionToken -> meeting id
@@ -168,6 +169,17 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")
         if path == "/profile.json":
             return self.send(200, json.dumps(self.st.profile), "application/json")
+        if path == "/join.html" and self.st.invite_page:
+            # The organisation's copy of `sprechzimmer org invite-page`, read
+            # anew each time (the test writes it once the profile is served).
+            try:
+                page = open(self.st.invite_page, encoding="utf-8").read()
+            except OSError:
+                return self.send(404, "no invite page yet", "text/plain")
+            return self.send(200, page, "text/html;charset=utf-8")
+        if path == "/download":
+            return self.send(200, "<!doctype html><title>Sprechzimmer herunterladen</title><h1>Sprechzimmer herunterladen</h1>",
+                             "text/html;charset=utf-8")
         if path.startswith("/bigbluebutton/api/"):
             call = path[len("/bigbluebutton/api/"):]
             return self.api(call, raw_query, params)
@@ -492,6 +504,7 @@ def demo_profile(base):
         "accessibility_feedback": {"email": "barrierefrei@demo-beratung.invalid"},
         "meeting_hosts": ["127.0.0.1"],
         "providers": ["bbb"],
+        "install_url": f"{base}/download",
     }
 
 
@@ -563,11 +576,15 @@ def main():
     ap.add_argument("--ready-file", help="write {port, secret} here once listening")
     ap.add_argument("--demo", action="store_true", help="create a demo meeting and print a client invite")
     ap.add_argument("--demo-delay", type=float, default=8.0)
+    ap.add_argument("--invite-page", metavar="FILE",
+                    help="the profile names {base}/join.html as its invite page, served from FILE")
     args = ap.parse_args()
 
     state = State(args)
     server, base = simlib.start(Handler, args.port, state)
     state.profile = demo_profile(base)
+    if args.invite_page:
+        state.profile["invite_page"] = f"{base}/join.html"
     if args.demo:
         print(run_demo(state, base, args.demo_delay), flush=True)
     simlib.announce(args.ready_file, {"port": server.server_address[1], "secret": args.secret, "base": base}, "bbb-sim")

@@ -4,7 +4,9 @@
 //! `sprechzimmer://join?v=1&provider=jitsi&profile=…&room=…[&jwt=…][&at=…][&exp=…]`
 //!
 //! A plain Jitsi room link (`https://meet.example.org/Room`) works too when
-//! the app knows the organisation's profile.
+//! the app knows the organisation's profile. So does an invite on the
+//! organisation's invite page, `https://…/join.html#v=1&provider=…`: the
+//! fragment is the invite's query, and the page itself is never contacted.
 //!
 //! An invite carries no secret: only presigned URLs that the server checks.
 
@@ -111,9 +113,42 @@ pub fn parse_any(link: &str, rules: UrlRules, now: OffsetDateTime, default_profi
     let t = link.trim();
     let lower = t.to_ascii_lowercase();
     if lower.starts_with("https://") || lower.starts_with("http://") {
+        if let Some(invite) = from_page(t)? {
+            return parse(&invite, rules, now);
+        }
         return parse_room_link(t, rules, now, default_profile);
     }
     parse(link, rules, now)
+}
+
+/// The invite an invite-page link carries after `#`, as a `sprechzimmer:`
+/// link; `None` for a link without one (a room link).
+fn from_page(link: &str) -> Result<Option<String>, InviteError> {
+    let Some((page, fragment)) = link.split_once('#') else { return Ok(None) };
+    if !fragment.starts_with("v=") {
+        return Ok(None);
+    }
+    if link.len() > MAX_LINK_LEN {
+        return Err(InviteError::TooLong);
+    }
+    // The page is where the browser went; the invite decides everything.
+    // It must still be a page the app could name, not a trick address.
+    let page = Url::parse(page).map_err(|_| InviteError::Malformed)?;
+    if !matches!(page.scheme(), "https" | "http") || page.query().is_some() || !page.username().is_empty() || page.password().is_some() {
+        return Err(InviteError::Malformed);
+    }
+    Ok(Some(format!("{SCHEME}://join?{fragment}")))
+}
+
+/// The invite as a link to the organisation's invite page: `page#<query>`.
+/// Mail programs open https links; the page hands the invite to the app,
+/// and the fragment never reaches the page's server.
+pub fn on_page(page: &Url, link: &str) -> String {
+    let query = link.split_once('?').map_or("", |(_, q)| q);
+    let mut page = page.clone();
+    page.set_fragment(None);
+    page.set_query(None);
+    format!("{page}#{query}")
 }
 
 fn parse_room_link(link: &str, rules: UrlRules, now: OffsetDateTime, default_profile: Option<&Url>) -> Result<Invite, InviteError> {
@@ -266,6 +301,39 @@ mod tests {
 
     const RULES: UrlRules = UrlRules { allow_loopback_http: false };
     const NOW: OffsetDateTime = datetime!(2026-11-22 10:00 UTC);
+
+    #[test]
+    fn an_invite_on_the_organisations_page_is_the_same_invite() {
+        let p = Url::parse("https://beratung.example.org/p.json").unwrap();
+        let room = Url::parse("https://meet.example.org/Beratung-42").unwrap();
+        let link = build_jitsi_link(&p, &room, None, Some(datetime!(2026-11-22 11:00 +01:00)));
+        let page = Url::parse("https://beratung.example.org/termine/join.html").unwrap();
+        let https = on_page(&page, &link);
+        assert!(https.starts_with("https://beratung.example.org/termine/join.html#v=1&provider=jitsi&profile="), "{https}");
+        let a = parse_any(&https, RULES, NOW, None).unwrap();
+        let b = parse(&link, RULES, NOW).unwrap();
+        assert_eq!(a.summary(), b.summary());
+        assert_eq!(a.meeting.host_url(), &room);
+        // The invite's own rules hold inside the fragment.
+        let tampered = https.replace("v=1", "v=9");
+        assert_eq!(parse_any(&tampered, RULES, NOW, None).unwrap_err().code(), "invite.unsupported_version");
+        let insecure = on_page(&page, &link.replace("https%3A%2F%2Fmeet", "http%3A%2F%2Fmeet"));
+        assert_eq!(parse_any(&insecure, RULES, NOW, None).unwrap_err().code(), "url.insecure");
+        let extra = format!("{https}&evil=1");
+        assert_eq!(parse_any(&extra, RULES, NOW, None).unwrap_err().code(), "invite.malformed");
+        // A room link's own fragment is still refused (Jitsi's hash overrides).
+        let hash = "https://meet.example.org/Beratung-42#config.startWithVideoMuted=false";
+        assert!(parse_any(hash, RULES, NOW, Some(&p)).is_err());
+        // Odd pages around a valid invite.
+        let fragment = https.split_once('#').unwrap().1;
+        for page in ["https://u:pw@beratung.example.org/j.html", "https://beratung.example.org/j.html?x=1", "https://exa mple.org/j"] {
+            assert!(parse_any(&format!("{page}#{fragment}"), RULES, NOW, None).is_err(), "{page}");
+        }
+        assert_eq!(
+            parse_any(&format!("https://beratung.example.org/#{}", "v=1&".repeat(3000)), RULES, NOW, None).unwrap_err().code(),
+            "invite.too_long"
+        );
+    }
 
     fn urls(host: &str) -> (Url, Url, Url) {
         let cs = "0".repeat(40);

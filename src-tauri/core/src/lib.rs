@@ -33,6 +33,7 @@ pub mod folders;
 pub mod hosts;
 pub mod i18n;
 pub mod invite;
+pub mod invite_page;
 pub mod ipc;
 pub mod lobby;
 pub mod logging;

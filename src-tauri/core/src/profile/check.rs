@@ -30,6 +30,8 @@ const TOP_LEVEL: &[&str] = &[
     "providers",
     "support",
     "accessibility_feedback",
+    "invite_page",
+    "install_url",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -250,6 +252,9 @@ fn warnings(p: &OrgProfile, f: &mut Findings) {
             "does not seem to say how long data is kept (Art. 13(2)(a) GDPR); no word such as \"gelöscht\", \"Speicherdauer\", \"deleted\" or \"retention\" was found".into(),
         );
     }
+    if p.install_url.is_none() {
+        f.warn("install_url", "no_install_url", "is missing: invitations and the invite page cannot say where to get the app".into());
+    }
     if p.counsellor_terms.is_none() {
         f.warn(
             "counsellor_terms",
@@ -270,6 +275,8 @@ fn warnings(p: &OrgProfile, f: &mut Findings) {
         ("support.email", p.support.as_ref().and_then(|s| s.email.as_deref())),
         ("accessibility_feedback.email", p.accessibility_feedback.as_ref().and_then(|s| s.email.as_deref())),
         ("accessibility_feedback.url", p.accessibility_feedback.as_ref().and_then(|s| s.url.as_deref())),
+        ("invite_page", p.invite_page.as_deref()),
+        ("install_url", p.install_url.as_deref()),
     ];
     for (path, v) in contacts {
         if v.is_some_and(is_placeholder) {
@@ -319,6 +326,9 @@ mod tests {
         assert_eq!(mutated(|v| v["meeting_hosts"] = json!(["bbb.example.org", "https://x.example.org/"])), e("meeting_hosts[1]", "host"));
         assert_eq!(mutated(|v| v["providers"] = json!([])), e("providers", "providers_empty"));
         assert_eq!(mutated(|v| v["id"] = json!("a b")), e("id", "id"));
+        assert_eq!(mutated(|v| v["invite_page"] = json!("https://beratung.example.org/join.html#x")), e("invite_page", "invite_page"));
+        assert_eq!(mutated(|v| v["invite_page"] = json!("http://beratung.example.org/join.html")), e("invite_page", "url"));
+        assert_eq!(mutated(|v| v["install_url"] = json!("ftp://beratung.example.org/app")), e("install_url", "url"));
         // Several at once, all reported, in the file's order.
         let many = mutated(|v| {
             v["id"] = json!("");
@@ -409,6 +419,7 @@ mod tests {
             ("withdrawal.text", "missing_language"),
             ("client_terms.text", "missing_language"),
             ("counsellor_terms", "no_counsellor_terms"),
+            ("install_url", "no_install_url"),
             ("meeting_hosts[0]", "placeholder"),
         ] {
             assert!(w.contains(&(want.0.to_string(), want.1)), "{want:?} in {w:?}");
@@ -418,6 +429,7 @@ mod tests {
         let mut good = sample();
         good["privacy_notice"]["text"] = json!({"de": "Daten werden nach der Beratung gelöscht."});
         good["counsellor_terms"] = good["client_terms"].clone();
+        good["install_url"] = json!("https://beratung.example.org/app");
         good.as_object_mut().unwrap().remove("future_field");
         good["name"] = json!({"de": "Beratung"});
         good["privacy_notice"]["title"] = json!({"de": "Datenschutz"});
@@ -469,6 +481,8 @@ mod tests {
     fn every_field_the_app_reads_is_known() {
         let mut v = sample();
         v["counsellor_terms"] = v["client_terms"].clone();
+        v["invite_page"] = json!("https://beratung.example.org/join.html");
+        v["install_url"] = json!("https://beratung.example.org/app");
         let p = OrgProfile::from_json(&v.to_string(), RULES).unwrap();
         let written = serde_json::to_value(&p).unwrap();
         let mut keys: Vec<&str> = written.as_object().unwrap().keys().map(String::as_str).collect();

@@ -180,6 +180,13 @@ pub struct OrgProfile {
     pub support: Option<Support>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accessibility_feedback: Option<Feedback>,
+    /// The organisation's copy of `sprechzimmer org invite-page`: invites
+    /// become `<invite_page>#<invite>`, links a mail program can open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_page: Option<String>,
+    /// Where clients download the app; named in invitations and on the invite page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install_url: Option<String>,
 }
 
 impl OrgProfile {
@@ -238,6 +245,15 @@ impl OrgProfile {
             if let Some(u) = &fb.url {
                 f.url("accessibility_feedback.url", u, rules);
             }
+        }
+        if let Some(page) = &self.invite_page {
+            f.url("invite_page", page, rules);
+            if page.contains(['?', '#']) {
+                f.error("invite_page", "invite_page", "must be the page's plain address, without ? or #: the invite is appended after #".into());
+            }
+        }
+        if let Some(u) = &self.install_url {
+            f.url("install_url", u, rules);
         }
         if self.meeting_hosts.is_empty() || self.meeting_hosts.len() > 64 {
             f.error("meeting_hosts", "hosts_count", format!("lists {} hosts; 1 to 64 are needed", self.meeting_hosts.len()));
