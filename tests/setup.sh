@@ -31,6 +31,8 @@ packages=(
   xclip
   # the traffic log of the e2e suite (every connection of the process tree)
   strace
+  # the counsellor's calendar file, read by a real RFC 5545 parser
+  python3-icalendar
 )
 
 missing=()

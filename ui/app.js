@@ -461,6 +461,7 @@ async function switchLanguage() {
   await i18n.load(lang);
   if (mine !== languageRequest) return;
   i18n.apply();
+  counsellor.renderChoices();
   // Messages shown by a field, again in the new language.
   for (const id of ['invite-error', 'name-error']) {
     const el = $(id);

@@ -27,6 +27,7 @@ export const COMMANDS = Object.freeze([
   'counsellor_end',
   'counsellor_mail_invite',
   'counsellor_copy_invite',
+  'counsellor_save_calendar',
   'start_over',
   'set_zoom',
 ]);

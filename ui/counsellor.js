@@ -25,6 +25,9 @@ function setRunning(view, forget = true) {
   $('cn-running').hidden = !running;
   if (view) {
     $('cn-invite').value = view.invite;
+    $('cn-calendar-box').hidden = !view.appointment;
+    $('cn-calendar-name').checked = false;
+    $('cn-letter-lang').value = i18n.language();
     $('cn-status').dataset.state = 'opening';
     $('cn-status').textContent = t('meeting.opening');
   } else if (forget) {
@@ -170,9 +173,15 @@ async function start() {
   $('cn-start').disabled = true;
   // The meeting's first events can arrive before the answer does.
   running = true;
-  const at = $('cn-at').value ? new Date($('cn-at').value).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;
+  const at = $('cn-at').value ? localTime(new Date($('cn-at').value)) : null;
+  const request = {
+    clientName: $('cn-client-name').value || null,
+    at,
+    minutes: Number($('cn-length').value),
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || null,
+  };
   try {
-    setRunning(await invoke('counsellor_start', { request: { clientName: $('cn-client-name').value || null, at } }));
+    setRunning(await invoke('counsellor_start', { request }));
     // The start button is gone: focus moves to the invite to hand out.
     $('cn-invite').focus();
   } catch (e) {
@@ -180,6 +189,43 @@ async function start() {
     showError(e);
   } finally {
     $('cn-start').disabled = false;
+  }
+}
+
+// RFC 3339 in the counsellor's own offset: the invitation states the time
+// as the counsellor entered it ("10:30 (UTC+01:00)").
+function localTime(d) {
+  const pad = (n) => String(Math.abs(n)).padStart(2, '0');
+  const off = -d.getTimezoneOffset();
+  const zone = `${off < 0 ? '-' : '+'}${pad(Math.trunc(off / 60))}:${pad(off % 60)}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:00${zone}`;
+}
+
+// Session lengths the Rust side accepts (`invitation::LENGTHS`).
+const LENGTHS = [30, 45, 50, 60, 90, 120];
+
+/** The option lists, in the UI's language (again after a change of language). */
+export function renderChoices() {
+  const length = $('cn-length');
+  const chosen = length.value || '60';
+  length.replaceChildren(...LENGTHS.map((n) => new Option(i18n.tp('mail.minutes', n, { count: i18n.formatNumber(n) }), String(n))));
+  length.value = chosen;
+  const letter = $('cn-letter-lang');
+  const lang = letter.value || i18n.language();
+  letter.replaceChildren(...i18n.LANGUAGES.map((l) => {
+    const o = new Option(l.name, l.code);
+    o.lang = l.lang;
+    return o;
+  }));
+  letter.value = lang;
+}
+
+async function saveCalendar() {
+  try {
+    const path = await invoke('counsellor_save_calendar', { lang: $('cn-letter-lang').value, withName: $('cn-calendar-name').checked });
+    ui.notice(t('counsellor.calendar_saved', { path }));
+  } catch (e) {
+    ui.toast(ui.messageOf(e));
   }
 }
 
@@ -207,7 +253,9 @@ export function wire(handlers) {
   $('cn-back').addEventListener('click', () => ui.show('start'));
   $('cn-start').addEventListener('click', start);
   $('cn-copy').addEventListener('click', copyInvite);
-  $('cn-mail').addEventListener('click', () => invoke('counsellor_mail_invite').catch((e) => ui.toast(ui.messageOf(e))));
+  $('cn-mail').addEventListener('click', () => invoke('counsellor_mail_invite', { lang: $('cn-letter-lang').value }).catch((e) => ui.toast(ui.messageOf(e))));
+  $('cn-calendar').addEventListener('click', saveCalendar);
+  renderChoices();
   $('cn-show').addEventListener('click', () => invoke('show_meeting'));
   $('cn-end').addEventListener('click', () => invoke('counsellor_end').catch((e) => ui.toast(ui.messageOf(e))));
   $('cn-remove').addEventListener('click', async () => {

@@ -177,9 +177,16 @@ pub fn counsellor_copy_invite<R: Runtime>(app: AppHandle<R>) -> Result<()> {
     counsellor_app::copy_invite(&app)
 }
 
+/// `lang`: the language the counsellor writes this client in (the UI's if absent).
 #[tauri::command]
-pub fn counsellor_mail_invite<R: Runtime>(app: AppHandle<R>) -> Result<()> {
-    counsellor_app::mail_invite(&app)
+pub fn counsellor_mail_invite<R: Runtime>(app: AppHandle<R>, lang: Option<String>) -> Result<()> {
+    counsellor_app::mail_invite(&app, lang.as_deref())
+}
+
+/// Saves the invitation as a calendar file; returns where.
+#[tauri::command]
+pub fn counsellor_save_calendar<R: Runtime>(app: AppHandle<R>, lang: Option<String>, with_name: bool) -> Result<String> {
+    counsellor_app::save_calendar(&app, lang.as_deref(), with_name)
 }
 
 #[tauri::command]

@@ -27,6 +27,7 @@ pub const ALL: &[&str] = &[
     "counsellor_end",
     "counsellor_mail_invite",
     "counsellor_copy_invite",
+    "counsellor_save_calendar",
     "start_over",
     "set_zoom",
 ];

@@ -10,11 +10,12 @@ use tauri::{AppHandle, Manager, Runtime};
 use time::OffsetDateTime;
 use url::Url;
 
+use crate::counsellor::invitation::{self, Appointment, Letterhead};
 use crate::counsellor::start::{self, Handle, ModeratorEntry, Options};
 use crate::counsellor::{secrets, Access, Account, CounsellorError};
-use crate::engine::Running;
+use crate::engine::{Letter, Running};
 use crate::error::{Error, Result};
-use crate::i18n::{self, t};
+use crate::i18n;
 use crate::ipc::{ConsentDocs, EndReason, RunningView, UiEvent};
 use crate::profile::{self, OrgProfile};
 use crate::provider::{bbb::BbbInvite, jitsi::JitsiInvite, Meeting};
@@ -202,8 +203,14 @@ impl std::fmt::Debug for SetupRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StartRequest {
     pub client_name: Option<String>,
-    /// RFC 3339.
+    /// RFC 3339, in the counsellor's own offset (the e-mail states that time).
     pub at: Option<String>,
+    /// The appointment's length in minutes (`invitation::LENGTHS`).
+    #[serde(default)]
+    pub minutes: Option<u16>,
+    /// The counsellor's IANA time zone, for the calendar file.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) -> Result<RunningView> {
@@ -229,6 +236,12 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
     };
     // Decided first, so nothing is created for a meeting this computer cannot show.
     let view = runtime::decide_view(app).await?;
+    let minutes = req.minutes.unwrap_or(invitation::DEFAULT_LENGTH);
+    if !invitation::LENGTHS.contains(&minutes) {
+        return Err(CounsellorError::Invalid("minutes").into());
+    }
+    let appointment = at.map(|at| Appointment { at, minutes, time_zone: req.time_zone.as_deref().and_then(Appointment::zone_name) });
+    let letter = Letter { appointment, letterhead: Letterhead::of(&p), client_name: client_name.clone().map(zeroize::Zeroizing::new) };
     let opts = Options { client_name, at };
     let lang = i18n::current().base().to_string();
     let secret = if account.access.needs_secret() { Some(secrets::fetch(&secrets::entry(&account.access.secret_name())?)?) } else { None };
@@ -257,7 +270,12 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
         Some(page) => crate::invite::on_page(&page, &started.client_invite),
         None => started.client_invite.clone(),
     };
-    let running = Running { handle: started.handle.clone(), invite: zeroize::Zeroizing::new(invite), provider: provider_name(&account.access) };
+    let running = Running {
+        handle: started.handle.clone(),
+        invite: zeroize::Zeroizing::new(invite),
+        provider: provider_name(&account.access),
+        letter: Some(Box::new(letter)),
+    };
     let running_view = running.view();
     let registered = state.engine().set_running(running);
     if let Err(e) = registered {
@@ -309,15 +327,43 @@ pub async fn end_session<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
     remote
 }
 
-/// The invite as an e-mail draft in the user's mail program.
-pub fn mail_invite<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
-    let invite = running_invite(app).ok_or(CounsellorError::NoSession)?;
-    let lang = i18n::current();
-    let subject = t(lang, "counsellor.mail.subject");
-    let body = t(lang, "counsellor.mail.body").replace("{link}", invite.as_str());
-    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20");
-    let mailto = format!("mailto:?subject={}&body={}", enc(&subject), enc(&body));
+/// The running session's invitation (never text the UI sends).
+fn running_invitation<R: Runtime>(app: &AppHandle<R>) -> Result<invitation::Invitation> {
+    let state = app.state::<AppState>();
+    let engine = state.engine();
+    let running = engine.running().ok_or(CounsellorError::NoSession)?;
+    Ok(running.invitation().ok_or(CounsellorError::NoSession)?)
+}
+
+/// The language the counsellor writes this client in: any of the app's, or the UI's.
+fn letter_lang(code: Option<&str>) -> i18n::Lang {
+    code.and_then(i18n::Lang::from_code).unwrap_or_else(i18n::current)
+}
+
+/// The invitation as an e-mail draft in the user's mail program.
+pub fn mail_invite<R: Runtime>(app: &AppHandle<R>, lang: Option<&str>) -> Result<()> {
+    let mailto = running_invitation(app)?.mailto(letter_lang(lang));
     tauri_plugin_opener::open_url(mailto, None::<&str>).map_err(|_| Error::LinkOpenFailed)
+}
+
+/// Saves the calendar file in the user's download folder; returns its path.
+/// The file holds the link, and the client's name only with `with_name`.
+pub fn save_calendar<R: Runtime>(app: &AppHandle<R>, lang: Option<&str>, with_name: bool) -> Result<String> {
+    let inv = running_invitation(app)?;
+    let a = inv.appointment.clone().ok_or(CounsellorError::NoAppointment)?;
+    let name = if with_name {
+        let state = app.state::<AppState>();
+        let engine = state.engine();
+        engine.running().and_then(|r| r.letter.as_ref()).and_then(|l| l.client_name.as_ref()).map(|n| n.to_string())
+    } else {
+        None
+    };
+    let uid = format!("{}@sprechzimmer", hex::encode(rand::random::<[u8; 16]>()));
+    let ics = inv.calendar(letter_lang(lang), name.as_deref(), OffsetDateTime::now_utc(), &uid).ok_or(CounsellorError::NoAppointment)?;
+    let dir = crate::folders::downloads().ok_or(CounsellorError::CalendarFailed)?;
+    let path = invitation::write_calendar(&dir, a.at, &ics).map_err(|_| CounsellorError::CalendarFailed)?;
+    log::info!("calendar file saved in the download folder");
+    Ok(path.display().to_string())
 }
 
 #[cfg(test)]

@@ -71,6 +71,7 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
             commands::counsellor_end,
             commands::counsellor_mail_invite,
             commands::counsellor_copy_invite,
+            commands::counsellor_save_calendar,
             commands::start_over,
             commands::set_zoom,
         ];
@@ -279,7 +280,7 @@ fn keep_gpu_caches_off_disk() {
 fn run_action<R: Runtime>(app: AppHandle<R>, action: cli::AppAction) {
     let cli::AppAction::StartSession { client_name, at, print_invite } = action;
     tauri::async_runtime::spawn(async move {
-        let req = counsellor_app::StartRequest { client_name, at };
+        let req = counsellor_app::StartRequest { client_name, at, ..Default::default() };
         match counsellor_app::start_session(&app, req).await {
             Ok(view) => {
                 if print_invite {

@@ -15,6 +15,8 @@ import unittest
 import urllib.parse
 
 from chromium_cdp import Chromium
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 from harness import (APP, App, DiskChecks, Keyring, Sim, TestHome, admit_client, catalogue, save_artifacts,
                      skip_on_windows, wait_until, workdir)
 
@@ -143,7 +145,17 @@ class CounsellorInvitePageCase(DiskChecks, unittest.TestCase):
     def cli(self, *args, stdin=b""):
         return subprocess.run([APP, *args], input=stdin, capture_output=True, env=self.home.env(), timeout=60)
 
-    def test_the_counsellors_invite_is_a_link_to_the_page(self):
+    def test_the_counsellors_invite_is_a_link_to_the_page_with_mail_and_calendar(self):
+        """The invite links to the page; the e-mail draft and the calendar
+        file say when, how to install, and whom to ask."""
+        # What the desktop's mail program gets: a stand-in for xdg-open.
+        bin_dir = os.path.join(self.dir, "bin")
+        os.makedirs(bin_dir)
+        opened = os.path.join(self.dir, "opened.txt")
+        with open(os.path.join(bin_dir, "xdg-open"), "w") as f:
+            f.write(f"#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{opened}'\n")
+        os.chmod(os.path.join(bin_dir, "xdg-open"), 0o755)
+        self.home.extra_env["PATH"] = f"{bin_dir}:{os.environ['PATH']}"
         setup = self.cli("counsellor", "setup", "--profile", self.sim.base + "/profile.json",
                          "--bbb", self.sim.base + "/bigbluebutton/api", "--name", "Beratung Nord",
                          stdin=self.sim.secret.encode() + b"\n")
@@ -156,6 +168,9 @@ class CounsellorInvitePageCase(DiskChecks, unittest.TestCase):
         wd.click("#cc-terms-check")
         wd.click("#cc-continue")
         wd.wait_screen("counsellor")
+        wd.type("#cn-client-name", "Kim Klientin")
+        wd.js("document.getElementById('cn-at').value = '2030-01-15T10:30'")
+        wd.js("const s = document.getElementById('cn-length'); s.value = '50'; s.dispatchEvent(new Event('change'))")
         wd.click("#cn-start")
         wd.wait_for("return !document.getElementById('cn-running').hidden", what="the running session")
         invite = wd.prop("#cn-invite", "value")
@@ -167,6 +182,52 @@ class CounsellorInvitePageCase(DiskChecks, unittest.TestCase):
         self.assertEqual(json.loads(checked.stdout)["provider"], "bbb")
         mid = next(iter(self.sim.state()["meetings"]))
         self.assertIn(urllib.parse.quote(mid), fragment, "the same meeting, behind the page")
+
+        # The e-mail draft, in English for this client.
+        wd.js("const s = document.getElementById('cn-letter-lang'); s.value = 'en'; s.dispatchEvent(new Event('change'))")
+        wd.click("#cn-mail")
+        wait_until(lambda: os.path.exists(opened), "the mail program to be asked")
+        mailto = open(opened).read().strip()
+        self.assertTrue(mailto.startswith("mailto:?subject="), mailto)
+        fields = urllib.parse.parse_qs(urllib.parse.urlsplit(mailto).query)
+        subject, body = fields["subject"][0], fields["body"][0]
+        self.assertEqual(subject, "Invitation to video counselling – Sprechzimmer Demo Counselling")
+        for want in ("Appointment: 2030-01-15 at 10:30 (UTC", "about 50 minutes.",
+                     f"Install the free Sprechzimmer app once: {self.sim.base}/download", invite,
+                     "this link is for you alone", "+49 341 123456-0, hilfe@demo-beratung.invalid (Monday to Friday"):
+            self.assertIn(want, body)
+        self.assertNotIn("Kim", body.replace(invite, ""), "the name only inside the signed link")
+
+        # The calendar file: no name unless asked, the link, the counsellor's time.
+        wd.click("#cn-calendar")
+        wd.wait_for("return [...document.querySelectorAll('[role=status], .notice, #notice')].some("
+                    "(e) => e.textContent.includes('.ics'))", what="the saved-file notice")
+        saved = [os.path.join(d, f) for d in (os.path.join(self.home.path, "Downloads"), self.home.path)
+                 if os.path.isdir(d) for f in os.listdir(d) if f.endswith(".ics")]
+        self.assertEqual(len(saved), 1, saved)
+        self.assertEqual(os.path.basename(saved[0]), "Sprechzimmer-2030-01-15-1030.ics", "no name in the file name")
+        parsed = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "ics_tool.py"), saved[0]],
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual(parsed.returncode, 0, parsed.stderr)
+        ics = json.loads(parsed.stdout)
+        self.assertEqual(ics["version"], "2.0")
+        self.assertEqual(ics["summary"], "Video counselling – Sprechzimmer Demo Counselling")
+        self.assertEqual(ics["url_line"], invite)
+        self.assertEqual(urllib.parse.unquote(ics["url"]), urllib.parse.unquote(invite))
+        self.assertIn(urllib.parse.unquote(invite), urllib.parse.unquote(ics["description"]))
+        self.assertTrue(ics["start"].startswith("2030-01-15T10:30:00"), ics)
+        self.assertTrue(ics["end"].startswith("2030-01-15T11:20:00"), ics)
+        self.assertEqual(ics["zones"], [ics["tzid"]], "the time zone is in the file")
+        self.assertEqual(ics["alarm"], ["-1 day, 23:45:00"], "a reminder 15 minutes before")
+        self.assertTrue(ics["crlf"] and ics["longest_line"] <= 75, ics)
+        self.assertNotIn("Kim", open(saved[0], encoding="utf-8", newline="").read().replace("\r\n ", "").replace(
+            invite, ""), "no name unless asked")
+        wd.click("#cn-calendar-name")
+        wd.click("#cn-calendar")
+        wait_until(lambda: os.path.exists(saved[0].replace(".ics", " (2).ics")), "the second calendar file")
+        named = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "ics_tool.py"), saved[0].replace(".ics", " (2).ics")],
+                               capture_output=True, text=True, timeout=60)
+        self.assertIn("with Kim Klientin", json.loads(named.stdout)["summary"])
         wd.click("#cn-end")
         wait_until(lambda: self.sim.state()["meetings"][mid]["ended"], "BBB `end`")
         wd.wait_screen("ended")

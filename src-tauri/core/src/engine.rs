@@ -23,6 +23,7 @@ use url::Url;
 use zeroize::Zeroizing;
 
 use crate::consent::ConsentRequest;
+use crate::counsellor::invitation::{Appointment, Invitation, Letterhead};
 use crate::counsellor::start::Handle;
 use crate::hosts::{self, HostPattern, UrlProblem, UrlRules};
 use crate::i18n::{self, Lang};
@@ -194,11 +195,29 @@ pub struct Running {
     pub handle: Handle,
     pub invite: Zeroizing<String>,
     pub provider: &'static str,
+    /// What the e-mail draft and the calendar file say beyond the link.
+    pub letter: Option<Box<Letter>>,
+}
+
+/// The rest of an invitation: the appointment, the organisation's details,
+/// and the client's name (for the calendar entry, when the counsellor asks).
+#[derive(Debug)]
+pub struct Letter {
+    pub appointment: Option<Appointment>,
+    pub letterhead: Letterhead,
+    pub client_name: Option<Zeroizing<String>>,
 }
 
 impl Running {
     pub fn view(&self) -> RunningView {
-        RunningView { invite: self.invite.to_string(), provider: self.provider }
+        let appointment = self.letter.as_ref().is_some_and(|l| l.appointment.is_some());
+        RunningView { invite: self.invite.to_string(), provider: self.provider, appointment }
+    }
+
+    /// The invitation to send, where the session was started with one.
+    pub fn invitation(&self) -> Option<Invitation> {
+        let l = self.letter.as_ref()?;
+        Some(Invitation { link: self.invite.to_string(), appointment: l.appointment.clone(), letterhead: l.letterhead.clone() })
     }
 }
 
@@ -885,7 +904,8 @@ mod tests {
     fn ending_hands_back_everything_once_and_retires_tasks() {
         let (mut e, _t) = running(bbb_ticket(), View::Embedded);
         let gen = e.generation();
-        e.set_running(Running { handle: Handle::Jitsi { room: "r".into() }, invite: Zeroizing::new("inv".into()), provider: "jitsi" }).unwrap_err();
+        e.set_running(Running { handle: Handle::Jitsi { room: "r".into() }, invite: Zeroizing::new("inv".into()), provider: "jitsi", letter: None })
+            .unwrap_err();
         let td = e.end(EndReason::Closed, None).expect("something ended");
         let m = td.meeting.expect("the meeting's view must close");
         assert!(m.dir.is_some() && m.browser.is_none());
@@ -924,11 +944,15 @@ mod tests {
     #[test]
     fn the_counsellor_session_is_kept_once_and_ends_with_the_meeting() {
         let mut e = E::default();
-        let run =
-            || Running { handle: Handle::Jitsi { room: "r".into() }, invite: Zeroizing::new("sprechzimmer://join?x".into()), provider: "jitsi" };
+        let run = || Running {
+            handle: Handle::Jitsi { room: "r".into() },
+            invite: Zeroizing::new("sprechzimmer://join?x".into()),
+            provider: "jitsi",
+            letter: None,
+        };
         e.set_running(run()).unwrap();
         assert_eq!(e.set_running(run()).unwrap_err(), SessionError::Busy);
-        assert_eq!(e.running().unwrap().view(), RunningView { invite: "sprechzimmer://join?x".into(), provider: "jitsi" });
+        assert_eq!(e.running().unwrap().view(), RunningView { invite: "sprechzimmer://join?x".into(), provider: "jitsi", appointment: false });
         let launch = e.begin_moderator(jitsi_ticket(), View::Embedded, None, "n".into()).unwrap();
         let (_t, d) = dir();
         e.opened(launch.generation, d, None);

@@ -22,6 +22,12 @@ pub fn cache() -> Option<PathBuf> {
     BaseDirs::new().map(|b| b.cache_dir().join(crate::APP_ID))
 }
 
+/// The user's download folder (`XDG_DOWNLOAD_DIR`, `~/Downloads`), else
+/// the home: where a counsellor's calendar file goes.
+pub fn downloads() -> Option<PathBuf> {
+    directories::UserDirs::new().map(|u| u.download_dir().unwrap_or(u.home_dir()).to_path_buf())
+}
+
 /// The user's home, to shorten paths in messages to `~`.
 pub fn home() -> Option<PathBuf> {
     BaseDirs::new().map(|b| b.home_dir().to_path_buf())

@@ -149,6 +149,8 @@ pub struct LinkOffer {
 pub struct RunningView {
     pub invite: String,
     pub provider: &'static str,
+    /// Started with an appointment: a calendar file can be saved.
+    pub appointment: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -368,7 +370,7 @@ mod tests {
             v(&UiEvent::Lobby(lobby(LobbyView::Unreachable { code: "net.timeout", next_check_secs: 5 }))),
             v(&UiEvent::ExternalLink(LinkOffer { url: "https://e.org/".into(), host: "e.org".into() })),
             v(&UiEvent::MeetingView(ViewEvent { view: "browser", browser: Some("Chromium") })),
-            v(&UiEvent::Running(Some(RunningView { invite: "i".into(), provider: "bbb" }))),
+            v(&UiEvent::Running(Some(RunningView { invite: "i".into(), provider: "bbb", appointment: false }))),
             v(&consent_view()),
         ];
         let profile = OrgProfile::from_json(&crate::profile::tests::sample().to_string(), UrlRules::default()).unwrap();

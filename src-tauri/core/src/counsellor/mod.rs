@@ -4,6 +4,7 @@
 //! the OS credential store (`secrets`). Starting and ending sessions is in
 //! `start`.
 
+pub mod invitation;
 pub mod secrets;
 pub mod start;
 
@@ -112,6 +113,10 @@ pub enum CounsellorError {
     Disabled,
     #[error("the clipboard is not available")]
     Clipboard,
+    #[error("the session has no appointment")]
+    NoAppointment,
+    #[error("the calendar file could not be written")]
+    CalendarFailed,
     #[error(transparent)]
     Provider(#[from] crate::provider::ProviderError),
     #[error(transparent)]
@@ -136,6 +141,8 @@ impl CounsellorError {
             CounsellorError::NoSession => "counsellor.no_session",
             CounsellorError::Disabled => "counsellor.disabled",
             CounsellorError::Clipboard => "counsellor.clipboard",
+            CounsellorError::NoAppointment => "counsellor.no_appointment",
+            CounsellorError::CalendarFailed => "counsellor.calendar_failed",
             CounsellorError::Provider(e) => e.code(),
             CounsellorError::Profile(e) => e.code(),
             CounsellorError::Io(_) => "counsellor.write_failed",
