@@ -200,6 +200,8 @@ async function openInvite(link, pasted = false) {
 // `keep`: the same session again in another language; what the user
 // ticked and typed stays.
 function renderConsent(v, keep = false) {
+  // A new consent screen: no receipt yet (the counsellor's meeting has none).
+  if (!keep) showReceiptOffer(false);
   $('consent-org').textContent = v.organisation;
   i18n.markLanguage($('consent-org'), v.organisationLang);
   $('consent-host').textContent = t('consent.host', { host: v.summary.meetingHost });
@@ -244,7 +246,7 @@ async function continueToLobby() {
   if (!v) return;
   $('consent-continue').disabled = true;
   try {
-    await invoke('give_consent', {
+    const outcome = await invoke('give_consent', {
       request: {
         sessionId: v.sessionId,
         privacyAccepted: $('privacy-check').checked,
@@ -258,7 +260,11 @@ async function continueToLobby() {
     // Once per lobby, not per poll: a focused link in it keeps its focus.
     renderSupport($('lobby-support'), v.support);
     renderLobby({ state: 'checking' });
+    // This client's consent has a receipt now, which they may save.
+    showReceiptOffer(true);
     show('lobby');
+    // The organisation did not get its copy: said, and nothing is blocked.
+    if (outcome && outcome.receipt === 'failed') notice(t('consent.receipt_failed'));
     await invoke('enter_lobby');
   } catch (e) {
     // No way to show the meeting here: the consent is not kept either.
@@ -273,7 +279,7 @@ async function continueToLobby() {
       updateConsentButton();
       return;
     }
-    if (e && ['consent.outdated', 'consent.wrong_session'].includes(e.code)) {
+    if (e && ['consent.outdated', 'consent.wrong_session', 'consent.receipt_required'].includes(e.code)) {
       toast(messageOf(e));
       updateConsentButton();
       return;
@@ -478,6 +484,21 @@ async function switchLanguage() {
   updateConsentButton();
 }
 
+// The client's copy of their consent's receipt, only on their choice: a
+// page without their name, in their download folder, to keep or print.
+function showReceiptOffer(on) {
+  for (const el of document.querySelectorAll('.receipt-line')) el.hidden = !on;
+}
+
+async function saveReceipt() {
+  try {
+    const path = await invoke('save_consent_receipt', { offsetMinutes: -new Date().getTimezoneOffset() });
+    notice(t('lobby.receipt_saved', { path }));
+  } catch (e) {
+    toast(messageOf(e));
+  }
+}
+
 // Ctrl/Cmd with +, - and 0 zoom the app's window, as in a browser.
 let zoom = 1;
 function onZoomKey(ev) {
@@ -544,6 +565,8 @@ async function main() {
     backToStart();
   });
   $('lobby-cancel').addEventListener('click', cancel);
+  $('lobby-receipt').addEventListener('click', saveReceipt);
+  $('meeting-receipt').addEventListener('click', saveReceipt);
   $('lobby-retry').addEventListener('click', () => invoke('retry_lobby'));
   $('meeting-leave').addEventListener('click', cancel);
   $('meeting-show').addEventListener('click', () => invoke('show_meeting'));

@@ -11,6 +11,7 @@ export const COMMANDS = Object.freeze([
   'set_language',
   'open_invite',
   'give_consent',
+  'save_consent_receipt',
   'enter_lobby',
   'retry_lobby',
   'cancel_session',

@@ -87,8 +87,14 @@ pub async fn open_invite(state: State<'_, AppState>, link: String) -> Result<Con
 }
 
 #[tauri::command]
-pub fn give_consent(state: State<'_, AppState>, request: ConsentRequest) -> Result<()> {
-    runtime::give_consent(&state, request)
+pub async fn give_consent(state: State<'_, AppState>, request: ConsentRequest) -> Result<runtime::ConsentOutcome> {
+    runtime::give_consent(&state, request).await
+}
+
+/// The client's copy of the consent receipt, saved on their choice; returns where.
+#[tauri::command]
+pub fn save_consent_receipt(state: State<'_, AppState>, offset_minutes: i32) -> Result<String> {
+    runtime::save_receipt(&state, offset_minutes)
 }
 
 #[tauri::command]

@@ -11,6 +11,7 @@ pub const ALL: &[&str] = &[
     "set_language",
     "open_invite",
     "give_consent",
+    "save_consent_receipt",
     "enter_lobby",
     "retry_lobby",
     "cancel_session",

@@ -48,6 +48,10 @@ pub enum Error {
     MeetingViewFailed,
     #[error("window: {0}")]
     Window(#[from] tauri::Error),
+    #[error("the organisation requires a consent receipt, and it was not delivered")]
+    ReceiptRequired,
+    #[error("the consent receipt could not be saved")]
+    ReceiptSaveFailed,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -71,6 +75,8 @@ impl Error {
             Error::BrowserStartFailed => "browser.start_failed",
             // The same words as any window that cannot open.
             Error::Window(_) | Error::MeetingViewFailed => "app.window",
+            Error::ReceiptRequired => "consent.receipt_required",
+            Error::ReceiptSaveFailed => "receipt.save_failed",
         }
     }
 

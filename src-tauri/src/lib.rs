@@ -55,6 +55,7 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
             commands::set_language,
             commands::open_invite,
             commands::give_consent,
+            commands::save_consent_receipt,
             commands::enter_lobby,
             commands::retry_lobby,
             commands::cancel_session,

@@ -190,9 +190,59 @@ pub fn set_setting(state: &AppState, key: &str, value: Option<String>) -> Result
     Ok(settings_view(state))
 }
 
-pub fn give_consent(state: &AppState, req: ConsentRequest) -> Result<()> {
+/// What became of the organisation's copy of the consent receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReceiptState {
+    /// The profile asks for none.
+    NotAsked,
+    Delivered,
+    /// Not delivered, and not required: the client is told, and goes on.
+    Failed,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConsentOutcome {
+    pub receipt: ReceiptState,
+}
+
+/// The consent gate, then the receipt for the organisation: delivered
+/// before the lobby, so a required receipt can still hold the client back.
+pub async fn give_consent(state: &AppState, req: ConsentRequest) -> Result<ConsentOutcome> {
     let now = time::OffsetDateTime::now_utc();
-    Ok(state.engine().give_consent(&req, now)?)
+    let delivery = state.engine().give_consent(&req, now, i18n::current())?;
+    let Some(d) = delivery else { return Ok(ConsentOutcome { receipt: ReceiptState::NotAsked }) };
+    let delivered = match state.http.post_json(&d.url, d.json.clone()).await {
+        Ok(status) if (200..300).contains(&status) => true,
+        Ok(status) => {
+            log::warn!("consent receipt not accepted: HTTP {status}");
+            false
+        }
+        Err(e) => {
+            log::warn!("consent receipt not delivered: {}", e.code());
+            false
+        }
+    };
+    state.engine().receipt_delivered(&d, delivered);
+    match (delivered, d.required) {
+        (true, _) => {
+            log::info!("consent receipt delivered");
+            Ok(ConsentOutcome { receipt: ReceiptState::Delivered })
+        }
+        (false, true) => Err(Error::ReceiptRequired),
+        (false, false) => Ok(ConsentOutcome { receipt: ReceiptState::Failed }),
+    }
+}
+
+/// Saves the client's copy of the receipt in their download folder, on
+/// their explicit choice; `offset_minutes` is their clock's, from the UI.
+pub fn save_receipt(state: &AppState, offset_minutes: i32) -> Result<String> {
+    let offset = time::UtcOffset::from_whole_seconds(offset_minutes.clamp(-18 * 60, 18 * 60) * 60).unwrap_or(time::UtcOffset::UTC);
+    let (page, stem) = state.engine().receipt_page(i18n::current(), offset).ok_or(crate::session::SessionError::NoSession)?;
+    let dir = crate::folders::downloads().ok_or(Error::ReceiptSaveFailed)?;
+    let path = crate::folders::write_new(&dir, &stem, "html", page.as_bytes()).map_err(|_| Error::ReceiptSaveFailed)?;
+    log::info!("consent receipt saved in the download folder, on the client's choice");
+    Ok(path.display().to_string())
 }
 
 // ---- lobby ----

@@ -88,6 +88,10 @@ class State:
         self.deny_delay = args.deny_delay
         self.auto_confirm_end = args.auto_confirm_end
         self.invite_page = getattr(args, "invite_page", None)
+        # Consent receipts the organisation's endpoint received, and
+        # whether it answers at all (/sim/receipts-down).
+        self.receipts = []
+        self.receipts_down = False
         self.profile = None
         self.meetings = {}
         self.tokens = {}  # sessionToken -> meeting id
@@ -153,7 +157,20 @@ class Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_POST(self):
+        if urllib.parse.urlsplit(self.path).path == "/consent-receipts":
+            return self.receive_receipt()
         self.do_GET()
+
+    def receive_receipt(self):
+        """The organisation's receipt endpoint: stores what arrives, as is."""
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(min(length, 65536))
+        with self.st.lock:
+            if self.st.receipts_down:
+                return self.send(503, "receipts unavailable", "text/plain")
+            self.st.receipts.append({"contentType": self.headers.get("Content-Type"), "body": body.decode("utf-8", "replace"),
+                                     "headers": {k.lower(): v for k, v in self.headers.items()}})
+        return self.send(201, "{}", "application/json")
 
     def do_GET(self):
         parsed = urllib.parse.urlsplit(self.path)
@@ -360,6 +377,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, "{}", "application/json")
             if path == "/sim/log":
                 return self.send(200, json.dumps(st.log), "application/json")
+            if path == "/sim/receipts":
+                return self.send(200, json.dumps(st.receipts), "application/json")
+            if path == "/sim/receipts-down":
+                st.receipts_down = params.get("on", "1") == "1"
+                return self.send(200, "{}", "application/json")
             parts = path.strip("/").split("/")
             # /sim/meetings/<id>/guests/admit|deny,
             # /sim/meetings/<id>/users/leave|remove|navigate?to=…|open?to=…
@@ -576,6 +598,8 @@ def main():
     ap.add_argument("--ready-file", help="write {port, secret} here once listening")
     ap.add_argument("--demo", action="store_true", help="create a demo meeting and print a client invite")
     ap.add_argument("--demo-delay", type=float, default=8.0)
+    ap.add_argument("--consent-receipt", choices=("optional", "required"),
+                    help="the profile asks for consent receipts at {base}/consent-receipts")
     ap.add_argument("--invite-page", metavar="FILE",
                     help="the profile names {base}/join.html as its invite page, served from FILE")
     args = ap.parse_args()
@@ -585,6 +609,9 @@ def main():
     state.profile = demo_profile(base)
     if args.invite_page:
         state.profile["invite_page"] = f"{base}/join.html"
+    if args.consent_receipt:
+        state.profile["consent_receipt_url"] = f"{base}/consent-receipts"
+        state.profile["consent_receipt_required"] = args.consent_receipt == "required"
     if args.demo:
         print(run_demo(state, base, args.demo_delay), flush=True)
     simlib.announce(args.ready_file, {"port": server.server_address[1], "secret": args.secret, "base": base}, "bbb-sim")

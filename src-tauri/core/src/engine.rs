@@ -32,6 +32,7 @@ use crate::ipc::{ConsentView, EndReason, Ended, LinkOffer, LobbyEvent, MeetingSt
 use crate::lobby::{self, Lobby, LobbyView, Next, Probe};
 use crate::profile::OrgProfile;
 use crate::provider::{bbb, jitsi, Meeting, ProviderError};
+use crate::receipt::Receipt;
 use crate::session::{MeetingTicket, Phase, Session, SessionError};
 use crate::wipe::{Removed, SessionDir};
 
@@ -187,6 +188,15 @@ pub enum Cancel {
 pub enum LinkRefusal {
     Bad(UrlProblem),
     NotOffered,
+}
+
+/// Where the organisation's copy of a consent receipt goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptDelivery {
+    pub url: Url,
+    pub json: String,
+    pub required: bool,
+    pub session_id: String,
 }
 
 /// The session a counsellor started, while it runs. Memory only.
@@ -356,8 +366,42 @@ impl<B> Engine<B> {
         Ok(ConsentView::of(cur, lang))
     }
 
-    pub fn give_consent(&mut self, req: &ConsentRequest, now: time::OffsetDateTime) -> Result<(), SessionError> {
-        self.session.give_consent(req, now)
+    /// The consent gate; then the receipt, and where the organisation wants
+    /// its copy (`None`: it wants none).
+    pub fn give_consent(&mut self, req: &ConsentRequest, now: time::OffsetDateTime, lang: Lang) -> Result<Option<ReceiptDelivery>, SessionError> {
+        self.session.give_consent(req, now)?;
+        let cur = self.session.current().ok_or(SessionError::NoSession)?;
+        let consent = cur.consent().ok_or(SessionError::NoSession)?;
+        let receipt = Receipt::new(&cur.invite, &cur.profile, consent, lang);
+        let session_id = cur.id.clone();
+        let delivery = cur.profile.consent_receipt_url.as_deref().and_then(|u| Url::parse(u).ok()).map(|url| ReceiptDelivery {
+            url,
+            json: receipt.to_json(),
+            required: cur.profile.consent_receipt_required,
+            session_id: session_id.clone(),
+        });
+        self.session.keep_receipt(&session_id, receipt, false);
+        Ok(delivery)
+    }
+
+    /// The organisation's copy arrived (or, where required, did not: the
+    /// consent is taken back).
+    pub fn receipt_delivered(&mut self, d: &ReceiptDelivery, delivered: bool) {
+        if delivered {
+            let receipt = self.session.current().filter(|c| c.id == d.session_id).and_then(|c| c.receipt()).map(|(r, _)| r.clone());
+            if let Some(r) = receipt {
+                self.session.keep_receipt(&d.session_id, r, true);
+            }
+        } else if d.required {
+            self.session.withdraw_consent(&d.session_id);
+        }
+    }
+
+    /// The client's copy of the current consent's receipt: the page and its file name.
+    pub fn receipt_page(&self, lang: Lang, offset: time::UtcOffset) -> Option<(String, String)> {
+        let cur = self.session.current()?;
+        let (r, delivered) = cur.receipt()?;
+        Some((r.page(&cur.profile, lang, offset, delivered), r.file_stem(offset)))
     }
 
     // ---- lobby ----
@@ -1001,7 +1045,7 @@ mod tests {
             terms_digest: cur.profile.client_terms.digest(),
             display_name: Some("Kim".into()),
         };
-        e.give_consent(&req, now()).unwrap();
+        e.give_consent(&req, now(), Lang::De).unwrap();
         e.can_enter_lobby().unwrap();
         let (_meeting, gen) = e.enter_lobby(browser, Some(vec![HostPattern::parse("meet.example.org").unwrap()]), 1).unwrap();
         assert_eq!(e.ensure_free(), Err(SessionError::Busy), "no second invite while waiting");

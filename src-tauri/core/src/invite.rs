@@ -72,6 +72,15 @@ pub struct Invite {
     pub expires_at: Option<OffsetDateTime>,
     /// Where the meeting sends people when it is over, if the creator set one.
     pub logout_url: Option<Url>,
+    /// SHA-256 (hex) of the link as issued (`sprechzimmer://join?…`, also
+    /// for a link on the invite page; a plain room link as it is): ties a
+    /// consent receipt to this invite without revealing it.
+    pub fingerprint: String,
+}
+
+fn fingerprint(link: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(link.as_bytes()))
 }
 
 /// What `check-invite` prints and the UI shows before consent. No name, no
@@ -172,7 +181,7 @@ fn parse_room_link(link: &str, rules: UrlRules, now: OffsetDateTime, default_pro
         other => InviteError::Provider(other),
     })?;
     let profile_url = default_profile.cloned().ok_or(InviteError::NoOrganisation)?;
-    Ok(Invite { profile_url, meeting: Meeting::Jitsi(room), scheduled_at: None, expires_at: None, logout_url: None })
+    Ok(Invite { profile_url, meeting: Meeting::Jitsi(room), scheduled_at: None, expires_at: None, logout_url: None, fingerprint: fingerprint(link) })
 }
 
 /// Parses and checks an invite. `now` decides expiry, so tests stay exact.
@@ -247,6 +256,7 @@ pub fn parse(link: &str, rules: UrlRules, now: OffsetDateTime) -> Result<Invite,
         scheduled_at: time_field("at")?,
         expires_at: time_field("exp")?,
         logout_url: take("logout").map(|s| url_field("logout", s)).transpose()?,
+        fingerprint: fingerprint(link),
     };
     if invite.is_expired(now) {
         return Err(InviteError::Expired);
@@ -313,6 +323,8 @@ mod tests {
         let a = parse_any(&https, RULES, NOW, None).unwrap();
         let b = parse(&link, RULES, NOW).unwrap();
         assert_eq!(a.summary(), b.summary());
+        assert_eq!(a.fingerprint, b.fingerprint, "the same invite, the same fingerprint");
+        assert_eq!(b.fingerprint.len(), 64);
         assert_eq!(a.meeting.host_url(), &room);
         // The invite's own rules hold inside the fragment.
         let tampered = https.replace("v=1", "v=9");

@@ -43,6 +43,7 @@ pub mod policy;
 pub mod private_file;
 pub mod profile;
 pub mod provider;
+pub mod receipt;
 pub mod scrub;
 pub mod session;
 pub mod settings;

@@ -109,6 +109,14 @@ impl Http {
         let body = String::from_utf8(body).map_err(|_| NetError::Decode)?;
         Ok(Fetched { status, body })
     }
+
+    /// POSTs a JSON document; the answer's status only (a redirect is not
+    /// followed and counts as not delivered). The answer's body is not read.
+    pub async fn post_json(&self, url: &Url, json: String) -> Result<u16, NetError> {
+        let resp =
+            self.client.post(url.as_str()).header(reqwest::header::CONTENT_TYPE, "application/json").body(json).send().await.map_err(map_err)?;
+        Ok(resp.status().as_u16())
+    }
 }
 
 fn map_err(e: reqwest::Error) -> NetError {

@@ -11,6 +11,7 @@ use crate::consent::{self, Consent, ConsentError, ConsentRequest};
 use crate::invite::Invite;
 use crate::profile::OrgProfile;
 use crate::provider::Meeting;
+use crate::receipt::Receipt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -53,12 +54,23 @@ pub struct Current {
     pub profile: OrgProfile,
     consent: Option<Consent>,
     chosen_name: Option<String>,
+    /// The receipt of the consent, and whether the organisation got its copy.
+    receipt: Option<(Receipt, bool)>,
 }
 
 impl Current {
     /// The name the client appears under: fixed by the invite or chosen.
     pub fn display_name(&self) -> Option<&str> {
         self.invite.meeting.display_name().or(self.chosen_name.as_deref())
+    }
+
+    pub fn consent(&self) -> Option<&Consent> {
+        self.consent.as_ref()
+    }
+
+    /// The consent's receipt and whether it was delivered, once consent is given.
+    pub fn receipt(&self) -> Option<(&Receipt, bool)> {
+        self.receipt.as_ref().map(|(r, d)| (r, *d))
     }
 
     fn require_consent(&self) -> Result<&Consent, SessionError> {
@@ -115,7 +127,8 @@ impl Session {
             return Err(SessionError::Busy);
         }
         self.end();
-        self.current = Some(Current { id: hex::encode(rand::random::<[u8; 16]>()), invite, profile, consent: None, chosen_name: None });
+        self.current =
+            Some(Current { id: hex::encode(rand::random::<[u8; 16]>()), invite, profile, consent: None, chosen_name: None, receipt: None });
         self.phase = Phase::AwaitingConsent;
         Ok(self.current.as_ref().expect("just set"))
     }
@@ -132,7 +145,24 @@ impl Session {
         let consent = consent::grant(req, &cur.id, &cur.profile, now)?;
         cur.chosen_name = chosen;
         cur.consent = Some(consent);
+        cur.receipt = None;
         Ok(())
+    }
+
+    /// Keeps the consent's receipt with the session it belongs to.
+    pub fn keep_receipt(&mut self, session_id: &str, receipt: Receipt, delivered: bool) {
+        if let Some(cur) = self.current.as_mut().filter(|c| c.id == session_id && c.consent.is_some()) {
+            cur.receipt = Some((receipt, delivered));
+        }
+    }
+
+    /// Takes back a consent whose required receipt did not reach the
+    /// organisation: the client stays on the consent screen.
+    pub fn withdraw_consent(&mut self, session_id: &str) {
+        if let Some(cur) = self.current.as_mut().filter(|c| c.id == session_id) {
+            cur.consent = None;
+            cur.receipt = None;
+        }
     }
 
     /// Consent → lobby. Returns what the lobby polls.
@@ -194,7 +224,8 @@ fn valid_name(name: Option<&str>) -> Option<String> {
 /// Overwrites the copies of the link and the name that the session owns
 /// before their memory is released.
 fn scrub(cur: Current) {
-    let Current { mut id, invite, profile, consent, chosen_name } = cur;
+    let Current { mut id, invite, profile, consent, chosen_name, receipt } = cur;
+    drop(receipt);
     id.zeroize();
     if let Some(mut n) = chosen_name {
         n.zeroize();

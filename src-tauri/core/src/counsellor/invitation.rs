@@ -4,7 +4,6 @@
 //! unless the counsellor asks for it in the calendar entry (a BigBlueButton
 //! invite still carries the name inside its signed link: the server shows it).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use time::{OffsetDateTime, UtcOffset};
@@ -195,24 +194,11 @@ impl Invitation {
     }
 }
 
-/// Writes the calendar file into `dir` as `Sprechzimmer-<date>-<time>.ics`,
-/// next to (never over) a file of that name; no client name in the file name.
+/// Writes the calendar file into `dir` as `Sprechzimmer-<date>-<time>.ics`
+/// (`folders::write_new`); no client name in the file name.
 pub fn write_calendar(dir: &Path, at: OffsetDateTime, ics: &str) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
     let stem = format!("Sprechzimmer-{:04}-{}-{}-{}{}", at.year(), two(at.month() as u8), two(at.day()), two(at.hour()), two(at.minute()));
-    for i in 1..100 {
-        let name = if i == 1 { format!("{stem}.ics") } else { format!("{stem} ({i}).ics") };
-        let path = dir.join(name);
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut f) => {
-                f.write_all(ics.as_bytes())?;
-                return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "too many calendar files of this name"))
+    crate::folders::write_new(dir, &stem, "ics", ics.as_bytes())
 }
 
 /// A TEXT value (RFC 5545 3.3.11): backslash, `;`, `,` and newlines escaped.
@@ -351,14 +337,10 @@ mod tests {
     }
 
     #[test]
-    fn a_saved_calendar_file_never_replaces_another() {
+    fn the_calendar_file_is_named_by_its_time_only() {
         let dir = tempfile::tempdir().unwrap();
-        let at = datetime!(2026-12-03 10:30 +01:00);
-        let a = write_calendar(dir.path(), at, "A").unwrap();
-        let b = write_calendar(dir.path(), at, "B").unwrap();
+        let a = write_calendar(dir.path(), datetime!(2026-12-03 10:30 +01:00), "A").unwrap();
         assert_eq!(a.file_name().unwrap(), "Sprechzimmer-2026-12-03-1030.ics");
-        assert_eq!(b.file_name().unwrap(), "Sprechzimmer-2026-12-03-1030 (2).ics");
-        assert_eq!((std::fs::read_to_string(a).unwrap(), std::fs::read_to_string(b).unwrap()), ("A".into(), "B".into()));
     }
 
     #[test]

@@ -32,6 +32,8 @@ const TOP_LEVEL: &[&str] = &[
     "accessibility_feedback",
     "invite_page",
     "install_url",
+    "consent_receipt_url",
+    "consent_receipt_required",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -277,6 +279,7 @@ fn warnings(p: &OrgProfile, f: &mut Findings) {
         ("accessibility_feedback.url", p.accessibility_feedback.as_ref().and_then(|s| s.url.as_deref())),
         ("invite_page", p.invite_page.as_deref()),
         ("install_url", p.install_url.as_deref()),
+        ("consent_receipt_url", p.consent_receipt_url.as_deref()),
     ];
     for (path, v) in contacts {
         if v.is_some_and(is_placeholder) {
@@ -329,6 +332,8 @@ mod tests {
         assert_eq!(mutated(|v| v["invite_page"] = json!("https://beratung.example.org/join.html#x")), e("invite_page", "invite_page"));
         assert_eq!(mutated(|v| v["invite_page"] = json!("http://beratung.example.org/join.html")), e("invite_page", "url"));
         assert_eq!(mutated(|v| v["install_url"] = json!("ftp://beratung.example.org/app")), e("install_url", "url"));
+        assert_eq!(mutated(|v| v["consent_receipt_required"] = json!(true)), e("consent_receipt_required", "receipt_without_url"));
+        assert_eq!(mutated(|v| v["consent_receipt_url"] = json!("http://beratung.example.org/r")), e("consent_receipt_url", "url"));
         // Several at once, all reported, in the file's order.
         let many = mutated(|v| {
             v["id"] = json!("");
@@ -483,6 +488,8 @@ mod tests {
         v["counsellor_terms"] = v["client_terms"].clone();
         v["invite_page"] = json!("https://beratung.example.org/join.html");
         v["install_url"] = json!("https://beratung.example.org/app");
+        v["consent_receipt_url"] = json!("https://beratung.example.org/receipts");
+        v["consent_receipt_required"] = json!(true);
         let p = OrgProfile::from_json(&v.to_string(), RULES).unwrap();
         let written = serde_json::to_value(&p).unwrap();
         let mut keys: Vec<&str> = written.as_object().unwrap().keys().map(String::as_str).collect();

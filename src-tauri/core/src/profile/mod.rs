@@ -187,6 +187,12 @@ pub struct OrgProfile {
     /// Where clients download the app; named in invitations and on the invite page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install_url: Option<String>,
+    /// Where the app POSTs a receipt of each client's consent (docs/consent-receipts.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_receipt_url: Option<String>,
+    /// No meeting unless the receipt was delivered.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub consent_receipt_required: bool,
 }
 
 impl OrgProfile {
@@ -254,6 +260,12 @@ impl OrgProfile {
         }
         if let Some(u) = &self.install_url {
             f.url("install_url", u, rules);
+        }
+        if let Some(u) = &self.consent_receipt_url {
+            f.url("consent_receipt_url", u, rules);
+        }
+        if self.consent_receipt_required && self.consent_receipt_url.is_none() {
+            f.error("consent_receipt_required", "receipt_without_url", "is true, but no consent_receipt_url says where receipts go".into());
         }
         if self.meeting_hosts.is_empty() || self.meeting_hosts.len() > 64 {
             f.error("meeting_hosts", "hosts_count", format!("lists {} hosts; 1 to 64 are needed", self.meeting_hosts.len()));
