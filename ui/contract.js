@@ -29,6 +29,12 @@ export const COMMANDS = Object.freeze([
   'counsellor_mail_invite',
   'counsellor_copy_invite',
   'counsellor_save_calendar',
+  'counsellor_companion_invite',
+  'counsellor_copy_companion_invite',
+  'counsellor_book',
+  'counsellor_bookings',
+  'counsellor_cancel_booking',
+  'counsellor_copy_booking_invite',
   'start_over',
   'set_zoom',
 ]);

@@ -28,6 +28,8 @@ function setRunning(view, forget = true) {
     $('cn-calendar-box').hidden = !view.appointment;
     $('cn-calendar-name').checked = false;
     $('cn-letter-lang').value = i18n.language();
+    $('cn-companion-list').replaceChildren();
+    $('cn-companion').open = false;
     $('cn-status').dataset.state = 'opening';
     $('cn-status').textContent = t('meeting.opening');
   } else if (forget) {
@@ -60,6 +62,7 @@ function route(v) {
     return;
   }
   $('cn-org').textContent = v.organisation;
+  loadBookings();
   $('cn-account').textContent = t('counsellor.account', {
     name: v.displayName, server: v.server, provider: v.provider === 'bbb' ? 'BigBlueButton' : 'Jitsi Meet',
   });
@@ -98,7 +101,7 @@ function updateProvider() {
 const FIELDS = {
   profile: 'cs-profile', provider: 'cs-provider', bbb: 'cs-server', jitsi: 'cs-server', server: 'cs-server',
   secret: 'cs-secret', jwt_app_id: 'cs-appid', display_name: 'cs-name',
-  client_name: 'cn-client-name', at: 'cn-at',
+  client_name: 'cn-client-name', at: 'cn-at', minutes: 'cn-length', companion_name: 'cn-companion-name',
 };
 
 function clearFieldError(input) {
@@ -220,6 +223,148 @@ export function renderChoices() {
   letter.value = lang;
 }
 
+// ---- a further guest: interpreter, sign-language interpreter, relative ----
+
+async function makeCompanion() {
+  try {
+    const c = await invoke('counsellor_companion_invite', { name: $('cn-companion-name').value });
+    const li = document.createElement('li');
+    const text = document.createElement('p');
+    text.id = `companion-${c.index}`;
+    text.textContent = $('cn-companion-name').value.trim();
+    const link = document.createElement('textarea');
+    link.rows = 3;
+    link.readOnly = true;
+    link.value = c.invite;
+    link.setAttribute('aria-labelledby', text.id);
+    link.className = 'companion-invite';
+    const copy = document.createElement('button');
+    copy.type = 'button';
+    copy.className = 'companion-copy';
+    copy.textContent = t('counsellor.copy');
+    copy.setAttribute('aria-describedby', text.id);
+    copy.addEventListener('click', async () => {
+      try {
+        await invoke('counsellor_copy_companion_invite', { index: c.index });
+        ui.notice(t('counsellor.copied'));
+      } catch (e) {
+        link.select();
+      }
+    });
+    li.append(text, link, copy);
+    $('cn-companion-list').append(li);
+    $('cn-companion-name').value = '';
+    copy.focus();
+  } catch (e) {
+    showError(e);
+  }
+}
+
+// ---- booked appointments ----
+
+async function book() {
+  $('cn-book').disabled = true;
+  try {
+    const at = $('cn-at').value ? localTime(new Date($('cn-at').value)) : '';
+    const b = await invoke('counsellor_book', {
+      request: {
+        clientName: $('cn-client-name').value,
+        at,
+        minutes: Number($('cn-length').value),
+        timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || null,
+      },
+    });
+    for (const id of ['cn-client-name', 'cn-at']) $(id).value = '';
+    await loadBookings();
+    ui.notice(t('counsellor.booked'));
+    // Next: hand out its invite.
+    document.querySelector(`[data-booking="${b.id}"] .booking-copy`)?.focus();
+  } catch (e) {
+    showError(e);
+  } finally {
+    $('cn-book').disabled = false;
+  }
+}
+
+export async function loadBookings() {
+  try {
+    renderBookings(await invoke('counsellor_bookings'));
+  } catch (e) {
+    renderBookings([]);
+    ui.toast(ui.messageOf(e));
+  }
+}
+
+function renderBookings(list) {
+  $('cn-bookings-none').hidden = list.length > 0;
+  $('cn-booking-name').parentElement.hidden = list.length === 0;
+  const letterLang = () => $('cn-letter-lang').value || i18n.language();
+  const items = list.map((b) => {
+    const li = document.createElement('li');
+    li.dataset.booking = b.id;
+    const text = document.createElement('p');
+    text.id = `booking-${b.id}`;
+    text.textContent = t('counsellor.booking_line', {
+      when: i18n.formatTime(b.at),
+      length: i18n.tp('mail.minutes', b.minutes, { count: b.minutes }),
+      name: b.pseudonym,
+    });
+    const actions = document.createElement('div');
+    actions.className = 'actions';
+    const button = (key, cls, run) => {
+      const el = document.createElement('button');
+      el.type = 'button';
+      el.className = cls;
+      el.textContent = t(key);
+      // Which booking: the line above is read with each of its buttons.
+      el.setAttribute('aria-describedby', text.id);
+      el.addEventListener('click', async () => {
+        el.disabled = true;
+        try {
+          await run();
+        } catch (e) {
+          ui.toast(ui.messageOf(e));
+        } finally {
+          el.disabled = false;
+        }
+      });
+      return el;
+    };
+    actions.append(
+      button('counsellor.copy', 'booking-copy', async () => {
+        await invoke('counsellor_copy_booking_invite', { booking: b.id });
+        ui.notice(t('counsellor.copied'));
+      }),
+      button('counsellor.mail', 'booking-mail', () => invoke('counsellor_mail_invite', { lang: letterLang(), booking: b.id })),
+      button('counsellor.calendar', 'booking-calendar', async () => {
+        const path = await invoke('counsellor_save_calendar', { lang: letterLang(), withName: $('cn-booking-name').checked, booking: b.id });
+        ui.notice(t('counsellor.calendar_saved', { path }));
+      }),
+      button('counsellor.booking_cancel', 'booking-cancel danger', async () => {
+        await invoke('counsellor_cancel_booking', { booking: b.id });
+        ui.notice(t('counsellor.booking_cancelled'));
+        await loadBookings();
+        $('cn-client-name').focus();
+      }),
+      button('counsellor.booking_start', 'booking-start primary', () => startBooked(b.id)),
+    );
+    li.append(text, actions);
+    return li;
+  });
+  $('cn-bookings-list').replaceChildren(...items);
+}
+
+async function startBooked(id) {
+  running = true;
+  try {
+    setRunning(await invoke('counsellor_start', { request: { booking: id } }));
+    $('cn-invite').focus();
+  } catch (e) {
+    setRunning(null, false);
+    throw e;
+  }
+}
+
 async function saveCalendar() {
   try {
     const path = await invoke('counsellor_save_calendar', { lang: $('cn-letter-lang').value, withName: $('cn-calendar-name').checked });
@@ -255,6 +400,8 @@ export function wire(handlers) {
   $('cn-copy').addEventListener('click', copyInvite);
   $('cn-mail').addEventListener('click', () => invoke('counsellor_mail_invite', { lang: $('cn-letter-lang').value }).catch((e) => ui.toast(ui.messageOf(e))));
   $('cn-calendar').addEventListener('click', saveCalendar);
+  $('cn-book').addEventListener('click', book);
+  $('cn-companion-make').addEventListener('click', makeCompanion);
   renderChoices();
   $('cn-show').addEventListener('click', () => invoke('show_meeting'));
   $('cn-end').addEventListener('click', () => invoke('counsellor_end').catch((e) => ui.toast(ui.messageOf(e))));

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime, State, WebviewWindow};
 
+use crate::bookings_app;
 use crate::cli;
 use crate::consent::ConsentRequest;
 use crate::counsellor_app;
@@ -183,16 +184,54 @@ pub fn counsellor_copy_invite<R: Runtime>(app: AppHandle<R>) -> Result<()> {
     counsellor_app::copy_invite(&app)
 }
 
-/// `lang`: the language the counsellor writes this client in (the UI's if absent).
+/// `lang`: the language the counsellor writes this client in (the UI's if
+/// absent); `booking`: a booked appointment's invitation, else the running session's.
 #[tauri::command]
-pub fn counsellor_mail_invite<R: Runtime>(app: AppHandle<R>, lang: Option<String>) -> Result<()> {
-    counsellor_app::mail_invite(&app, lang.as_deref())
+pub async fn counsellor_mail_invite<R: Runtime>(app: AppHandle<R>, lang: Option<String>, booking: Option<String>) -> Result<()> {
+    counsellor_app::mail_invite(&app, lang.as_deref(), booking.as_deref()).await
 }
 
 /// Saves the invitation as a calendar file; returns where.
 #[tauri::command]
-pub fn counsellor_save_calendar<R: Runtime>(app: AppHandle<R>, lang: Option<String>, with_name: bool) -> Result<String> {
-    counsellor_app::save_calendar(&app, lang.as_deref(), with_name)
+pub async fn counsellor_save_calendar<R: Runtime>(
+    app: AppHandle<R>,
+    lang: Option<String>,
+    with_name: bool,
+    booking: Option<String>,
+) -> Result<String> {
+    counsellor_app::save_calendar(&app, lang.as_deref(), with_name, booking.as_deref()).await
+}
+
+/// An invite for a further guest (interpreter, relative) of the running session.
+#[tauri::command]
+pub fn counsellor_companion_invite<R: Runtime>(app: AppHandle<R>, name: String) -> Result<counsellor_app::CompanionView> {
+    counsellor_app::companion_invite(&app, &name)
+}
+
+#[tauri::command]
+pub fn counsellor_copy_companion_invite<R: Runtime>(app: AppHandle<R>, index: usize) -> Result<()> {
+    counsellor_app::copy_companion_invite(&app, index)
+}
+
+#[tauri::command]
+pub async fn counsellor_book<R: Runtime>(app: AppHandle<R>, request: bookings_app::BookRequest) -> Result<bookings_app::BookingView> {
+    bookings_app::book(&app, request).await
+}
+
+#[tauri::command]
+pub fn counsellor_bookings<R: Runtime>(app: AppHandle<R>) -> Result<Vec<bookings_app::BookingView>> {
+    bookings_app::list(&app)
+}
+
+#[tauri::command]
+pub async fn counsellor_cancel_booking<R: Runtime>(app: AppHandle<R>, booking: String) -> Result<()> {
+    bookings_app::cancel(&app, &booking).await
+}
+
+/// A booked appointment's invite to the clipboard (the running session's: `counsellor_copy_invite`).
+#[tauri::command]
+pub async fn counsellor_copy_booking_invite<R: Runtime>(app: AppHandle<R>, booking: String) -> Result<()> {
+    counsellor_app::copy_booking_invite(&app, &booking).await
 }
 
 #[tauri::command]

@@ -34,6 +34,11 @@ impl CounsellorState {
         CounsellorState { file: config_dir.map(|d| Account::file_in(&d)) }
     }
 
+    /// The folder of the account file (and of the bookings).
+    pub fn dir(&self) -> Option<PathBuf> {
+        self.file.as_ref().and_then(|f| f.parent()).map(PathBuf::from)
+    }
+
     fn file(&self) -> Result<&PathBuf> {
         self.file.as_ref().ok_or_else(|| CounsellorError::NotSetUp.into())
     }
@@ -211,6 +216,9 @@ pub struct StartRequest {
     /// The counsellor's IANA time zone, for the calendar file.
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// Start this booked appointment: its meeting, name, time and invite.
+    #[serde(default)]
+    pub booking: Option<String>,
 }
 
 pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) -> Result<RunningView> {
@@ -225,6 +233,18 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
     account.check_profile(&p)?;
     if !account.consent_valid(&p) {
         return Err(CounsellorError::ConsentRequired.into());
+    }
+    let booked = match req.booking.as_deref() {
+        Some(id) => Some(crate::bookings_app::find(app, id)?),
+        None => None,
+    };
+    let mut req = req;
+    if let Some(b) = &booked {
+        // The booking decides: its name, its time, its length.
+        req.client_name = Some(b.pseudonym.clone());
+        req.at = Some(b.at.format(&time::format_description::well_known::Rfc3339).map_err(|_| CounsellorError::Invalid("at"))?);
+        req.minutes = Some(b.minutes);
+        req.time_zone = b.time_zone.clone();
     }
     let client_name = req.client_name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     if client_name.as_ref().is_some_and(|n| n.chars().count() > 64 || n.chars().any(char::is_control)) {
@@ -242,7 +262,8 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
     }
     let appointment = at.map(|at| Appointment { at, minutes, time_zone: req.time_zone.as_deref().and_then(Appointment::zone_name) });
     let letter = Letter { appointment, letterhead: Letterhead::of(&p), client_name: client_name.clone().map(zeroize::Zeroizing::new) };
-    let opts = Options { client_name, at };
+    let booking_id = booked.as_ref().map(|b| b.id.clone());
+    let opts = Options { client_name, at, booked };
     let lang = i18n::current().base().to_string();
     let secret = if account.access.needs_secret() { Some(secrets::fetch(&secrets::entry(&account.access.secret_name())?)?) } else { None };
     let http = state.http.clone();
@@ -275,6 +296,8 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
         invite: zeroize::Zeroizing::new(invite),
         provider: provider_name(&account.access),
         letter: Some(Box::new(letter)),
+        booking: booking_id,
+        companions: Vec::new(),
     };
     let running_view = running.view();
     let registered = state.engine().set_running(running);
@@ -340,24 +363,78 @@ fn letter_lang(code: Option<&str>) -> i18n::Lang {
     code.and_then(i18n::Lang::from_code).unwrap_or_else(i18n::current)
 }
 
+/// The invitation of the running session, or of a booking.
+async fn invitation_of<R: Runtime>(app: &AppHandle<R>, booking: Option<&str>) -> Result<(invitation::Invitation, Option<String>)> {
+    match booking {
+        Some(id) => {
+            let (inv, b) = crate::bookings_app::invitation(app, id).await?;
+            Ok((inv, Some(b.pseudonym)))
+        }
+        None => {
+            let inv = running_invitation(app)?;
+            let state = app.state::<AppState>();
+            let name = state.engine().running().and_then(|r| r.letter.as_ref()).and_then(|l| l.client_name.as_ref()).map(|n| n.to_string());
+            Ok((inv, name))
+        }
+    }
+}
+
 /// The invitation as an e-mail draft in the user's mail program.
-pub fn mail_invite<R: Runtime>(app: &AppHandle<R>, lang: Option<&str>) -> Result<()> {
-    let mailto = running_invitation(app)?.mailto(letter_lang(lang));
+pub async fn mail_invite<R: Runtime>(app: &AppHandle<R>, lang: Option<&str>, booking: Option<&str>) -> Result<()> {
+    let mailto = invitation_of(app, booking).await?.0.mailto(letter_lang(lang));
     tauri_plugin_opener::open_url(mailto, None::<&str>).map_err(|_| Error::LinkOpenFailed)
+}
+
+/// An invite for a further guest of the running session (interpreter,
+/// relative): its own signed join under its own name; kept with the session.
+pub fn companion_invite<R: Runtime>(app: &AppHandle<R>, name: &str) -> Result<CompanionView> {
+    enabled(app)?;
+    let account = app.state::<CounsellorState>().account()?;
+    let state = app.state::<AppState>();
+    let handle = state.engine().running().map(|r| r.handle.clone()).ok_or(CounsellorError::NoSession)?;
+    let secret = if account.access.needs_secret() { Some(secrets::fetch(&secrets::entry(&account.access.secret_name())?)?) } else { None };
+    let link =
+        start::companion_invite(&account, secret.as_deref().map(|s| s.as_str()), &handle, name, i18n::current().base(), OffsetDateTime::now_utc())?;
+    // Through the organisation's invite page, like the client's invite.
+    let page = state.engine().running().and_then(|r| r.invitation()).map(|i| i.link).and_then(|l| l.split_once('#').map(|(p, _)| p.to_string()));
+    let link = match page.and_then(|p| Url::parse(&p).ok()) {
+        Some(page) => crate::invite::on_page(&page, &link),
+        None => link,
+    };
+    let mut engine = state.engine();
+    let running = engine.running_mut().ok_or(CounsellorError::NoSession)?;
+    running.companions.push(zeroize::Zeroizing::new(link.clone()));
+    log::info!("invite for a further guest made");
+    Ok(CompanionView { index: running.companions.len() - 1, invite: link })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CompanionView {
+    pub index: usize,
+    pub invite: String,
+}
+
+/// A further guest's invite on the clipboard, kept out of clipboard history.
+pub fn copy_companion_invite<R: Runtime>(app: &AppHandle<R>, index: usize) -> Result<()> {
+    let state = app.state::<AppState>();
+    let link = state.engine().running().and_then(|r| r.companions.get(index).cloned()).ok_or(CounsellorError::NoSession)?;
+    crate::clipboard::copy_private(&link).map_err(|_| CounsellorError::Clipboard)?;
+    Ok(())
+}
+
+/// A booking's invite on the clipboard, kept out of clipboard history.
+pub async fn copy_booking_invite<R: Runtime>(app: &AppHandle<R>, booking: &str) -> Result<()> {
+    let (inv, _) = crate::bookings_app::invitation(app, booking).await?;
+    crate::clipboard::copy_private(&inv.link).map_err(|_| CounsellorError::Clipboard)?;
+    Ok(())
 }
 
 /// Saves the calendar file in the user's download folder; returns its path.
 /// The file holds the link, and the client's name only with `with_name`.
-pub fn save_calendar<R: Runtime>(app: &AppHandle<R>, lang: Option<&str>, with_name: bool) -> Result<String> {
-    let inv = running_invitation(app)?;
+pub async fn save_calendar<R: Runtime>(app: &AppHandle<R>, lang: Option<&str>, with_name: bool, booking: Option<&str>) -> Result<String> {
+    let (inv, name) = invitation_of(app, booking).await?;
     let a = inv.appointment.clone().ok_or(CounsellorError::NoAppointment)?;
-    let name = if with_name {
-        let state = app.state::<AppState>();
-        let engine = state.engine();
-        engine.running().and_then(|r| r.letter.as_ref()).and_then(|l| l.client_name.as_ref()).map(|n| n.to_string())
-    } else {
-        None
-    };
+    let name = name.filter(|_| with_name);
     let uid = format!("{}@sprechzimmer", hex::encode(rand::random::<[u8; 16]>()));
     let ics = inv.calendar(letter_lang(lang), name.as_deref(), OffsetDateTime::now_utc(), &uid).ok_or(CounsellorError::NoAppointment)?;
     let dir = crate::folders::downloads().ok_or(CounsellorError::CalendarFailed)?;

@@ -8,6 +8,7 @@
 //! `commands` and `tray` are the ways in. No module depends on this root,
 //! and none in a cycle (`tests/check-cycles.py`).
 
+pub mod bookings_app;
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
@@ -73,6 +74,12 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
             commands::counsellor_mail_invite,
             commands::counsellor_copy_invite,
             commands::counsellor_save_calendar,
+            commands::counsellor_companion_invite,
+            commands::counsellor_copy_companion_invite,
+            commands::counsellor_book,
+            commands::counsellor_bookings,
+            commands::counsellor_cancel_booking,
+            commands::counsellor_copy_booking_invite,
             commands::start_over,
             commands::set_zoom,
         ];
@@ -190,6 +197,7 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
             });
             tray::ensure(app.handle());
             tray::apply_autostart(app.handle());
+            bookings_app::spawn_purge(app.handle());
             // Autostart brings the app up in the tray only, with no webview.
             let tray_only = launch.tray && tray::exists(app.handle());
             if tray_only {

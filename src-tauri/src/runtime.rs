@@ -641,6 +641,16 @@ pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Opti
     }
     if let Some(running) = teardown.running.take() {
         forget_invite(app, &running.invite);
+        for c in &running.companions {
+            forget_invite(app, c);
+        }
+        // A booked session that ran is over: its booking goes now. One that
+        // failed to start stays, to be started again.
+        if let Some(id) = running.booking.as_deref().filter(|_| reason != EndReason::Failed) {
+            if let Err(e) = crate::bookings_app::forget(app, id) {
+                log::warn!("the ended session's booking could not be deleted: {}", e.code());
+            }
+        }
         emit(app, UiEvent::Running(None));
     }
     if !teardown.had_session {

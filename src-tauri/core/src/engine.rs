@@ -207,6 +207,10 @@ pub struct Running {
     pub provider: &'static str,
     /// What the e-mail draft and the calendar file say beyond the link.
     pub letter: Option<Box<Letter>>,
+    /// The booking this session was started from: deleted when it ends.
+    pub booking: Option<String>,
+    /// Invites of further guests (interpreter, relative), memory only.
+    pub companions: Vec<Zeroizing<String>>,
 }
 
 /// The rest of an invitation: the appointment, the organisation's details,
@@ -693,6 +697,10 @@ impl<B> Engine<B> {
         self.running.as_ref()
     }
 
+    pub fn running_mut(&mut self) -> Option<&mut Running> {
+        self.running.as_mut()
+    }
+
     /// The counsellor's session exists on the server from now on.
     pub fn set_running(&mut self, running: Running) -> Result<(), SessionError> {
         if self.counsellor_busy() {
@@ -948,8 +956,15 @@ mod tests {
     fn ending_hands_back_everything_once_and_retires_tasks() {
         let (mut e, _t) = running(bbb_ticket(), View::Embedded);
         let gen = e.generation();
-        e.set_running(Running { handle: Handle::Jitsi { room: "r".into() }, invite: Zeroizing::new("inv".into()), provider: "jitsi", letter: None })
-            .unwrap_err();
+        e.set_running(Running {
+            handle: Handle::Jitsi { room: "r".into() },
+            invite: Zeroizing::new("inv".into()),
+            provider: "jitsi",
+            letter: None,
+            booking: None,
+            companions: vec![],
+        })
+        .unwrap_err();
         let td = e.end(EndReason::Closed, None).expect("something ended");
         let m = td.meeting.expect("the meeting's view must close");
         assert!(m.dir.is_some() && m.browser.is_none());
@@ -993,6 +1008,8 @@ mod tests {
             invite: Zeroizing::new("sprechzimmer://join?x".into()),
             provider: "jitsi",
             letter: None,
+            booking: None,
+            companions: vec![],
         };
         e.set_running(run()).unwrap();
         assert_eq!(e.set_running(run()).unwrap_err(), SessionError::Busy);

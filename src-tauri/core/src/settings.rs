@@ -44,6 +44,8 @@ pub struct Settings {
     pub allowed_providers: Option<Vec<ProviderKind>>,
     pub counsellor_mode: bool,
     pub autostart: bool,
+    /// How long a booked appointment may be kept after its date, at most.
+    pub booking_retention_days: u16,
 }
 
 impl Default for Settings {
@@ -101,6 +103,10 @@ impl Settings {
             allowed_providers,
             counsellor_mode: r.str("counsellorMode") != Some("off"),
             autostart: r.str("autostart") == Some("on"),
+            booking_retention_days: r
+                .str("bookingRetentionDays")
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(crate::counsellor::bookings::MAX_RETENTION_DAYS),
         }
     }
 }

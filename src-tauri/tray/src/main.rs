@@ -66,6 +66,16 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // The bookings' purge, at start and daily, while only the agent runs.
+    let days = setup.settings.booking_retention_days;
+    std::thread::spawn(move || loop {
+        match counsellor::bookings::purge_for_user(days) {
+            Ok(0) => {}
+            Ok(n) => log::info!("tray agent: {n} booking(s) past their deadline deleted"),
+            Err(e) => log::warn!("tray agent: bookings purge: {}", e.code()),
+        }
+        std::thread::sleep(std::time::Duration::from_secs(24 * 60 * 60));
+    });
     let entries = menu::Entries::new(app, i18n::current());
     platform::run(entries, listener);
 }

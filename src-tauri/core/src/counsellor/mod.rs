@@ -4,6 +4,7 @@
 //! the OS credential store (`secrets`). Starting and ending sessions is in
 //! `start`.
 
+pub mod bookings;
 pub mod invitation;
 pub mod secrets;
 pub mod start;
@@ -115,6 +116,10 @@ pub enum CounsellorError {
     Clipboard,
     #[error("the session has no appointment")]
     NoAppointment,
+    #[error("the bookings file cannot be read")]
+    BookingsDamaged,
+    #[error("no such booking")]
+    NoBooking,
     #[error("the calendar file could not be written")]
     CalendarFailed,
     #[error(transparent)]
@@ -142,6 +147,8 @@ impl CounsellorError {
             CounsellorError::Disabled => "counsellor.disabled",
             CounsellorError::Clipboard => "counsellor.clipboard",
             CounsellorError::NoAppointment => "counsellor.no_appointment",
+            CounsellorError::BookingsDamaged => "counsellor.bookings_damaged",
+            CounsellorError::NoBooking => "counsellor.no_booking",
             CounsellorError::CalendarFailed => "counsellor.calendar_failed",
             CounsellorError::Provider(e) => e.code(),
             CounsellorError::Profile(e) => e.code(),
@@ -191,6 +198,10 @@ pub fn tray_wanted(setup: &crate::settings::Setup) -> bool {
 pub fn remove(file: &Path) -> Result<(), CounsellorError> {
     let account = Account::load(file)?;
     secrets::delete(&secrets::entry(&account.access.secret_name())?)?;
+    // The access's bookings and their key go with it.
+    if let Some(dir) = file.parent() {
+        bookings::Bookings::in_dir(dir, &bookings::CredentialStore).remove_all()?;
+    }
     std::fs::remove_file(file)?;
     Ok(())
 }

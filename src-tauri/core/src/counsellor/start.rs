@@ -9,6 +9,7 @@ use sha2::Sha256;
 use time::OffsetDateTime;
 use url::Url;
 
+use super::bookings::{Booking, MeetingRef};
 use super::{Access, Account, CounsellorError};
 use crate::invite;
 use crate::net::Http;
@@ -20,6 +21,8 @@ pub struct Options {
     pub client_name: Option<String>,
     /// When the session is planned; the client's lobby counts down to it.
     pub at: Option<OffsetDateTime>,
+    /// Starting a booked session: its meeting, and the invite sent ahead.
+    pub booked: Option<Booking>,
 }
 
 /// How the counsellor enters: a moderator join (BBB), or the room with a
@@ -116,7 +119,11 @@ pub async fn check_bbb_secret(http: &Http, api: &Url, secret: &str) -> Result<()
 }
 
 pub async fn start_bbb(http: &Http, account: &Account, api: &Url, secret: &str, opts: &Options, lang: &str) -> Result<Started, CounsellorError> {
-    let meeting_id = format!("sz-{}", random_hex(16));
+    let meeting_id = match opts.booked.as_ref().map(|b| &b.meeting) {
+        Some(MeetingRef::Bbb { meeting_id }) => meeting_id.clone(),
+        Some(MeetingRef::Jitsi { .. }) => return Err(CounsellorError::Invalid("provider")),
+        None => format!("sz-{}", random_hex(16)),
+    };
     let logout = logout_url(&account.profile);
     let resp = bbb_call(http, &signed(api, "create", &create_params(&meeting_id, &logout, lang), secret)).await?;
     if !resp.success {
@@ -139,13 +146,100 @@ pub async fn start_bbb(http: &Http, account: &Account, api: &Url, secret: &str, 
     client.insert(3, ("guest", "true".to_string()));
     let join = signed(api, "join", &client, secret);
     let running = signed(api, "isMeetingRunning", &[("meetingID", meeting_id.clone())], secret);
-    let client_invite = invite::build_bbb_link(&account.profile, &join, &running, opts.at, Some(&logout));
+    let client_invite = match &opts.booked {
+        // The invite sent ahead stays the one to hand out.
+        Some(b) => booked_bbb_invite(account, api, secret, b, lang),
+        None => invite::build_bbb_link(&account.profile, &join, &running, opts.at, Some(&logout)),
+    };
     Ok(Started {
         moderator: ModeratorEntry::Bbb { join: moderator, running: running.clone() },
         client_invite,
         handle: Handle::Bbb { meeting_id },
         logout: Some(logout),
     })
+}
+
+/// A booking's client invite, ready before the meeting exists: the guest
+/// join is presigned without `createTime`, so it fits the meeting created
+/// under this ID when the counsellor starts the session.
+pub fn booked_bbb_invite(account: &Account, api: &Url, secret: &str, b: &Booking, lang: &str) -> String {
+    let MeetingRef::Bbb { meeting_id } = &b.meeting else { unreachable!("a BBB booking") };
+    guest_bbb_invite(account, api, secret, meeting_id, &b.pseudonym, lang, Some(b.at))
+}
+
+/// A guest's invite to a BBB meeting by its ID, presigned without
+/// `createTime`: waiting-roomed (`guest=true`) like every client.
+fn guest_bbb_invite(account: &Account, api: &Url, secret: &str, meeting_id: &str, name: &str, lang: &str, at: Option<OffsetDateTime>) -> String {
+    let join = signed(
+        api,
+        "join",
+        &[
+            ("fullName", name.to_string()),
+            ("meetingID", meeting_id.to_string()),
+            ("role", "VIEWER".to_string()),
+            ("guest", "true".to_string()),
+            ("userdata-bbb_override_default_locale", lang.to_string()),
+            ("userdata-bbb_ask_for_feedback_on_logout", "false".to_string()),
+        ],
+        secret,
+    );
+    let running = signed(api, "isMeetingRunning", &[("meetingID", meeting_id.to_string())], secret);
+    invite::build_bbb_link(&account.profile, &join, &running, at, Some(&logout_url(&account.profile)))
+}
+
+/// A further guest of the running session — an interpreter, a sign-language
+/// interpreter, a relative: an invite of its own, under its own name, and
+/// waiting to be let in like the client.
+pub fn companion_invite(
+    account: &Account,
+    secret: Option<&str>,
+    handle: &Handle,
+    name: &str,
+    lang: &str,
+    now: OffsetDateTime,
+) -> Result<String, CounsellorError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(CounsellorError::Invalid("companion_name"));
+    }
+    match (handle, &account.access) {
+        (Handle::Bbb { meeting_id }, Access::Bbb { api }) => {
+            Ok(guest_bbb_invite(account, api, secret.ok_or(CounsellorError::SecretMissing)?, meeting_id, name, lang, None))
+        }
+        (Handle::Jitsi { room }, Access::Jitsi { server, jwt_app_id }) => {
+            let room_url = server.join(room).expect("room names are path segments");
+            let jwt = match (jwt_app_id, secret) {
+                (Some(app), Some(secret)) => {
+                    let token =
+                        JitsiToken { app_id: app, server, room, exp: now + time::Duration::hours(12), nbf: now - time::Duration::seconds(60) };
+                    Some(token.sign(secret, name, false))
+                }
+                (Some(_), None) => return Err(CounsellorError::SecretMissing),
+                (None, _) => None,
+            };
+            Ok(invite::build_jitsi_link(&account.profile, &room_url, jwt.as_deref(), None))
+        }
+        _ => Err(CounsellorError::Invalid("provider")),
+    }
+}
+
+/// A booking's client invite for Jitsi: the room, and with token
+/// authentication a guest token valid from 30 minutes before the
+/// appointment until an hour after its end.
+pub fn booked_jitsi_invite(account: &Account, secret: Option<&str>, b: &Booking) -> Result<String, CounsellorError> {
+    let Access::Jitsi { server, jwt_app_id } = &account.access else { return Err(CounsellorError::Invalid("provider")) };
+    let MeetingRef::Jitsi { room } = &b.meeting else { return Err(CounsellorError::Invalid("provider")) };
+    let room_url = server.join(room).expect("room names are path segments");
+    let jwt = match (jwt_app_id, secret) {
+        (Some(app), Some(secret)) => {
+            let exp = b.at + time::Duration::minutes(i64::from(b.minutes) + 60);
+            let token = JitsiToken { app_id: app, server, room, exp, nbf: b.at - time::Duration::minutes(30) };
+            Some(token.sign(secret, &b.pseudonym, false))
+        }
+        (Some(_), None) => return Err(CounsellorError::SecretMissing),
+        (None, _) => None,
+    };
+    Ok(invite::build_jitsi_link(&account.profile, &room_url, jwt.as_deref(), Some(b.at)))
 }
 
 /// Ends the meeting for everyone. A meeting that is already over is fine.
@@ -171,7 +265,8 @@ pub struct JitsiToken<'a> {
     pub server: &'a Url,
     pub room: &'a str,
     pub exp: OffsetDateTime,
-    pub now: OffsetDateTime,
+    /// Not valid before.
+    pub nbf: OffsetDateTime,
 }
 
 impl JitsiToken<'_> {
@@ -184,7 +279,7 @@ impl JitsiToken<'_> {
             "aud": "jitsi",
             "sub": self.server.host_str().unwrap_or_default(),
             "room": self.room,
-            "nbf": self.now.unix_timestamp() - 60,
+            "nbf": self.nbf.unix_timestamp(),
             "exp": self.exp.unix_timestamp(),
             "moderator": moderator,
             "context": { "user": { "name": name, "moderator": moderator.to_string() } },
@@ -197,20 +292,27 @@ impl JitsiToken<'_> {
 
 pub fn start_jitsi(account: &Account, secret: Option<&str>, opts: &Options, now: OffsetDateTime) -> Result<Started, CounsellorError> {
     let Access::Jitsi { server, jwt_app_id } = &account.access else { return Err(CounsellorError::Invalid("provider")) };
-    let room = format!("Beratung-{}", random_hex(12));
+    let room = match opts.booked.as_ref().map(|b| &b.meeting) {
+        Some(MeetingRef::Jitsi { room }) => room.clone(),
+        Some(MeetingRef::Bbb { .. }) => return Err(CounsellorError::Invalid("provider")),
+        None => format!("Beratung-{}", random_hex(12)),
+    };
     let room_url = server.join(&room).expect("room names are path segments");
     let (client_jwt, moderator_jwt) = match (jwt_app_id, secret) {
         (Some(app), Some(secret)) => {
             let start = opts.at.unwrap_or(now).max(now);
             let exp = start + time::Duration::hours(12);
             let client_name = opts.client_name.as_deref().unwrap_or("");
-            let token = JitsiToken { app_id: app, server, room: &room, exp, now };
+            let token = JitsiToken { app_id: app, server, room: &room, exp, nbf: now - time::Duration::seconds(60) };
             (Some(token.sign(secret, client_name, false)), Some(token.sign(secret, &account.display_name, true)))
         }
         (Some(_), None) => return Err(CounsellorError::SecretMissing),
         (None, _) => (None, None),
     };
-    let client_invite = invite::build_jitsi_link(&account.profile, &room_url, client_jwt.as_deref(), opts.at);
+    let client_invite = match &opts.booked {
+        Some(b) => booked_jitsi_invite(account, secret, b)?,
+        None => invite::build_jitsi_link(&account.profile, &room_url, client_jwt.as_deref(), opts.at),
+    };
     Ok(Started { moderator: ModeratorEntry::Jitsi { room_url, jwt: moderator_jwt }, client_invite, handle: Handle::Jitsi { room }, logout: None })
 }
 
@@ -262,7 +364,7 @@ mod tests {
         let access = Access::Jitsi { server: Url::parse("https://meet.example.org/").unwrap(), jwt_app_id: Some("sprechzimmer".into()) };
         let account = Account::new(profile.as_str(), access, "Beratung Nord", UrlRules::default()).unwrap();
         let now = OffsetDateTime::now_utc();
-        let opts = Options { client_name: Some("Kim".into()), at: None };
+        let opts = Options { client_name: Some("Kim".into()), at: None, booked: None };
         let s = start_jitsi(&account, Some("app-secret"), &opts, now).unwrap();
         let ModeratorEntry::Jitsi { room_url, jwt: Some(mod_jwt) } = &s.moderator else { panic!("moderator token") };
         let Handle::Jitsi { room } = &s.handle else { panic!() };
@@ -292,5 +394,90 @@ mod tests {
         .unwrap();
         let s = start_jitsi(&plain, None, &Options::default(), now).unwrap();
         assert!(!s.client_invite.contains("jwt="));
+    }
+
+    #[test]
+    fn a_booked_bbb_invite_is_ready_before_the_meeting_and_fits_it() {
+        use crate::counsellor::invitation::Appointment;
+        let api = Url::parse("https://bbb.example.org/bigbluebutton/api/").unwrap();
+        let access = Access::Bbb { api: api.clone() };
+        let account = Account::new("https://beratung.example.org/profile.json", access.clone(), "Beratung Nord", UrlRules::default()).unwrap();
+        let at = time::macros::datetime!(2030-01-15 10:30 +01:00);
+        let b = Booking::new(Appointment { at, minutes: 50, time_zone: None }, "Kim", &access).unwrap();
+        let link = booked_bbb_invite(&account, &api, "s3cret", &b, "de");
+        let inv = invite::parse(&link, UrlRules::default(), at - time::Duration::days(30)).unwrap();
+        assert_eq!(inv.scheduled_at, Some(at), "the lobby counts down to the appointment");
+        let crate::provider::Meeting::Bbb(m) = &inv.meeting else { panic!("bbb") };
+        let join = &m.join.url;
+        let q: std::collections::HashMap<_, _> = join.query_pairs().into_owned().collect();
+        let MeetingRef::Bbb { meeting_id } = &b.meeting else { panic!() };
+        assert_eq!(&q["meetingID"], meeting_id);
+        assert!(!q.contains_key("createTime"), "fits whichever meeting is created under this ID");
+        assert_eq!((q["guest"].as_str(), q["role"].as_str(), q["fullName"].as_str()), ("true", "VIEWER", "Kim"));
+        let (plain, cs) = join.query().unwrap().rsplit_once("&checksum=").unwrap();
+        assert_eq!(cs, bbb::checksum(bbb::ChecksumAlgo::Sha256, "join", plain, "s3cret"));
+        assert_eq!(link, booked_bbb_invite(&account, &api, "s3cret", &b, "de"), "the same invite each time it is copied");
+    }
+
+    #[test]
+    fn a_booked_jitsi_token_covers_the_appointment_only() {
+        use crate::counsellor::invitation::Appointment;
+        let access = Access::Jitsi { server: Url::parse("https://meet.example.org/").unwrap(), jwt_app_id: Some("sprechzimmer".into()) };
+        let account = Account::new("https://beratung.example.org/profile.json", access.clone(), "Beratung Nord", UrlRules::default()).unwrap();
+        let at = time::macros::datetime!(2030-01-15 10:30 UTC);
+        let b = Booking::new(Appointment { at, minutes: 60, time_zone: None }, "Kim", &access).unwrap();
+        let link = booked_jitsi_invite(&account, Some("app-secret"), &b).unwrap();
+        let jwt = Url::parse(&link).unwrap().query_pairs().find(|(k, _)| k == "jwt").unwrap().1.into_owned();
+        let payload = jwt.split('.').nth(1).unwrap();
+        let c: serde_json::Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        assert_eq!(c["nbf"].as_i64(), Some((at - time::Duration::minutes(30)).unix_timestamp()));
+        assert_eq!(c["exp"].as_i64(), Some((at + time::Duration::minutes(120)).unix_timestamp()));
+        let MeetingRef::Jitsi { room } = &b.meeting else { panic!() };
+        assert_eq!((c["room"].as_str(), c["moderator"].as_bool()), (Some(room.as_str()), Some(false)));
+        // The client's app takes it ahead of time.
+        let inv = invite::parse_any(&link, UrlRules::default(), at - time::Duration::days(3), None).unwrap();
+        assert_eq!(inv.meeting.host_url().path(), format!("/{room}"));
+        // Starting the booked session uses the same room, and hands out the same invite.
+        let opts = Options { client_name: Some("Kim".into()), at: Some(at), booked: Some(b.clone()) };
+        let s = start_jitsi(&account, Some("app-secret"), &opts, at - time::Duration::minutes(5)).unwrap();
+        assert_eq!(s.handle, Handle::Jitsi { room: room.clone() });
+        assert_eq!(s.client_invite, link);
+    }
+
+    #[test]
+    fn a_companion_gets_an_invite_of_its_own_waiting_like_the_client() {
+        let api = Url::parse("https://bbb.example.org/bigbluebutton/api/").unwrap();
+        let access = Access::Bbb { api };
+        let account = Account::new("https://beratung.example.org/profile.json", access, "Beratung Nord", UrlRules::default()).unwrap();
+        let now = time::macros::datetime!(2030-01-15 10:30 UTC);
+        let handle = Handle::Bbb { meeting_id: "sz-0123456789abcdef0123456789abcdef".into() };
+        let link = companion_invite(&account, Some("s3cret"), &handle, " Ana Dolmetscherin ", "de", now).unwrap();
+        let inv = invite::parse(&link, UrlRules::default(), now).unwrap();
+        let crate::provider::Meeting::Bbb(m) = &inv.meeting else { panic!("bbb") };
+        let q: std::collections::HashMap<_, _> = m.join.url.query_pairs().into_owned().collect();
+        assert_eq!((q["fullName"].as_str(), q["guest"].as_str(), q["role"].as_str()), ("Ana Dolmetscherin", "true", "VIEWER"));
+        assert_eq!(q["meetingID"], "sz-0123456789abcdef0123456789abcdef");
+        assert!(matches!(companion_invite(&account, Some("s3cret"), &handle, "", "de", now), Err(CounsellorError::Invalid("companion_name"))));
+        assert!(matches!(companion_invite(&account, None, &handle, "Ana", "de", now), Err(CounsellorError::SecretMissing)));
+        assert!(matches!(
+            companion_invite(&account, Some("s"), &Handle::Jitsi { room: "r".into() }, "Ana", "de", now),
+            Err(CounsellorError::Invalid("provider"))
+        ));
+        // Jitsi: the room, with a guest token in the companion's name.
+        let j = Account::new(
+            "https://beratung.example.org/profile.json",
+            Access::Jitsi { server: Url::parse("https://meet.example.org/").unwrap(), jwt_app_id: Some("sz".into()) },
+            "B",
+            UrlRules::default(),
+        )
+        .unwrap();
+        let link = companion_invite(&j, Some("app-secret"), &Handle::Jitsi { room: "Beratung-abc".into() }, "Ana", "de", now).unwrap();
+        let jwt = Url::parse(&link).unwrap().query_pairs().find(|(k, _)| k == "jwt").unwrap().1.into_owned();
+        let c: serde_json::Value =
+            serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(jwt.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        assert_eq!(
+            (c["context"]["user"]["name"].as_str(), c["moderator"].as_bool(), c["room"].as_str()),
+            (Some("Ana"), Some(false), Some("Beratung-abc"))
+        );
     }
 }

@@ -110,6 +110,20 @@ pub const DEFS: &[Def] = &[
         ],
     },
     Def {
+        key: "bookingRetentionDays",
+        kind: Kind::Choice(&["180", "90", "60", "30", "14", "7", "1"]),
+        default: Some("180"),
+        user: false,
+        // A broken value keeps bookings the shortest time, not the longest.
+        closed: Some(Closed::Value("1")),
+        msi: Some("BOOKINGRETENTIONDAYS"),
+        title: ["Aufbewahrung gebuchter Termine (Tage)", "Keeping booked appointments (days)"],
+        help: [
+            "Ein gebuchter Termin wird gelöscht, sobald seine Beratung endet, spätestens so viele Tage nach seinem Datum: 180, 90, 60, 30, 14, 7 oder 1.",
+            "A booked appointment is deleted when its session ends, at the latest this many days after its date: 180, 90, 60, 30, 14, 7 or 1.",
+        ],
+    },
+    Def {
         key: "autostart",
         kind: Kind::Choice(&["off", "on"]),
         default: Some("off"),
