@@ -98,8 +98,12 @@ class Chromium:
     def wait_true(self, js, what, timeout=30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.eval(js):
-                return
+            # Until the page has loaded, its elements are not there yet.
+            try:
+                if self.eval(js):
+                    return
+            except RuntimeError:
+                pass
             time.sleep(0.1)
         raise AssertionError(f"never true in Chromium: {what}")
 

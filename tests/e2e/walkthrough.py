@@ -5,6 +5,8 @@ Run under a private X server:  xvfb-run -a -s "-screen 0 1280x900x24" \
     dbus-run-session -- python3 tests/e2e/walkthrough.py docs/img
 Only the Arabic and Ukrainian screens (no ImageMagick needed):
     ... python3 tests/e2e/walkthrough.py docs/img --languages
+Only the client's way in (bookings, invite page, booked lobby):
+    ... python3 tests/e2e/walkthrough.py docs/img --way-in
 """
 
 import datetime
@@ -188,11 +190,97 @@ def languages_walkthrough(out):
             shutil.rmtree(d, ignore_errors=True)
 
 
+def way_in_walkthrough(out):
+    """A counsellor's bookings, the organisation's invite page in a browser,
+    and the client's lobby for a booked appointment (WebDriver and DevTools
+    screenshots)."""
+    import base64
+    import json as _json
+    from chromium_cdp import Chromium
+    from harness import APP, Keyring
+    d = workdir("walkthrough-way-in")
+    home = TestHome(d)
+    page_file = os.path.join(d, "join.html")
+    sim = Sim(d, "--auto-confirm-end", "--invite-page", page_file, "--consent-receipt", "optional")
+    keyring = Keyring(home)
+    apps = []
+    browser = None
+    try:
+        env = home.env()
+        with open(page_file, "wb") as f:
+            f.write(subprocess.run([APP, "org", "invite-page", f"{sim.base}/profile.json"], env=env, check=True,
+                                   capture_output=True).stdout)
+        subprocess.run([APP, "counsellor", "setup", "--profile", f"{sim.base}/profile.json", "--bbb",
+                        f"{sim.base}/bigbluebutton/api", "--name", "Beratung Nord"],
+                       input=sim.secret.encode() + b"\n", env=env, check=True, capture_output=True)
+        app = App(home, (), workdir=d)
+        apps.append(app)
+        wd = app.wd
+        wd.click("#open-counsellor")
+        wd.wait_screen("counsellor-consent")
+        wd.click("#cc-privacy-check")
+        wd.click("#cc-terms-check")
+        wd.click("#cc-continue")
+        wd.wait_screen("counsellor")
+        now = datetime.datetime.now()
+        for name, days, hour in (("Kim", 2, 10), ("Alex Beispiel", 5, 14)):
+            when = (now + datetime.timedelta(days=days)).replace(hour=hour, minute=30)
+            wd.type("#cn-client-name", name)
+            wd.js(f"document.getElementById('cn-at').value = {_json.dumps(when.strftime('%Y-%m-%dT%H:%M'))}")
+            n = wd.js("return document.querySelectorAll('#cn-bookings-list li').length")
+            wd.click("#cn-book")
+            wd.wait_for(f"return document.querySelectorAll('#cn-bookings-list li').length === {n + 1}")
+        time.sleep(1.5)
+        wd.screenshot(os.path.join(out, "13-bookings.png"))
+        first = wd.js("return document.querySelector('#cn-bookings-list li').dataset.booking")
+        wd.click(f"[data-booking='{first}'] .booking-copy")
+        deadline = time.monotonic() + 30
+        link = ""
+        while time.monotonic() < deadline and "#v=1" not in link:
+            link = subprocess.run(["xclip", "-selection", "clipboard", "-o"], capture_output=True, text=True).stdout
+            time.sleep(0.2)
+        # The invite page, as the client's browser shows it without the app.
+        browser = Chromium("--lang=de-DE", "--accept-lang=de-DE,de", "--window-size=760,900")
+        browser.navigate(link)
+        browser.wait_true("!document.getElementById('help').hidden", "the install help")
+        time.sleep(0.5)
+        shot_data = browser.page("Page.captureScreenshot", {"format": "png"})["data"]
+        with open(os.path.join(out, "14-invite-page.png"), "wb") as f:
+            f.write(base64.b64decode(shot_data))
+        print("wrote", os.path.join(out, "14-invite-page.png"))
+        # The client, days ahead: the lobby counts down.
+        client_dir = os.path.join(d, "client")
+        os.makedirs(client_dir)
+        client = App(TestHome(client_dir), (link,), workdir=client_dir, isolated=True)
+        apps.append(client)
+        cwd = client.wd
+        cwd.wait_screen("consent")
+        cwd.click("#privacy-check")
+        cwd.click("#terms-check")
+        cwd.click("#consent-continue")
+        cwd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'")
+        time.sleep(1.5)
+        cwd.screenshot(os.path.join(out, "15-booked-lobby.png"))
+        print("wrote way-in screenshots")
+    finally:
+        if browser:
+            browser.close()
+        for a in reversed(apps):
+            a.close()
+        sim.stop()
+        keyring.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     if sys.argv[2:] == ["--languages"]:
         languages_walkthrough(os.path.abspath(sys.argv[1]))
+        sys.exit(0)
+    if sys.argv[2:] == ["--way-in"]:
+        way_in_walkthrough(os.path.abspath(sys.argv[1]))
         sys.exit(0)
     target = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "docs/img")
     main()
     browser_walkthrough(target)
     counsellor_walkthrough(target)
+    way_in_walkthrough(target)
