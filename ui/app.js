@@ -302,7 +302,11 @@ function renderSchedule() {
     return;
   }
   const left = new Date(scheduledAt).getTime() - Date.now();
-  const at = t('lobby.starts_at', { time: i18n.formatTime(scheduledAt, false) });
+  // Not today: the date too, or "at 10:30" reads as today.
+  const today = new Date(scheduledAt).toDateString() === new Date().toDateString();
+  const at = today
+    ? t('lobby.starts_at', { time: i18n.formatTime(scheduledAt, false) })
+    : t('lobby.starts_on', { date: i18n.formatTime(scheduledAt, true) });
   el.textContent = left > 0 ? `${at} ${t('lobby.starts_in', { relative: i18n.relative(left / 1000) })}` : at;
 }
 

@@ -126,7 +126,9 @@ class BookingsCase(DiskChecks, unittest.TestCase):
         cwd.click("#consent-continue")
         cwd.wait_screen("lobby")
         cwd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'", what="waiting")
-        self.assertTrue(cwd.text("#lobby-schedule"), "the countdown to the appointment")
+        schedule = cwd.text("#lobby-schedule")
+        self.assertIn(str(when.year), schedule, "an appointment on another day is shown with its date")
+        self.assertIn(when.strftime("%H:%M"), schedule)
 
         # The counsellor starts the booked session: the meeting under the booked ID.
         wd.click(f"[data-booking='{booking}'] .booking-start")

@@ -230,6 +230,7 @@ def way_in_walkthrough(out):
             n = wd.js("return document.querySelectorAll('#cn-bookings-list li').length")
             wd.click("#cn-book")
             wd.wait_for(f"return document.querySelectorAll('#cn-bookings-list li').length === {n + 1}")
+        wd.click("#toast-dismiss")
         time.sleep(1.5)
         wd.screenshot(os.path.join(out, "13-bookings.png"))
         first = wd.js("return document.querySelector('#cn-bookings-list li').dataset.booking")
