@@ -162,6 +162,21 @@ pub async fn cancel<R: Runtime>(app: &AppHandle<R>, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// A booking's invite on the clipboard, kept out of clipboard history.
+pub async fn copy_invite<R: Runtime>(app: &AppHandle<R>, id: &str) -> Result<()> {
+    let (inv, _) = invitation(app, id).await?;
+    crate::clipboard::copy_private(&inv.link).map_err(|_| CounsellorError::Clipboard)?;
+    Ok(())
+}
+
+/// The runtime's hook (`runtime::BookingOver`): a booked session that ran
+/// is over, and its booking goes.
+pub fn on_session_over(app: &AppHandle<tauri::Wry>, id: &str) {
+    if let Err(e) = forget(app, id) {
+        log::warn!("the ended session's booking could not be deleted: {}", e.code());
+    }
+}
+
 /// Deletes a booking (cancelled, or its session is over).
 pub fn forget<R: Runtime>(app: &AppHandle<R>, id: &str) -> Result<()> {
     with_store(app, |s| Ok(s.update(|list| list.retain(|b| b.id != id))?))

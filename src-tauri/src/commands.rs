@@ -7,6 +7,7 @@ use tauri::{AppHandle, Runtime, State, WebviewWindow};
 use crate::bookings_app;
 use crate::cli;
 use crate::consent::ConsentRequest;
+use crate::counsellor::invitation::Invitation;
 use crate::counsellor_app;
 use crate::error::Result;
 use crate::i18n::{self, Lang};
@@ -171,7 +172,11 @@ pub fn counsellor_remove<R: Runtime>(app: AppHandle<R>) -> Result<()> {
 
 #[tauri::command]
 pub async fn counsellor_start<R: Runtime>(app: AppHandle<R>, request: counsellor_app::StartRequest) -> Result<RunningView> {
-    counsellor_app::start_session(&app, request).await
+    let booked = match request.booking.as_deref() {
+        Some(id) => Some(bookings_app::find(&app, id)?),
+        None => None,
+    };
+    counsellor_app::start_session(&app, request, booked).await
 }
 
 #[tauri::command]
@@ -184,11 +189,21 @@ pub fn counsellor_copy_invite<R: Runtime>(app: AppHandle<R>) -> Result<()> {
     counsellor_app::copy_invite(&app)
 }
 
+/// The invitation of a booking, or of the running session, and the
+/// client's name for a calendar entry that asks for it.
+async fn invitation_of<R: Runtime>(app: &AppHandle<R>, booking: Option<&str>) -> Result<(Invitation, Option<String>)> {
+    match booking {
+        Some(id) => bookings_app::invitation(app, id).await.map(|(inv, b)| (inv, Some(b.pseudonym))),
+        None => counsellor_app::running_invitation_and_name(app),
+    }
+}
+
 /// `lang`: the language the counsellor writes this client in (the UI's if
 /// absent); `booking`: a booked appointment's invitation, else the running session's.
 #[tauri::command]
 pub async fn counsellor_mail_invite<R: Runtime>(app: AppHandle<R>, lang: Option<String>, booking: Option<String>) -> Result<()> {
-    counsellor_app::mail_invite(&app, lang.as_deref(), booking.as_deref()).await
+    let (inv, _) = invitation_of(&app, booking.as_deref()).await?;
+    counsellor_app::mail_invite(&inv, lang.as_deref())
 }
 
 /// Saves the invitation as a calendar file; returns where.
@@ -199,7 +214,8 @@ pub async fn counsellor_save_calendar<R: Runtime>(
     with_name: bool,
     booking: Option<String>,
 ) -> Result<String> {
-    counsellor_app::save_calendar(&app, lang.as_deref(), with_name, booking.as_deref()).await
+    let (inv, name) = invitation_of(&app, booking.as_deref()).await?;
+    counsellor_app::save_calendar(&inv, name, lang.as_deref(), with_name)
 }
 
 /// An invite for a further guest (interpreter, relative) of the running session.
@@ -231,7 +247,7 @@ pub async fn counsellor_cancel_booking<R: Runtime>(app: AppHandle<R>, booking: S
 /// A booked appointment's invite to the clipboard (the running session's: `counsellor_copy_invite`).
 #[tauri::command]
 pub async fn counsellor_copy_booking_invite<R: Runtime>(app: AppHandle<R>, booking: String) -> Result<()> {
-    counsellor_app::copy_booking_invite(&app, &booking).await
+    bookings_app::copy_invite(&app, &booking).await
 }
 
 #[tauri::command]

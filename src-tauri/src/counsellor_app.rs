@@ -10,6 +10,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use time::OffsetDateTime;
 use url::Url;
 
+use crate::counsellor::bookings::Booking;
 use crate::counsellor::invitation::{self, Appointment, Letterhead};
 use crate::counsellor::start::{self, Handle, ModeratorEntry, Options};
 use crate::counsellor::{secrets, Access, Account, CounsellorError};
@@ -221,7 +222,8 @@ pub struct StartRequest {
     pub booking: Option<String>,
 }
 
-pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) -> Result<RunningView> {
+/// `booked`: the booking `req.booking` names, looked up by the caller.
+pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest, booked: Option<Booking>) -> Result<RunningView> {
     enabled(app)?;
     let c = app.state::<CounsellorState>();
     let state = app.state::<AppState>();
@@ -234,10 +236,6 @@ pub async fn start_session<R: Runtime>(app: &AppHandle<R>, req: StartRequest) ->
     if !account.consent_valid(&p) {
         return Err(CounsellorError::ConsentRequired.into());
     }
-    let booked = match req.booking.as_deref() {
-        Some(id) => Some(crate::bookings_app::find(app, id)?),
-        None => None,
-    };
     let mut req = req;
     if let Some(b) = &booked {
         // The booking decides: its name, its time, its length.
@@ -363,25 +361,18 @@ fn letter_lang(code: Option<&str>) -> i18n::Lang {
     code.and_then(i18n::Lang::from_code).unwrap_or_else(i18n::current)
 }
 
-/// The invitation of the running session, or of a booking.
-async fn invitation_of<R: Runtime>(app: &AppHandle<R>, booking: Option<&str>) -> Result<(invitation::Invitation, Option<String>)> {
-    match booking {
-        Some(id) => {
-            let (inv, b) = crate::bookings_app::invitation(app, id).await?;
-            Ok((inv, Some(b.pseudonym)))
-        }
-        None => {
-            let inv = running_invitation(app)?;
-            let state = app.state::<AppState>();
-            let name = state.engine().running().and_then(|r| r.letter.as_ref()).and_then(|l| l.client_name.as_ref()).map(|n| n.to_string());
-            Ok((inv, name))
-        }
-    }
+/// The running session's invitation, and the client's name for a calendar
+/// entry that asks for it.
+pub fn running_invitation_and_name<R: Runtime>(app: &AppHandle<R>) -> Result<(invitation::Invitation, Option<String>)> {
+    let inv = running_invitation(app)?;
+    let state = app.state::<AppState>();
+    let name = state.engine().running().and_then(|r| r.letter.as_ref()).and_then(|l| l.client_name.as_ref()).map(|n| n.to_string());
+    Ok((inv, name))
 }
 
 /// The invitation as an e-mail draft in the user's mail program.
-pub async fn mail_invite<R: Runtime>(app: &AppHandle<R>, lang: Option<&str>, booking: Option<&str>) -> Result<()> {
-    let mailto = invitation_of(app, booking).await?.0.mailto(letter_lang(lang));
+pub fn mail_invite(inv: &invitation::Invitation, lang: Option<&str>) -> Result<()> {
+    let mailto = inv.mailto(letter_lang(lang));
     tauri_plugin_opener::open_url(mailto, None::<&str>).map_err(|_| Error::LinkOpenFailed)
 }
 
@@ -422,17 +413,9 @@ pub fn copy_companion_invite<R: Runtime>(app: &AppHandle<R>, index: usize) -> Re
     Ok(())
 }
 
-/// A booking's invite on the clipboard, kept out of clipboard history.
-pub async fn copy_booking_invite<R: Runtime>(app: &AppHandle<R>, booking: &str) -> Result<()> {
-    let (inv, _) = crate::bookings_app::invitation(app, booking).await?;
-    crate::clipboard::copy_private(&inv.link).map_err(|_| CounsellorError::Clipboard)?;
-    Ok(())
-}
-
 /// Saves the calendar file in the user's download folder; returns its path.
 /// The file holds the link, and the client's name only with `with_name`.
-pub async fn save_calendar<R: Runtime>(app: &AppHandle<R>, lang: Option<&str>, with_name: bool, booking: Option<&str>) -> Result<String> {
-    let (inv, name) = invitation_of(app, booking).await?;
+pub fn save_calendar(inv: &invitation::Invitation, name: Option<String>, lang: Option<&str>, with_name: bool) -> Result<String> {
     let a = inv.appointment.clone().ok_or(CounsellorError::NoAppointment)?;
     let name = name.filter(|_| with_name);
     let uid = format!("{}@sprechzimmer", hex::encode(rand::random::<[u8; 16]>()));

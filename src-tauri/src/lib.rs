@@ -198,6 +198,7 @@ fn run(args: Vec<String>, setup: settings::Setup, launch: cli::Launch, action: O
             tray::ensure(app.handle());
             tray::apply_autostart(app.handle());
             bookings_app::spawn_purge(app.handle());
+            app.manage(runtime::BookingOver::<tauri::Wry>(bookings_app::on_session_over));
             // Autostart brings the app up in the tray only, with no webview.
             let tray_only = launch.tray && tray::exists(app.handle());
             if tray_only {
@@ -290,7 +291,7 @@ fn run_action<R: Runtime>(app: AppHandle<R>, action: cli::AppAction) {
     let cli::AppAction::StartSession { client_name, at, print_invite } = action;
     tauri::async_runtime::spawn(async move {
         let req = counsellor_app::StartRequest { client_name, at, ..Default::default() };
-        match counsellor_app::start_session(&app, req).await {
+        match counsellor_app::start_session(&app, req, None).await {
             Ok(view) => {
                 if print_invite {
                     use std::io::Write;

@@ -302,10 +302,15 @@ async fn run_lobby<R: Runtime>(app: AppHandle<R>, meeting: crate::provider::Meet
         emit(&app, UiEvent::Lobby(ev));
     }
     loop {
-        let probe = match meeting.is_running(&state.http).await {
-            Ok(true) => Probe::Running,
-            Ok(false) => Probe::NotRunning,
-            Err(e) => Probe::Failed(e),
+        let held = state.engine().lobby_holds(time::OffsetDateTime::now_utc());
+        let probe = if held {
+            Probe::NotRunning
+        } else {
+            match meeting.is_running(&state.http).await {
+                Ok(true) => Probe::Running,
+                Ok(false) => Probe::NotRunning,
+                Err(e) => Probe::Failed(e),
+            }
         };
         let step = state.engine().on_probe(generation, probe, host_nonce());
         match step {
@@ -647,8 +652,8 @@ pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Opti
         // A booked session that ran is over: its booking goes now. One that
         // failed to start stays, to be started again.
         if let Some(id) = running.booking.as_deref().filter(|_| reason != EndReason::Failed) {
-            if let Err(e) = crate::bookings_app::forget(app, id) {
-                log::warn!("the ended session's booking could not be deleted: {}", e.code());
+            if let Some(hook) = app.try_state::<BookingOver<R>>() {
+                (hook.0)(app, id);
             }
         }
         emit(app, UiEvent::Running(None));
@@ -668,6 +673,11 @@ pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Opti
 
 /// A copied invite (with the client's name in it) must not outlive the
 /// session on the clipboard either.
+/// What happens to the booking of a counsellor's session that is over
+/// (`bookings_app::on_session_over`, registered in lib.rs): the runtime
+/// itself knows no bookings.
+pub struct BookingOver<R: Runtime>(pub fn(&AppHandle<R>, &str));
+
 fn forget_invite<R: Runtime>(app: &AppHandle<R>, invite: &str) {
     if let Some(clip) = app.try_state::<tauri_plugin_clipboard_manager::Clipboard<R>>() {
         if clip.read_text().is_ok_and(|t| t == invite) {

@@ -201,5 +201,78 @@ class BookingsCase(DiskChecks, unittest.TestCase):
         self.assert_nothing_left(before, ["Alex Alt", "Alex+Alt", "Bo Bald", "Bo+Bald", old_mid])
 
 
+    def test_jitsi_bookings_hold_the_client_until_shortly_before_and_then_let_them_knock(self):
+        from harness import JitsiSim
+        jitsi = JitsiSim(self.dir)
+        try:
+            setup = self.cli("counsellor", "setup", "--profile", jitsi.base + "/profile.json", "--jitsi", jitsi.base,
+                             "--name", "Beratung Nord")
+            self.assertEqual(setup.returncode, 0, setup.stderr)
+            wd = self.start(self.home)
+            wd.click("#open-counsellor")
+            wd.wait_screen("counsellor-consent")
+            wd.click("#cc-privacy-check")
+            wd.click("#cc-terms-check")
+            wd.click("#cc-continue")
+            wd.wait_screen("counsellor")
+            later, soon = datetime.datetime.now() + datetime.timedelta(days=2), datetime.datetime.now() + datetime.timedelta(minutes=5)
+            (b_later,) = self.book(wd, "Kim", later)
+            (b_soon,) = [b for b in self.book(wd, "Sam", soon) if b != b_later]
+
+            def invite_of(b):
+                wd.click(f"[data-booking='{b}'] .booking-copy")
+                wait_until(lambda: "provider=jitsi" in self.clipboard(), "the booking's invite")
+                link = self.clipboard()
+                subprocess.run(["xclip", "-selection", "clipboard", "-i"], input="", text=True, timeout=10)
+                return link, urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["room"][0].rsplit("/", 1)[1]
+
+            later_link, later_room = invite_of(b_later)
+            soon_link, soon_room = invite_of(b_soon)
+            self.assertNotEqual(later_room, soon_room, "each booking its own room")
+
+            def client(link, name):
+                d = os.path.join(self.dir, f"client-{name}")
+                os.makedirs(d)
+                cwd = self.start(TestHome(d), link, isolated=True, workdir_=d)
+                cwd.wait_screen("consent")
+                cwd.click("#privacy-check")
+                cwd.click("#terms-check")
+                cwd.type("#name-input", name)
+                return cwd
+
+            # Two days ahead: the client's app holds them in its own lobby,
+            # out of the room, whose lobby nobody has switched on yet.
+            cwd = client(later_link, "Kim")
+            cwd.click("#consent-continue")
+            cwd.wait_screen("lobby")
+            cwd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'", what="held")
+            self.assertEqual(jitsi.participants(later_room), [], "not in the empty room")
+            self.apps.pop().close()
+
+            # Five minutes ahead, started by the counsellor: the client knocks and is let in.
+            wd.click(f"[data-booking='{b_soon}'] .booking-start")
+            wd.wait_for("return !document.getElementById('cn-running').hidden", what="the running session")
+            self.assertEqual(wd.prop("#cn-invite", "value"), soon_link, "the invite sent ahead")
+            state = lambda: jitsi.state()["rooms"].get(soon_room.lower(), {})
+            wait_until(lambda: state().get("lobby"), "the lobby switched on by the counsellor's page")
+            cwd = client(soon_link, "Sam")
+            if RELEASES_WINDOW:
+                cwd.left_window = cwd.window()
+            cwd.click("#consent-continue")
+            wait_until(lambda: any(p["status"] == "knocking" for p in jitsi.participants(soon_room)), "the client to knock")
+            jitsi.control(f"rooms/{soon_room}/admit")
+            wait_until(lambda: sum(p["status"] == "joined" for p in jitsi.participants(soon_room)) == 2, "both in the room")
+            wd.click("#cn-end")
+            wait_until(lambda: state().get("ended"), "the conference ended for everyone")
+            wd.wait_screen("ended")
+            # The session's booking went; the other is still there.
+            wd.click_leaving("#ended-done")
+            wd.wait_screen("counsellor")
+            wd.wait_for("return document.querySelectorAll('#cn-bookings-list li').length === 1", what="one booking left")
+            self.assertEqual(wd.js("return document.querySelector('#cn-bookings-list li').dataset.booking"), b_later)
+        finally:
+            jitsi.stop()
+
+
 if __name__ == "__main__":
     unittest.main()

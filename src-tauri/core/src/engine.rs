@@ -257,6 +257,7 @@ struct LobbyRun {
     scheduled_at: Option<time::OffsetDateTime>,
     /// The policy's host list, which narrows the profile's.
     policy_hosts: Option<Vec<HostPattern>>,
+    kind: crate::provider::ProviderKind,
 }
 
 pub struct Engine<B> {
@@ -420,7 +421,13 @@ impl<B> Engine<B> {
     pub fn enter_lobby(&mut self, view: View, policy_hosts: Option<Vec<HostPattern>>, seed: u64) -> Result<(Meeting, u64), SessionError> {
         let meeting = self.session.enter_lobby()?;
         let cur = self.session.current().ok_or(SessionError::NoSession)?;
-        self.lobby = Some(LobbyRun { lobby: Lobby::new(seed), session_id: cur.id.clone(), scheduled_at: cur.invite.scheduled_at, policy_hosts });
+        self.lobby = Some(LobbyRun {
+            lobby: Lobby::new(seed),
+            session_id: cur.id.clone(),
+            scheduled_at: cur.invite.scheduled_at,
+            policy_hosts,
+            kind: meeting.kind(),
+        });
         self.view = Some(view);
         Ok((meeting, self.generation))
     }
@@ -428,6 +435,12 @@ impl<B> Engine<B> {
     /// The first thing the lobby screen shows.
     pub fn lobby_checking(&self) -> Option<LobbyEvent> {
         self.lobby.as_ref().map(|l| LobbyEvent { view: LobbyView::Checking, scheduled_at: l.scheduled_at })
+    }
+
+    /// The lobby keeps the client out of a Jitsi room until shortly before
+    /// the appointment (`lobby::holds`): no request is made meanwhile.
+    pub fn lobby_holds(&self, now: time::OffsetDateTime) -> bool {
+        self.lobby.as_ref().is_some_and(|l| crate::lobby::holds(l.kind, l.scheduled_at, now))
     }
 
     /// The user pressed "check now": the lobby starts counting afresh.

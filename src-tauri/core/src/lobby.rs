@@ -6,10 +6,23 @@ use std::time::Duration;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use crate::provider::ProviderError;
+use crate::provider::{ProviderError, ProviderKind};
 
 /// Never faster than this, so at most 12 requests a minute reach the server.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(5);
+
+/// How long before an appointment a Jitsi room may be entered.
+pub const JITSI_OPENS_BEFORE: time::Duration = time::Duration::minutes(10);
+
+/// A Jitsi room cannot be asked whether the counsellor is there: whoever
+/// comes first opens it, and the counsellor's page switches its lobby on
+/// only once it is in. So for an appointment the app holds the client in
+/// its own lobby until shortly before the time, instead of letting them
+/// into an empty room a day early. (With token authentication the token's
+/// `nbf` holds them on the server's side, too.)
+pub fn holds(kind: ProviderKind, scheduled_at: Option<time::OffsetDateTime>, now: time::OffsetDateTime) -> bool {
+    kind == ProviderKind::Jitsi && scheduled_at.is_some_and(|at| now < at - JITSI_OPENS_BEFORE)
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Backoff {
@@ -105,6 +118,17 @@ pub fn watch_interval(jitter: f64) -> Duration {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_jitsi_appointment_is_held_until_shortly_before() {
+        use time::macros::datetime;
+        let at = Some(datetime!(2030-01-15 10:30 UTC));
+        assert!(holds(ProviderKind::Jitsi, at, datetime!(2030-01-13 10:30 UTC)), "days ahead: not into the empty room");
+        assert!(holds(ProviderKind::Jitsi, at, datetime!(2030-01-15 10:19:59 UTC)));
+        assert!(!holds(ProviderKind::Jitsi, at, datetime!(2030-01-15 10:20 UTC)), "ten minutes before: in");
+        assert!(!holds(ProviderKind::Jitsi, None, datetime!(2030-01-13 10:30 UTC)), "no appointment: at once");
+        assert!(!holds(ProviderKind::Bbb, at, datetime!(2030-01-13 10:30 UTC)), "BBB: the server says when");
+    }
+
     use super::*;
     use crate::net::NetError;
 

@@ -48,6 +48,10 @@ pub struct Settings {
     pub booking_retention_days: u16,
 }
 
+/// The longest a booked appointment is kept after its date; policy
+/// (`bookingRetentionDays`) can only shorten it.
+pub const MAX_BOOKING_RETENTION_DAYS: u16 = 180;
+
 impl Default for Settings {
     fn default() -> Self {
         Settings::from_resolved(&policy::resolve(&[], UrlRules::default()))
@@ -103,10 +107,7 @@ impl Settings {
             allowed_providers,
             counsellor_mode: r.str("counsellorMode") != Some("off"),
             autostart: r.str("autostart") == Some("on"),
-            booking_retention_days: r
-                .str("bookingRetentionDays")
-                .and_then(|d| d.parse().ok())
-                .unwrap_or(crate::counsellor::bookings::MAX_RETENTION_DAYS),
+            booking_retention_days: r.str("bookingRetentionDays").and_then(|d| d.parse().ok()).unwrap_or(MAX_BOOKING_RETENTION_DAYS),
         }
     }
 }

@@ -30,7 +30,7 @@ pub const FILE_NAME: &str = "bookings.bin";
 /// The credential store's entry for the key.
 pub const KEY_NAME: &str = "bookings-key";
 /// The longest a booking is kept after its date; policy can only shorten it.
-pub const MAX_RETENTION_DAYS: u16 = 180;
+pub const MAX_RETENTION_DAYS: u16 = crate::settings::MAX_BOOKING_RETENTION_DAYS;
 const MAX_BOOKINGS: usize = 500;
 const MAGIC: &[u8; 4] = b"SZB1";
 const NONCE: usize = 24;
