@@ -222,12 +222,13 @@ class CounsellorInvitePageCase(DiskChecks, unittest.TestCase):
         self.assertTrue(ics["crlf"] and ics["longest_line"] <= 75, ics)
         self.assertNotIn("Kim", open(saved[0], encoding="utf-8", newline="").read().replace("\r\n ", "").replace(
             invite, ""), "no name unless asked")
-        wd.click("#cn-calendar-name")
-        wd.click("#cn-calendar")
+        # The saved-file notice may still cover the lower part of the window.
+        wd.js("document.getElementById('cn-calendar-name').click(); document.getElementById('cn-calendar').click()")
         wait_until(lambda: os.path.exists(saved[0].replace(".ics", " (2).ics")), "the second calendar file")
         named = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "ics_tool.py"), saved[0].replace(".ics", " (2).ics")],
                                capture_output=True, text=True, timeout=60)
         self.assertIn("with Kim Klientin", json.loads(named.stdout)["summary"])
+        wd.click("#toast-dismiss")
         wd.click("#cn-end")
         wait_until(lambda: self.sim.state()["meetings"][mid]["ended"], "BBB `end`")
         wd.wait_screen("ended")
