@@ -4,7 +4,7 @@ use std::io::Write;
 
 use clap::{ArgGroup, Parser, Subcommand};
 
-use crate::hosts::UrlRules;
+use crate::hosts::{UrlProblem, UrlRules};
 use crate::i18n::{self, t, tf};
 use crate::invite;
 use crate::settings::Setup;
@@ -352,30 +352,31 @@ fn org_cmd(cmd: OrgCommand, setup: &Setup) -> i32 {
             }
         }
         OrgCommand::InvitePage { profile } => {
-            let read = read_profile(&profile, setup).map_err(|why| format!("cannot read {profile}: {why}"));
-            let checked = read.and_then(|body| {
-                crate::profile::OrgProfile::from_json(&body, UrlRules::from_env())
-                    .map_err(|e| format!("{profile}: {e}; run: sprechzimmer org check {profile}"))
-            });
-            match checked {
-                Ok(p) => {
-                    if p.invite_page.is_none() {
-                        eprintln!("note: the profile names no invite_page yet; invites link to the page only once it does");
-                    }
-                    print!("{}", crate::invite_page::render(&p));
-                    0
-                }
+            let body = match read_profile(&profile, setup) {
+                Ok(b) => b,
                 Err(why) => {
-                    eprintln!("{why}");
-                    2
+                    eprintln!("cannot read {profile}: {why} [{}]", why.code());
+                    return 2;
                 }
+            };
+            let p = match crate::profile::OrgProfile::from_json(&body, UrlRules::from_env()) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("{profile}: {e}; run: sprechzimmer org check {profile}");
+                    return 2;
+                }
+            };
+            if p.invite_page.is_none() {
+                eprintln!("note: the profile names no invite_page yet; invites link to the page only once it does");
             }
+            print!("{}", crate::invite_page::render(&p));
+            0
         }
         OrgCommand::Check { source, json } => {
             let body = match read_profile(&source, setup) {
                 Ok(b) => b,
                 Err(why) => {
-                    eprintln!("cannot read {source}: {why}");
+                    eprintln!("cannot read {source}: {why} [{}]", why.code());
                     return 2;
                 }
             };
@@ -406,25 +407,50 @@ fn org_cmd(cmd: OrgCommand, setup: &Setup) -> i32 {
     }
 }
 
+/// Why `org` could not read a profile (before reading it as one).
+#[derive(Debug, thiserror::Error)]
+enum ReadError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0} bytes; the app reads at most {max}", max = crate::profile::MAX_PROFILE_BYTES)]
+    TooBig(u64),
+    #[error("the app would not fetch it: {0}")]
+    Refused(UrlProblem),
+    #[error("the server answered with a redirect; the app follows none, so publish the profile at this exact address")]
+    Redirected,
+    #[error("{0}")]
+    Fetch(crate::profile::ProfileError),
+}
+
+impl ReadError {
+    fn code(&self) -> &'static str {
+        match self {
+            ReadError::Io(_) => "io",
+            ReadError::TooBig(_) => "profile.too_big",
+            ReadError::Refused(p) => p.code(),
+            ReadError::Redirected => "profile.redirected",
+            ReadError::Fetch(e) => e.code(),
+        }
+    }
+}
+
 /// The profile's text: from a file, or fetched as the app fetches it (same
 /// client, same proxy, no redirects).
-fn read_profile(source: &str, setup: &Setup) -> Result<String, String> {
+fn read_profile(source: &str, setup: &Setup) -> Result<String, ReadError> {
     let lower = source.to_ascii_lowercase();
     if !(lower.starts_with("https://") || lower.starts_with("http://")) {
-        let meta = std::fs::metadata(source).map_err(|e| e.to_string())?;
-        if meta.len() > crate::profile::MAX_PROFILE_BYTES {
-            return Err(format!("{} bytes; the app reads at most {}", meta.len(), crate::profile::MAX_PROFILE_BYTES));
+        let len = std::fs::metadata(source)?.len();
+        if len > crate::profile::MAX_PROFILE_BYTES {
+            return Err(ReadError::TooBig(len));
         }
-        return std::fs::read_to_string(source).map_err(|e| e.to_string());
+        return Ok(std::fs::read_to_string(source)?);
     }
-    let url = crate::hosts::check_remote_url(source, UrlRules::from_env()).map_err(|p| format!("the app would not fetch it: {p}"))?;
+    let url = crate::hosts::check_remote_url(source, UrlRules::from_env()).map_err(ReadError::Refused)?;
     let http = crate::net::Http::with_proxy(setup.settings.proxy.as_ref());
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(crate::profile::fetch_body(&http, &url)).map_err(|e| match e {
-        crate::profile::ProfileError::Redirected => {
-            "the server answered with a redirect; the app follows none, so publish the profile at this exact address".to_string()
-        }
-        other => format!("{other} [{}]", other.code()),
+        crate::profile::ProfileError::Redirected => ReadError::Redirected,
+        other => ReadError::Fetch(other),
     })
 }
 
