@@ -829,11 +829,25 @@ def accept_counsellor_setup(wd):
     """Saves the filled-in counsellor setup, accepts the organisation's
     texts, and waits for the counsellor's screen."""
     wd.click("#cs-save")
+    accept_counsellor_terms(wd)
+
+
+def accept_counsellor_terms(wd):
+    """On the counsellor's consent screen: both texts, then their screen."""
     wd.wait_screen("counsellor-consent")
     wd.click("#cc-privacy-check")
     wd.click("#cc-terms-check")
     wd.click("#cc-continue")
     wd.wait_screen("counsellor")
+
+
+def counsellor_setup_cli(home, base, *service, secret=None):
+    """`sprechzimmer counsellor setup` for the simulator at `base`, as IT's
+    scripts run it, the secret on stdin: `service` is ("--bbb", api) or
+    ("--jitsi", server)."""
+    return subprocess.run([APP, "counsellor", "setup", "--profile", f"{base}/profile.json", *service,
+                           "--name", "Beratung Nord"], input=(secret or "").encode() + b"\n",
+                          capture_output=True, env=home.env(), timeout=60)
 
 
 def close_window_like_a_user(pid, title="Sprechzimmer", only_visible=False):

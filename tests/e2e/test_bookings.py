@@ -15,8 +15,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from harness import (APP, App, DiskChecks, Keyring, NoRedirect, RELEASES_WINDOW, Sim, TestHome, save_artifacts,
-                     skip_on_windows, wait_until, workdir)
+from harness import (App, DiskChecks, Keyring, NoRedirect, RELEASES_WINDOW, Sim, TestHome, accept_counsellor_terms,
+                     counsellor_setup_cli, save_artifacts, skip_on_windows, wait_until, workdir)
 
 SERVICE = "de.sprechzimmer.desktop"
 
@@ -44,9 +44,6 @@ class BookingsCase(DiskChecks, unittest.TestCase):
         self.apps.append(app)
         return app.wd
 
-    def cli(self, *args, stdin=b""):
-        return subprocess.run([APP, *args], input=stdin, capture_output=True, env=self.home.env(), timeout=60)
-
     def bookings_file(self):
         return os.path.join(self.home.path, ".config", SERVICE, "bookings.bin")
 
@@ -57,17 +54,12 @@ class BookingsCase(DiskChecks, unittest.TestCase):
 
     def counsellor(self):
         """Set up on the command line, consent in the app: the counsellor screen."""
-        setup = self.cli("counsellor", "setup", "--profile", self.sim.base + "/profile.json",
-                         "--bbb", self.sim.base + "/bigbluebutton/api", "--name", "Beratung Nord",
-                         stdin=self.sim.secret.encode() + b"\n")
+        setup = counsellor_setup_cli(self.home, self.sim.base, "--bbb", self.sim.base + "/bigbluebutton/api",
+                                     secret=self.sim.secret)
         self.assertEqual(setup.returncode, 0, setup.stderr)
         wd = self.start(self.home)
         wd.click("#open-counsellor")
-        wd.wait_screen("counsellor-consent")
-        wd.click("#cc-privacy-check")
-        wd.click("#cc-terms-check")
-        wd.click("#cc-continue")
-        wd.wait_screen("counsellor")
+        accept_counsellor_terms(wd)
         return wd
 
     def book(self, wd, name, when):
@@ -208,16 +200,11 @@ class BookingsCase(DiskChecks, unittest.TestCase):
         from harness import JitsiSim
         jitsi = JitsiSim(self.dir)
         try:
-            setup = self.cli("counsellor", "setup", "--profile", jitsi.base + "/profile.json", "--jitsi", jitsi.base,
-                             "--name", "Beratung Nord")
+            setup = counsellor_setup_cli(self.home, jitsi.base, "--jitsi", jitsi.base)
             self.assertEqual(setup.returncode, 0, setup.stderr)
             wd = self.start(self.home)
             wd.click("#open-counsellor")
-            wd.wait_screen("counsellor-consent")
-            wd.click("#cc-privacy-check")
-            wd.click("#cc-terms-check")
-            wd.click("#cc-continue")
-            wd.wait_screen("counsellor")
+            accept_counsellor_terms(wd)
             later, soon = datetime.datetime.now() + datetime.timedelta(days=2), datetime.datetime.now() + datetime.timedelta(minutes=5)
             (b_later,) = self.book(wd, "Kim", later)
             (b_soon,) = [b for b in self.book(wd, "Sam", soon) if b != b_later]

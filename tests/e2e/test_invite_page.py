@@ -17,8 +17,8 @@ import urllib.parse
 from chromium_cdp import Chromium
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-from harness import (APP, App, DiskChecks, Keyring, Sim, TestHome, admit_client, catalogue, save_artifacts,
-                     skip_on_windows, wait_until, workdir)
+from harness import (APP, App, DiskChecks, Keyring, Sim, TestHome, accept_counsellor_terms, admit_client, catalogue,
+                     counsellor_setup_cli, save_artifacts, skip_on_windows, wait_until, workdir)
 
 
 def write_page(home, base, path):
@@ -156,18 +156,13 @@ class CounsellorInvitePageCase(DiskChecks, unittest.TestCase):
             f.write(f"#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{opened}'\n")
         os.chmod(os.path.join(bin_dir, "xdg-open"), 0o755)
         self.home.extra_env["PATH"] = f"{bin_dir}:{os.environ['PATH']}"
-        setup = self.cli("counsellor", "setup", "--profile", self.sim.base + "/profile.json",
-                         "--bbb", self.sim.base + "/bigbluebutton/api", "--name", "Beratung Nord",
-                         stdin=self.sim.secret.encode() + b"\n")
+        setup = counsellor_setup_cli(self.home, self.sim.base, "--bbb", self.sim.base + "/bigbluebutton/api",
+                                     secret=self.sim.secret)
         self.assertEqual(setup.returncode, 0, setup.stderr)
         self.app = App(self.home, (), workdir=self.dir)
         wd = self.app.wd
         wd.click("#open-counsellor")
-        wd.wait_screen("counsellor-consent")
-        wd.click("#cc-privacy-check")
-        wd.click("#cc-terms-check")
-        wd.click("#cc-continue")
-        wd.wait_screen("counsellor")
+        accept_counsellor_terms(wd)
         wd.type("#cn-client-name", "Kim Klientin")
         wd.js("document.getElementById('cn-at').value = '2030-01-15T10:30'")
         wd.js("const s = document.getElementById('cn-length'); s.value = '50'; s.dispatchEvent(new Event('change'))")

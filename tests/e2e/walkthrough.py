@@ -197,7 +197,7 @@ def way_in_walkthrough(out):
     import base64
     import json as _json
     from chromium_cdp import Chromium
-    from harness import APP, Keyring
+    from harness import APP, Keyring, accept_counsellor_terms, counsellor_setup_cli
     d = workdir("walkthrough-way-in")
     home = TestHome(d)
     page_file = os.path.join(d, "join.html")
@@ -210,18 +210,12 @@ def way_in_walkthrough(out):
         with open(page_file, "wb") as f:
             f.write(subprocess.run([APP, "org", "invite-page", f"{sim.base}/profile.json"], env=env, check=True,
                                    capture_output=True).stdout)
-        subprocess.run([APP, "counsellor", "setup", "--profile", f"{sim.base}/profile.json", "--bbb",
-                        f"{sim.base}/bigbluebutton/api", "--name", "Beratung Nord"],
-                       input=sim.secret.encode() + b"\n", env=env, check=True, capture_output=True)
+        counsellor_setup_cli(home, sim.base, "--bbb", f"{sim.base}/bigbluebutton/api", secret=sim.secret).check_returncode()
         app = App(home, (), workdir=d)
         apps.append(app)
         wd = app.wd
         wd.click("#open-counsellor")
-        wd.wait_screen("counsellor-consent")
-        wd.click("#cc-privacy-check")
-        wd.click("#cc-terms-check")
-        wd.click("#cc-continue")
-        wd.wait_screen("counsellor")
+        accept_counsellor_terms(wd)
         now = datetime.datetime.now()
         for name, days, hour in (("Kim", 2, 10), ("Alex Beispiel", 5, 14)):
             when = (now + datetime.timedelta(days=days)).replace(hour=hour, minute=30)
