@@ -198,6 +198,7 @@ def way_in_walkthrough(out):
     import json as _json
     from chromium_cdp import Chromium
     from harness import APP, Keyring, accept_counsellor_terms, counsellor_setup_cli
+    os.makedirs(out, exist_ok=True)
     d = workdir("walkthrough-way-in")
     home = TestHome(d)
     page_file = os.path.join(d, "join.html")
