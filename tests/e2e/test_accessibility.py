@@ -258,7 +258,12 @@ class AccessibilityCase(unittest.TestCase):
         self.assertFalse(os.path.exists(settings), "not remembered unless asked")
         # Remembered: the next start is in Ukrainian.
         wd.js(choose, "uk")
+        # Clicked only once the page is laid out left to right again: a
+        # click aimed while it flips lands where the box was.
+        wd.wait_for("return document.documentElement.lang === 'uk' && document.documentElement.dir === 'ltr'",
+                    what="Ukrainian, left to right")
         wd.click("#lang-remember")
+        self.assertTrue(wd.prop("#lang-remember", "checked"), "the click ticked \"remember\"")
         wait_until(lambda: os.path.exists(settings) and '"uk"' in open(settings).read(), "the choice to be saved")
         self.app.close()
         self.app = App(self.home, (), workdir=self.dir)
