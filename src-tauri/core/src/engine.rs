@@ -60,6 +60,8 @@ pub enum Input {
     Closed,
     /// The view's process ended without a word (it crashed).
     Lost,
+    /// The device check page said something.
+    Check(crate::device_check::Message),
 }
 
 /// Where a meeting view pushes its [`Input`]s. The view knows nothing
@@ -119,6 +121,37 @@ pub struct Launch {
     pub generation: u64,
 }
 
+/// A device check to open: registered in the engine, not yet on screen.
+#[derive(Debug)]
+pub struct CheckLaunch {
+    pub view: View,
+    /// The check page's address.
+    pub entry: Url,
+    /// Names this check: reports of another are not heard.
+    pub id: u64,
+    /// Names the page in the meeting view, which serves it under this only.
+    pub nonce: String,
+}
+
+/// What the runtime does after the check page said something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOutcome {
+    Nothing,
+    /// Tell the UI what was found.
+    Found(crate::device_check::Report),
+    /// The user is done (or closed the window): close and wipe the check.
+    Close,
+}
+
+/// A device check that ended: its view and folder go.
+#[derive(Debug)]
+pub struct ClosedCheck<B> {
+    pub browser: Option<B>,
+    pub dir: Option<SessionDir>,
+    /// It ran in the meeting view's process.
+    pub embedded: bool,
+}
+
 /// After the view started.
 #[derive(Debug)]
 pub enum Opened<B> {
@@ -151,6 +184,8 @@ pub struct Teardown<B> {
     pub running: Option<Running>,
     /// There was a client session or a meeting (else only `running`).
     pub had_session: bool,
+    /// A device check was open: its view closes, its folder goes.
+    pub check: Option<ClosedCheck<B>>,
 }
 
 #[derive(Debug)]
@@ -249,9 +284,27 @@ struct ActiveMeeting<B> {
     moderator: bool,
     /// The app's window was released for this meeting.
     window_released: bool,
+    /// The client chose to join with the camera off.
+    camera_off: bool,
+}
+
+/// A device check before the lobby.
+struct Check<B> {
+    id: u64,
+    embedded: bool,
+    browser: Option<B>,
+    dir: Option<SessionDir>,
+}
+
+impl<B> Check<B> {
+    fn closed(self) -> ClosedCheck<B> {
+        ClosedCheck { browser: self.browser, dir: self.dir, embedded: self.embedded }
+    }
 }
 
 struct LobbyRun {
+    /// The client chose to join with the camera off.
+    camera_off: bool,
     lobby: Lobby,
     session_id: String,
     scheduled_at: Option<time::OffsetDateTime>,
@@ -280,6 +333,9 @@ pub struct Engine<B> {
     /// The "ended" screen of a session whose window was released, for the
     /// window built after it ([`Engine::take_ended`]).
     pending_ended: Option<Ended>,
+    /// The device check, while it is open.
+    check: Option<Check<B>>,
+    checks: u64,
 }
 
 impl<B> Default for Engine<B> {
@@ -296,6 +352,8 @@ impl<B> Default for Engine<B> {
             counsellor_profile: None,
             release_window: false,
             pending_ended: None,
+            check: None,
+            checks: 0,
         }
     }
 }
@@ -418,10 +476,22 @@ impl<B> Engine<B> {
 
     /// Consent given → the lobby. Returns the meeting to probe and the
     /// generation the lobby task belongs to.
-    pub fn enter_lobby(&mut self, view: View, policy_hosts: Option<Vec<HostPattern>>, seed: u64) -> Result<(Meeting, u64), SessionError> {
+    /// `camera_off`: the client's choice, passed on to the meeting.
+    /// A device check must be closed first (the runtime does).
+    pub fn enter_lobby(
+        &mut self,
+        view: View,
+        policy_hosts: Option<Vec<HostPattern>>,
+        seed: u64,
+        camera_off: bool,
+    ) -> Result<(Meeting, u64), SessionError> {
+        if self.check.is_some() {
+            return Err(SessionError::Busy);
+        }
         let meeting = self.session.enter_lobby()?;
         let cur = self.session.current().ok_or(SessionError::NoSession)?;
         self.lobby = Some(LobbyRun {
+            camera_off,
             lobby: Lobby::new(seed),
             session_id: cur.id.clone(),
             scheduled_at: cur.invite.scheduled_at,
@@ -472,12 +542,69 @@ impl<B> Engine<B> {
                     Err(e) => return LobbyStep::Fail(event, e.code()),
                 };
                 let view = self.view.clone().unwrap_or(View::Embedded);
-                match self.begin(ticket, view, false, host_nonce) {
+                match self.begin(ticket, view, false, host_nonce, run.camera_off) {
                     Ok(launch) => LobbyStep::Open(event, Box::new(launch)),
                     Err(e) => LobbyStep::Fail(event, e.code()),
                 }
             }
         }
+    }
+
+    // ---- device check ----
+
+    /// The client asked to check camera and microphone: after the consent,
+    /// before the lobby, in the view the meeting would use. One at a time.
+    pub fn begin_check(&mut self, view: View, nonce: String) -> Result<CheckLaunch, SessionError> {
+        self.session.can_enter_lobby()?;
+        if self.check.is_some() || self.meeting.is_some() {
+            return Err(SessionError::Busy);
+        }
+        self.checks += 1;
+        let embedded = view == View::Embedded;
+        let entry = if embedded { crate::device_check::embedded_url(&nonce) } else { crate::device_check::browser_url() };
+        self.check = Some(Check { id: self.checks, embedded, browser: None, dir: None });
+        Ok(CheckLaunch { view, entry, id: self.checks, nonce })
+    }
+
+    /// The check's view started with this folder (and browser). A check
+    /// that ended meanwhile gets its view and folder back, to close and wipe.
+    pub fn check_opened(&mut self, id: u64, dir: SessionDir, browser: Option<B>) -> Option<ClosedCheck<B>> {
+        match self.check.as_mut() {
+            Some(c) if c.id == id => {
+                c.dir = Some(dir);
+                c.browser = browser;
+                None
+            }
+            _ => Some(ClosedCheck { browser, dir: Some(dir), embedded: false }),
+        }
+    }
+
+    /// The check's view could not start.
+    pub fn abandon_check(&mut self, id: u64) {
+        if self.check.as_ref().is_some_and(|c| c.id == id) {
+            self.check = None;
+        }
+    }
+
+    pub fn check_running(&self) -> bool {
+        self.check.is_some()
+    }
+
+    /// What check `id`'s view reported.
+    pub fn on_check_input(&mut self, id: u64, input: Input) -> CheckOutcome {
+        if self.check.as_ref().is_none_or(|c| c.id != id) {
+            return CheckOutcome::Nothing;
+        }
+        match input {
+            Input::Check(crate::device_check::Message::Report(r)) => CheckOutcome::Found(r),
+            Input::Check(crate::device_check::Message::Done) | Input::Closed | Input::Lost => CheckOutcome::Close,
+            _ => CheckOutcome::Nothing,
+        }
+    }
+
+    /// Ends the check, if one is open: its view and folder, to close and wipe.
+    pub fn end_check(&mut self) -> Option<ClosedCheck<B>> {
+        self.check.take().map(Check::closed)
     }
 
     // ---- meeting ----
@@ -496,21 +623,21 @@ impl<B> Engine<B> {
         }
         ticket.allowed_hosts = hosts::narrow(&ticket.allowed_hosts, policy_hosts);
         self.view = Some(view.clone());
-        self.begin(ticket, view, true, host_nonce)
+        self.begin(ticket, view, true, host_nonce, false)
     }
 
     /// Registers the meeting before its view exists: the view's first
     /// request needs the nonce. One meeting at a time, whoever started it:
     /// a second would orphan the first one's window, browser and folder.
-    fn begin(&mut self, ticket: MeetingTicket, view: View, moderator: bool, host_nonce: String) -> Result<Launch, SessionError> {
-        if self.meeting.is_some() {
+    fn begin(&mut self, ticket: MeetingTicket, view: View, moderator: bool, host_nonce: String, camera_off: bool) -> Result<Launch, SessionError> {
+        if self.meeting.is_some() || self.check.is_some() {
             return Err(SessionError::Busy);
         }
         let lang = i18n::current().base();
         let entry = match (&ticket.meeting, &view) {
-            (Meeting::Bbb(b), _) => b.join.url.clone(),
+            (Meeting::Bbb(b), _) => b.entry(camera_off).clone(),
             (Meeting::Jitsi(_), View::Embedded) => jitsi::host_page_url(&host_nonce),
-            (Meeting::Jitsi(j), View::Browser(_)) => jitsi::direct_room_url(j, &ticket.display_name, lang),
+            (Meeting::Jitsi(j), View::Browser(_)) => jitsi::direct_room_url(j, &ticket.display_name, lang, camera_off),
         };
         self.meeting = Some(ActiveMeeting {
             ticket: ticket.clone(),
@@ -521,6 +648,7 @@ impl<B> Engine<B> {
             host_nonce,
             moderator,
             window_released: false,
+            camera_off,
         });
         self.pending_ended = None;
         Ok(Launch { ticket, view, entry, generation: self.generation })
@@ -604,6 +732,8 @@ impl<B> Engine<B> {
             Input::LeftHosts(url) => self.on_left_hosts(url),
             Input::Offer(url) => self.offer(url),
             Input::Signal(s) => self.on_signal(s),
+            // The check page speaks to the check only (`on_check_input`).
+            Input::Check(_) => Outcome::Nothing,
         }
     }
 
@@ -697,7 +827,7 @@ impl<B> Engine<B> {
         if url.path() != "/jitsi" || nonce != m.host_nonce {
             return None;
         }
-        Some(jitsi::host_page(j, &m.ticket.display_name, lang, csp_nonce, m.moderator))
+        Some(jitsi::host_page(j, &m.ticket.display_name, lang, csp_nonce, m.moderator, m.camera_off))
     }
 
     // ---- counsellor ----
@@ -741,7 +871,8 @@ impl<B> Engine<B> {
         let had_session = self.session.end();
         let meeting = self.meeting.take();
         let running = self.running.take();
-        if !had_session && meeting.is_none() && running.is_none() {
+        let check = self.check.take().map(Check::closed);
+        if !had_session && meeting.is_none() && running.is_none() && check.is_none() {
             return None;
         }
         Some(Teardown {
@@ -751,6 +882,7 @@ impl<B> Engine<B> {
             window_released: meeting.as_ref().is_some_and(|m| m.window_released),
             meeting: meeting.map(|m| ClosedMeeting { browser: m.browser, dir: m.dir }),
             running,
+            check,
         })
     }
 
@@ -759,6 +891,9 @@ impl<B> Engine<B> {
         match self.phase() {
             Phase::Meeting => Cancel::End(EndReason::Left),
             Phase::Lobby => Cancel::End(EndReason::Cancelled),
+            // A device check touched the disk: it ends like a session, with
+            // its wipe on the "ended" screen.
+            Phase::AwaitingConsent if self.check.is_some() => Cancel::End(EndReason::Cancelled),
             Phase::AwaitingConsent | Phase::Idle => {
                 self.generation += 1;
                 self.view = None;
@@ -1065,7 +1200,7 @@ mod tests {
         let view = e.open(invite, profile, Lang::De).unwrap();
         assert!(view.name_editable);
         let browser = View::Browser(crate::browser::Installed { kind: crate::browser::BrowserKind::Chromium, path: "/c".into() });
-        assert_eq!(e.enter_lobby(browser.clone(), None, 1).unwrap_err().code(), "consent.required", "no lobby without consent");
+        assert_eq!(e.enter_lobby(browser.clone(), None, 1, false).unwrap_err().code(), "consent.required", "no lobby without consent");
         let cur = e.session.current().unwrap();
         let req = ConsentRequest {
             session_id: cur.id.clone(),
@@ -1077,7 +1212,7 @@ mod tests {
         };
         e.give_consent(&req, now(), Lang::De).unwrap();
         e.can_enter_lobby().unwrap();
-        let (_meeting, gen) = e.enter_lobby(browser, Some(vec![HostPattern::parse("meet.example.org").unwrap()]), 1).unwrap();
+        let (_meeting, gen) = e.enter_lobby(browser, Some(vec![HostPattern::parse("meet.example.org").unwrap()]), 1, false).unwrap();
         assert_eq!(e.ensure_free(), Err(SessionError::Busy), "no second invite while waiting");
         assert_eq!(e.lobby_checking().unwrap().view, LobbyView::Checking);
         let LobbyStep::Wait(ev, _) = e.on_probe(gen, Probe::NotRunning, "n".into()) else { panic!("waits") };
@@ -1095,6 +1230,91 @@ mod tests {
         let td = e.end(EndReason::Left, None).unwrap();
         assert!(td.had_session && td.meeting.is_some_and(|m| m.browser == Some("b") && m.dir.is_some()));
         assert_eq!(e.phase(), Phase::Idle);
+    }
+
+    /// A consented Jitsi session, before the lobby.
+    fn consented() -> E {
+        let profile = OrgProfile::from_json(&crate::profile::tests::sample().to_string(), UrlRules::default()).unwrap();
+        let p = Url::parse("https://beratung.example.org/p.json").unwrap();
+        let room = Url::parse("https://meet.example.org/Beratung-7").unwrap();
+        let invite = invite::parse(&invite::build_jitsi_link(&p, &room, None, None), UrlRules::default(), now()).unwrap();
+        let mut e = E::default();
+        e.open(invite, profile, Lang::De).unwrap();
+        let cur = e.session.current().unwrap();
+        let req = ConsentRequest {
+            session_id: cur.id.clone(),
+            privacy_accepted: true,
+            terms_accepted: true,
+            privacy_digest: cur.profile.privacy_notice.digest(),
+            terms_digest: cur.profile.client_terms.digest(),
+            display_name: Some("Kim".into()),
+        };
+        e.give_consent(&req, now(), Lang::De).unwrap();
+        e
+    }
+
+    #[test]
+    fn the_device_check_runs_between_consent_and_lobby_and_goes_with_its_folder() {
+        let chromium = || View::Browser(crate::browser::Installed { kind: crate::browser::BrowserKind::Chromium, path: "/c".into() });
+        // Not before the consent.
+        let mut fresh = E::default();
+        assert_eq!(fresh.begin_check(View::Embedded, "n".into()).unwrap_err(), SessionError::NoSession);
+        let mut e = consented();
+        // Embedded: the app's page under the meeting view's scheme, with its nonce.
+        let launch = e.begin_check(View::Embedded, "nonce1".into()).unwrap();
+        assert_eq!(launch.entry, crate::device_check::embedded_url("nonce1"));
+        assert_eq!(e.begin_check(View::Embedded, "n2".into()).unwrap_err(), SessionError::Busy, "one check at a time");
+        assert_eq!(e.enter_lobby(View::Embedded, None, 1, false).unwrap_err(), SessionError::Busy, "the check closes before the lobby");
+        let (_t, d) = dir();
+        assert!(e.check_opened(launch.id, d, None).is_none());
+        // What the page found goes to the UI; reports of another check do not.
+        let found = crate::device_check::Report { camera: crate::device_check::Found::None, microphone: crate::device_check::Found::Ok };
+        let said = |r| Input::Check(crate::device_check::Message::Report(r));
+        assert_eq!(e.on_check_input(launch.id, said(found)), CheckOutcome::Found(found));
+        assert_eq!(e.on_check_input(launch.id + 1, said(found)), CheckOutcome::Nothing);
+        assert_eq!(e.on_input(said(found)), Outcome::Nothing, "the check page cannot speak to a meeting");
+        assert_eq!(e.on_check_input(launch.id, Input::PageLoaded(launch.entry.clone())), CheckOutcome::Nothing);
+        // "Done", a closed window or a crash: the check closes.
+        for input in [Input::Check(crate::device_check::Message::Done), Input::Closed, Input::Lost] {
+            assert_eq!(e.on_check_input(launch.id, input), CheckOutcome::Close);
+        }
+        let closed = e.end_check().unwrap();
+        assert!(closed.embedded && closed.dir.is_some(), "its folder goes to the wipe");
+        assert!(e.end_check().is_none(), "once");
+        assert_eq!(e.on_check_input(launch.id, Input::Closed), CheckOutcome::Nothing, "an ended check is not heard");
+
+        // In the browser: the check's own origin; cancelling it ends like a session.
+        let launch = e.begin_check(chromium(), "n3".into()).unwrap();
+        assert_eq!(launch.entry, crate::device_check::browser_url());
+        let (_t2, d2) = dir();
+        assert!(e.check_opened(launch.id, d2, Some("b")).is_none());
+        assert_eq!(e.cancel(), Cancel::End(EndReason::Cancelled), "the check touched the disk: cancelled with a wipe");
+        let td = e.end(EndReason::Cancelled, None).unwrap();
+        let check = td.check.unwrap();
+        assert!(check.browser == Some("b") && check.dir.is_some() && !check.embedded);
+
+        // A check that ended while its view started gets its view back to close.
+        let mut e = consented();
+        let launch = e.begin_check(chromium(), "n".into()).unwrap();
+        e.end_check();
+        let (_t3, d3) = dir();
+        assert!(e.check_opened(launch.id, d3, Some("late")).is_some_and(|c| c.browser == Some("late") && c.dir.is_some()));
+    }
+
+    #[test]
+    fn the_camera_off_choice_reaches_the_jitsi_room() {
+        let chromium = || View::Browser(crate::browser::Installed { kind: crate::browser::BrowserKind::Chromium, path: "/c".into() });
+        for camera_off in [false, true] {
+            let mut e = consented();
+            let (_m, gen) = e.enter_lobby(chromium(), None, 1, camera_off).unwrap();
+            let LobbyStep::Open(_, launch) = e.on_probe(gen, Probe::Running, "n".into()) else { panic!("opens") };
+            assert_eq!(launch.entry.fragment().unwrap().contains("config.startWithVideoMuted=true"), camera_off);
+        }
+        let mut e = consented();
+        let (_m, gen) = e.enter_lobby(View::Embedded, None, 1, true).unwrap();
+        let LobbyStep::Open(_, launch) = e.on_probe(gen, Probe::Running, "nonce".into()) else { panic!("opens") };
+        let (html, _) = e.host_page(true, launch.entry.as_str(), "de", "c").unwrap();
+        assert!(html.contains("\"startWithVideoMuted\":true"));
     }
 
     #[test]

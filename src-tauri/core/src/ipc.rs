@@ -32,6 +32,8 @@ pub mod events {
     pub const MEETING_VIEW: &str = "session://meeting-view";
     /// The counsellor's session started (its invite) or ended (null).
     pub const RUNNING: &str = "counsellor://running";
+    /// The device check before the lobby: open, what it found, closed.
+    pub const DEVICE_CHECK: &str = "session://device-check";
 
     /// Name (as in ui/contract.js) and value of each.
     pub const ALL: &[(&str, &str)] = &[
@@ -43,6 +45,7 @@ pub mod events {
         ("EXTERNAL_LINK", EXTERNAL_LINK),
         ("MEETING_VIEW", MEETING_VIEW),
         ("RUNNING", RUNNING),
+        ("DEVICE_CHECK", DEVICE_CHECK),
     ];
 }
 
@@ -59,6 +62,7 @@ pub enum UiEvent {
     ExternalLink(LinkOffer),
     MeetingView(ViewEvent),
     Running(Option<RunningView>),
+    DeviceCheck(DeviceCheckEvent),
 }
 
 impl UiEvent {
@@ -72,6 +76,7 @@ impl UiEvent {
             UiEvent::ExternalLink(_) => events::EXTERNAL_LINK,
             UiEvent::MeetingView(_) => events::MEETING_VIEW,
             UiEvent::Running(_) => events::RUNNING,
+            UiEvent::DeviceCheck(_) => events::DEVICE_CHECK,
         }
     }
 }
@@ -133,6 +138,14 @@ pub struct LobbyEvent {
 pub struct ViewEvent {
     pub view: &'static str,
     pub browser: Option<&'static str>,
+}
+
+/// The device check's progress: `open`, `found` (with what), `closed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceCheckEvent {
+    pub state: &'static str,
+    pub found: Option<crate::device_check::Report>,
 }
 
 /// A link the meeting wanted to open; the user decides in the app.
@@ -370,6 +383,10 @@ mod tests {
             v(&UiEvent::Lobby(lobby(LobbyView::Unreachable { code: "net.timeout", next_check_secs: 5 }))),
             v(&UiEvent::ExternalLink(LinkOffer { url: "https://e.org/".into(), host: "e.org".into() })),
             v(&UiEvent::MeetingView(ViewEvent { view: "browser", browser: Some("Chromium") })),
+            v(&UiEvent::DeviceCheck(DeviceCheckEvent {
+                state: "found",
+                found: Some(crate::device_check::Report { camera: crate::device_check::Found::Ok, microphone: crate::device_check::Found::None }),
+            })),
             v(&UiEvent::Running(Some(RunningView { invite: "i".into(), provider: "bbb", appointment: false }))),
             v(&consent_view()),
         ];

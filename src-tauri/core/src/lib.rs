@@ -28,6 +28,7 @@ pub mod browser;
 pub mod cmdline;
 pub mod consent;
 pub mod counsellor;
+pub mod device_check;
 pub mod engine;
 pub mod folders;
 pub mod hosts;

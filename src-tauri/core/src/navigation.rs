@@ -22,7 +22,9 @@ pub fn classify(url: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRule
     if jitsi::is_host_url(url) {
         return match jitsi::parse_signal(url) {
             Some(s) => Nav::Signal(s),
-            None if url.path() == "/jitsi" => Nav::Allow,
+            // The Jitsi host page, or the device check's page; each is
+            // served only in its own view, under its nonce.
+            None if matches!(url.path(), "/jitsi" | crate::device_check::PATH) => Nav::Allow,
             None => Nav::Block,
         };
     }

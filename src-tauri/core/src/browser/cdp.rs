@@ -72,6 +72,21 @@ pub enum Event {
     FrameRefused,
     /// The meeting page is gone: the user closed the window.
     Closed,
+    /// The served page asked for this other address of its own origin; it
+    /// was answered empty ([`LocalPage`]).
+    LocalRequest(Url),
+}
+
+/// A page the driver serves itself, on an origin of its own that never
+/// reaches the network (the device check). Every request of the browser is
+/// intercepted: the page's address gets the page, other addresses of its
+/// origin an empty answer and an [`Event::LocalRequest`], anything else is
+/// refused.
+#[derive(Debug, Clone)]
+pub struct LocalPage {
+    pub url: Url,
+    pub html: String,
+    pub csp: String,
 }
 
 #[derive(Debug, Clone)]
@@ -91,11 +106,21 @@ pub struct Driver {
     /// Frames of the meeting page that run in a target of their own.
     frames: Vec<Target>,
     last_url: Option<String>,
+    local: Option<LocalPage>,
 }
 
 impl Driver {
     pub fn new(entry: Url, allowed: Vec<HostPattern>, rules: UrlRules, media_origins: Vec<String>) -> Driver {
-        Driver { next_id: 0, entry, allowed, rules, media_origins, main: None, popups: Vec::new(), frames: Vec::new(), last_url: None }
+        Driver { next_id: 0, entry, allowed, rules, media_origins, main: None, popups: Vec::new(), frames: Vec::new(), last_url: None, local: None }
+    }
+
+    /// A driver for a page it serves itself: no host is allowed, media go
+    /// to the page's origin only.
+    pub fn serving(page: LocalPage) -> Driver {
+        let origin = page.url.origin().ascii_serialization();
+        let mut d = Driver::new(page.url.clone(), Vec::new(), UrlRules::default(), vec![origin]);
+        d.local = Some(page);
+        d
     }
 
     fn command(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
@@ -173,11 +198,14 @@ impl Driver {
         if matches!(kind, Some("page" | "iframe")) {
             // Before the target runs: its document requests are intercepted,
             // and so are its own out-of-process frames.
-            cmds.push(self.command(
-                Some(session),
-                "Fetch.enable",
-                json!({ "patterns": [{ "urlPattern": "*", "resourceType": "Document", "requestStage": "Request" }] }),
-            ));
+            // Serving a page: every request, not only documents, so none
+            // of the page's own reaches the network.
+            let patterns = if self.local.is_some() {
+                json!([{ "urlPattern": "*", "requestStage": "Request" }])
+            } else {
+                json!([{ "urlPattern": "*", "resourceType": "Document", "requestStage": "Request" }])
+            };
+            cmds.push(self.command(Some(session), "Fetch.enable", json!({ "patterns": patterns })));
             cmds.push(self.command(
                 Some(session),
                 "Target.setAutoAttach",
@@ -222,6 +250,9 @@ impl Driver {
     fn on_request(&mut self, session: Option<&str>, params: &Value) -> (Vec<Value>, Vec<Event>) {
         let Some(request_id) = params["requestId"].as_str().map(str::to_string) else { return (vec![], vec![]) };
         let url = params["request"]["url"].as_str().and_then(|u| Url::parse(u).ok());
+        if let Some(page) = self.local.clone() {
+            return self.serve(session, request_id, url, &page);
+        }
         let allowed = url.as_ref().is_some_and(|u| self.is_allowed(u));
         let main = self.main.as_ref().filter(|m| Some(m.session_id.as_str()) == session);
         let main_frame = main.is_some_and(|m| params["frameId"].as_str() == Some(m.target_id.as_str()));
@@ -261,6 +292,35 @@ impl Driver {
             self.command(session, "Fetch.failRequest", json!({ "requestId": request_id, "errorReason": "Aborted" }))
         };
         (vec![cmd], events)
+    }
+
+    fn serve(&mut self, session: Option<&str>, request_id: String, url: Option<Url>, page: &LocalPage) -> (Vec<Value>, Vec<Event>) {
+        use base64::Engine;
+        let own = url.filter(|u| u.origin() == page.url.origin());
+        let fulfil = |code: u16, body: &str, csp: &str| {
+            json!({
+                "requestId": request_id,
+                "responseCode": code,
+                "responseHeaders": [
+                    { "name": "Content-Type", "value": "text/html; charset=utf-8" },
+                    { "name": "Content-Security-Policy", "value": csp },
+                    { "name": "Cache-Control", "value": "no-store" },
+                    { "name": "Referrer-Policy", "value": "no-referrer" },
+                ],
+                "body": base64::engine::general_purpose::STANDARD.encode(body.as_bytes()),
+            })
+        };
+        match own {
+            Some(u) if u == page.url => {
+                let params = fulfil(200, &page.html, &page.csp);
+                (vec![self.command(session, "Fetch.fulfillRequest", params)], vec![])
+            }
+            Some(u) => {
+                let params = fulfil(204, "", "default-src 'none'");
+                (vec![self.command(session, "Fetch.fulfillRequest", params)], vec![Event::LocalRequest(u)])
+            }
+            None => (vec![self.command(session, "Fetch.failRequest", json!({ "requestId": request_id, "errorReason": "Aborted" }))], vec![]),
+        }
     }
 
     fn is_allowed(&self, u: &Url) -> bool {
@@ -361,6 +421,37 @@ mod tests {
         assert_eq!(cmds[5]["params"]["url"], "https://bbb.example.org/bigbluebutton/api/join?x=1");
         let ids: Vec<u64> = cmds.iter().map(|c| c["id"].as_u64().unwrap()).collect();
         assert_eq!(ids, [4, 5, 6, 7, 8, 9], "ids are unique and increasing");
+    }
+
+    #[test]
+    fn a_served_page_comes_from_the_driver_and_nothing_from_the_network() {
+        use base64::Engine;
+        let url = Url::parse("https://device-check.sprechzimmer.invalid/check").unwrap();
+        let mut d = Driver::serving(LocalPage { url: url.clone(), html: "<p>check</p>".into(), csp: "default-src 'none'".into() });
+        let (cmds, _) = d.on_message(&attached("S1", "T1", "page", "about:blank"));
+        assert!(cmds[0]["params"]["patterns"][0].get("resourceType").is_none(), "every request, not only documents");
+        let grant = cmds.iter().find(|c| c["method"] == "Browser.grantPermissions").unwrap();
+        assert_eq!(grant["params"]["origin"], "https://device-check.sprechzimmer.invalid", "media for the page's origin only");
+        assert_eq!(cmds.last().unwrap()["params"]["url"], url.as_str());
+        // The page itself, with its CSP.
+        let (cmds, events) = d.on_message(&paused("S1", "T1", url.as_str()));
+        assert_eq!(methods(&cmds), ["Fetch.fulfillRequest"]);
+        assert!(events.is_empty());
+        assert_eq!(cmds[0]["params"]["responseCode"], 200);
+        let body = base64::engine::general_purpose::STANDARD.decode(cmds[0]["params"]["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body, b"<p>check</p>");
+        assert!(cmds[0]["params"]["responseHeaders"].as_array().unwrap().iter().any(|h| h["name"] == "Content-Security-Policy"));
+        // Its words to the app: answered empty, handed on.
+        let said = "https://device-check.sprechzimmer.invalid/check/report/ok/none";
+        let (cmds, events) = d.on_message(&paused("S1", "T1", said));
+        assert_eq!((methods(&cmds), cmds[0]["params"]["responseCode"].as_u64()), (vec!["Fetch.fulfillRequest"], Some(204)));
+        assert_eq!(events, [Event::LocalRequest(Url::parse(said).unwrap())]);
+        // Anything else, even a meeting host, never leaves.
+        for other in ["https://bbb.example.org/", "http://device-check.sprechzimmer.invalid/check", "https://sprechzimmer.invalid/check"] {
+            let (cmds, events) = d.on_message(&paused("S1", "T1", other));
+            assert_eq!(methods(&cmds), ["Fetch.failRequest"], "{other}");
+            assert!(events.is_empty());
+        }
     }
 
     #[test]
