@@ -114,7 +114,7 @@ impl Invite {
     }
 }
 
-const FIELDS: &[&str] = &["v", "provider", "profile", "join", "running", "room", "jwt", "at", "exp", "logout"];
+const FIELDS: &[&str] = &["v", "provider", "profile", "join", "join_novideo", "running", "room", "jwt", "at", "exp", "logout"];
 
 /// Any link a client may bring: an invite, or a plain Jitsi room link, which
 /// needs the organisation's profile from the app's setup (`default_profile`).
@@ -233,14 +233,15 @@ pub fn parse(link: &str, rules: UrlRules, now: OffsetDateTime) -> Result<Invite,
         "bbb" => {
             let join = url_field("join", require("join")?)?;
             let running = url_field("running", require("running")?)?;
+            let novideo = take("join_novideo").map(|raw| url_field("join_novideo", raw)).transpose()?;
             if take("room").is_some() || take("jwt").is_some() {
                 return Err(InviteError::Malformed);
             }
-            Meeting::Bbb(BbbInvite::new(join, running)?)
+            Meeting::Bbb(BbbInvite::new(join, running)?.with_novideo(novideo)?)
         }
         "jitsi" => {
             let room = url_field("room", require("room")?)?;
-            if take("join").is_some() || take("running").is_some() || room.query().is_some() {
+            if take("join").is_some() || take("join_novideo").is_some() || take("running").is_some() || room.query().is_some() {
                 return Err(InviteError::Malformed);
             }
             Meeting::Jitsi(JitsiInvite::new(room, take("jwt").map(str::to_string), now)?)
@@ -267,14 +268,29 @@ pub fn parse(link: &str, rules: UrlRules, now: OffsetDateTime) -> Result<Invite,
 /// Builds a v1 BBB invite link (used by the demo, the tests and, later, the
 /// counsellor side).
 pub fn build_bbb_link(profile: &Url, join: &Url, running: &Url, at: Option<OffsetDateTime>, logout: Option<&Url>) -> String {
+    build_bbb_link_with(profile, join, None, running, at, logout)
+}
+
+/// A v1 BBB invite link with the camera-off join beside the guest join.
+pub fn build_bbb_link_with(
+    profile: &Url,
+    join: &Url,
+    novideo: Option<&Url>,
+    running: &Url,
+    at: Option<OffsetDateTime>,
+    logout: Option<&Url>,
+) -> String {
     let mut u = Url::parse("sprechzimmer://join").expect("static URL");
     {
         let mut q = u.query_pairs_mut();
         q.append_pair("v", &VERSION.to_string())
             .append_pair("provider", "bbb")
             .append_pair("profile", profile.as_str())
-            .append_pair("join", join.as_str())
-            .append_pair("running", running.as_str());
+            .append_pair("join", join.as_str());
+        if let Some(n) = novideo {
+            q.append_pair("join_novideo", n.as_str());
+        }
+        q.append_pair("running", running.as_str());
         if let Some(at) = at {
             q.append_pair("at", &at.format(&Rfc3339).expect("RFC 3339 formats any time"));
         }
@@ -439,6 +455,42 @@ mod tests {
         let (p, j, r) = urls("bbb.example.org");
         let j = Url::parse(&j.as_str().replace("guest=true", "guest=true&role=MODERATOR")).unwrap();
         assert_eq!(parse(&build_bbb_link(&p, &j, &r, None, None), RULES, NOW).unwrap_err().code(), "invite.not_guest");
+    }
+
+    #[test]
+    fn the_camera_off_join_must_be_the_same_guest_join() {
+        let (p, j, r) = urls("bbb.example.org");
+        let cs = "0".repeat(40);
+        let on = Url::parse(&format!("{}&userdata-bbb_auto_share_webcam=true", j.as_str().replace(&format!("&checksum={cs}"), ""))).unwrap();
+        let on = Url::parse(&format!("{on}&checksum={cs}")).unwrap();
+        let off = |extra: &str| Url::parse(&format!("{}{extra}", on.as_str().replace("webcam=true", "webcam=false"))).unwrap();
+        let inv = parse(&build_bbb_link_with(&p, &on, Some(&off("")), &r, None, None), RULES, NOW).unwrap();
+        let Meeting::Bbb(b) = &inv.meeting else { panic!("bbb") };
+        assert_eq!(b.entry(false), &on);
+        assert_eq!(b.entry(true), &off(""), "the client's camera-off choice picks the other join");
+        let plain = parse(&link(), RULES, NOW).unwrap();
+        let Meeting::Bbb(b) = &plain.meeting else { panic!("bbb") };
+        assert_eq!(b.entry(true), &b.join.url, "without one, the guest join as it is");
+        // Not another person, meeting, role or camera.
+        for bad in [
+            Url::parse(&on.as_str().replace("webcam=true", "webcam=true&x=1")).unwrap(),
+            Url::parse(&off("").as_str().replace("Kim+K.", "Eve")).unwrap(),
+            Url::parse(&off("").as_str().replace("m-abcdef", "m-other")).unwrap(),
+            Url::parse(&off("").as_str().replace("guest=true", "guest=false")).unwrap(),
+            Url::parse(&off("").as_str().replace("bbb.example.org", "bbb2.example.org")).unwrap(),
+            on.clone(),
+        ] {
+            let err = parse(&build_bbb_link_with(&p, &on, Some(&bad), &r, None, None), RULES, NOW).unwrap_err();
+            assert!(matches!(err.code(), "invite.invalid" | "url.look_alike" | "invite.malformed"), "{bad}: {}", err.code());
+        }
+        // Only in a BigBlueButton invite.
+        let room = Url::parse("https://meet.example.org/R-1").unwrap();
+        let jitsi = format!(
+            "{}&join_novideo={}",
+            build_jitsi_link(&p, &room, None, None),
+            url::form_urlencoded::byte_serialize(off("").as_str().as_bytes()).collect::<String>()
+        );
+        assert_eq!(parse(&jitsi, RULES, NOW).unwrap_err(), InviteError::Malformed);
     }
 
     #[test]

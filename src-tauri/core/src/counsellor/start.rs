@@ -144,12 +144,12 @@ pub async fn start_bbb(http: &Http, account: &Account, api: &Url, secret: &str, 
     let client_name = opts.client_name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(guest_name(lang));
     let mut client = common(client_name, "VIEWER");
     client.insert(3, ("guest", "true".to_string()));
-    let join = signed(api, "join", &client, secret);
+    let (join, novideo) = camera_pair(api, &client, secret);
     let running = signed(api, "isMeetingRunning", &[("meetingID", meeting_id.clone())], secret);
     let client_invite = match &opts.booked {
         // The invite sent ahead stays the one to hand out.
         Some(b) => booked_bbb_invite(account, api, secret, b, lang),
-        None => invite::build_bbb_link(&account.profile, &join, &running, opts.at, Some(&logout)),
+        None => invite::build_bbb_link_with(&account.profile, &join, Some(&novideo), &running, opts.at, Some(&logout)),
     };
     Ok(Started {
         moderator: ModeratorEntry::Bbb { join: moderator, running: running.clone() },
@@ -167,12 +167,23 @@ pub fn booked_bbb_invite(account: &Account, api: &Url, secret: &str, b: &Booking
     guest_bbb_invite(account, api, secret, meeting_id, &b.pseudonym, lang, Some(b.at))
 }
 
+/// A guest's join twice, signed: with the camera on at entry (BBB shows
+/// its preview first, where the client can still decline) and off, which
+/// the client can choose before the lobby (`join_novideo`).
+fn camera_pair(api: &Url, params: &[(&str, String)], secret: &str) -> (Url, Url) {
+    let with = |on: &str| {
+        let mut p = params.to_vec();
+        p.push((bbb::CAMERA_AT_ENTRY, on.to_string()));
+        signed(api, "join", &p, secret)
+    };
+    (with("true"), with("false"))
+}
+
 /// A guest's invite to a BBB meeting by its ID, presigned without
 /// `createTime`: waiting-roomed (`guest=true`) like every client.
 fn guest_bbb_invite(account: &Account, api: &Url, secret: &str, meeting_id: &str, name: &str, lang: &str, at: Option<OffsetDateTime>) -> String {
-    let join = signed(
+    let (join, novideo) = camera_pair(
         api,
-        "join",
         &[
             ("fullName", name.to_string()),
             ("meetingID", meeting_id.to_string()),
@@ -184,7 +195,7 @@ fn guest_bbb_invite(account: &Account, api: &Url, secret: &str, meeting_id: &str
         secret,
     );
     let running = signed(api, "isMeetingRunning", &[("meetingID", meeting_id.to_string())], secret);
-    invite::build_bbb_link(&account.profile, &join, &running, at, Some(&logout_url(&account.profile)))
+    invite::build_bbb_link_with(&account.profile, &join, Some(&novideo), &running, at, Some(&logout_url(&account.profile)))
 }
 
 /// A further guest of the running session — an interpreter, a sign-language
@@ -417,6 +428,13 @@ mod tests {
         let (plain, cs) = join.query().unwrap().rsplit_once("&checksum=").unwrap();
         assert_eq!(cs, bbb::checksum(bbb::ChecksumAlgo::Sha256, "join", plain, "s3cret"));
         assert_eq!(link, booked_bbb_invite(&account, &api, "s3cret", &b, "de"), "the same invite each time it is copied");
+        // Signed twice: the camera on at entry, and off for a client who chose so.
+        assert_eq!(q[bbb::CAMERA_AT_ENTRY], "true");
+        let off = m.join_novideo.as_ref().expect("the camera-off join");
+        assert_eq!(off.param(bbb::CAMERA_AT_ENTRY).as_deref(), Some("false"));
+        let (plain, cs) = off.url.query().unwrap().rsplit_once("&checksum=").unwrap();
+        assert_eq!(cs, bbb::checksum(bbb::ChecksumAlgo::Sha256, "join", plain, "s3cret"));
+        assert_eq!(m.entry(true), &off.url);
     }
 
     #[test]

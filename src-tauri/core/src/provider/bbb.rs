@@ -107,9 +107,15 @@ impl Drop for SignedCall {
 }
 
 /// What a client invite holds for BigBlueButton.
+/// The join's setting for the camera at entry (`userdata-bbb_auto_share_webcam`).
+pub const CAMERA_AT_ENTRY: &str = "userdata-bbb_auto_share_webcam";
+
 #[derive(Debug, Clone)]
 pub struct BbbInvite {
     pub join: SignedCall,
+    /// The same guest join with the camera off at entry, for a client who
+    /// chose so before the lobby (the counsellor's app signs both).
+    pub join_novideo: Option<Box<SignedCall>>,
     pub running: SignedCall,
     pub display_name: String,
 }
@@ -168,7 +174,36 @@ impl BbbInvite {
         if name_len == 0 || name_len > 128 || display_name.chars().any(char::is_control) {
             return Err(ProviderError::InviteInvalid);
         }
-        Ok(BbbInvite { join, running, display_name })
+        Ok(BbbInvite { join, join_novideo: None, running, display_name })
+    }
+
+    /// Adds the camera-off join. It must be the guest join itself — every
+    /// parameter but the camera's and the checksum the same — with the
+    /// camera off at entry.
+    pub fn with_novideo(mut self, url: Option<Url>) -> Result<BbbInvite, ProviderError> {
+        let Some(url) = url else { return Ok(self) };
+        let call = SignedCall::parse(url, "join")?;
+        let rest = |c: &SignedCall| {
+            let mut v: Vec<(String, String)> =
+                c.url.query_pairs().filter(|(k, _)| k != "checksum" && k != CAMERA_AT_ENTRY).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            v.sort();
+            v
+        };
+        let same = hosts::same_origin(&call.url, &self.join.url) && call.url.path() == self.join.url.path() && rest(&call) == rest(&self.join);
+        if !same || call.param(CAMERA_AT_ENTRY).as_deref() != Some("false") {
+            return Err(ProviderError::InviteInvalid);
+        }
+        self.join_novideo = Some(Box::new(call));
+        Ok(self)
+    }
+
+    /// The join to open: the camera-off one if the client chose so and the
+    /// invite has it.
+    pub fn entry(&self, camera_off: bool) -> &Url {
+        match (&self.join_novideo, camera_off) {
+            (Some(n), true) => &n.url,
+            _ => &self.join.url,
+        }
     }
 
     pub fn meeting_host_url(&self) -> &Url {

@@ -129,8 +129,10 @@ impl<'de> serde::Deserialize<'de> for Claims {
 
 /// The documented overrides: no prejoin screen, no app promotion, nothing
 /// to third parties, nothing remembered, the chosen name fixed.
-pub fn config_overwrite(lang: &str) -> serde_json::Value {
-    serde_json::json!({
+/// `camera_off`: the client chose, before the lobby, to join with the
+/// camera off (`startWithVideoMuted`); they can switch it on in the call.
+pub fn config_overwrite(lang: &str, camera_off: bool) -> serde_json::Value {
+    let mut c = serde_json::json!({
         "prejoinConfig": { "enabled": false },
         "prejoinPageEnabled": false,
         "disableDeepLinking": true,
@@ -144,7 +146,11 @@ pub fn config_overwrite(lang: &str) -> serde_json::Value {
         "enableClosePage": false,
         "lobby": { "autoKnock": true },
         "defaultLanguage": lang,
-    })
+    });
+    if camera_off {
+        c["startWithVideoMuted"] = serde_json::json!(true);
+    }
+    c
 }
 
 pub fn interface_config_overwrite() -> serde_json::Value {
@@ -243,7 +249,7 @@ const HOST_PAGE: &str = include_str!("jitsi_host.html");
 /// The host page and its Content-Security-Policy: scripts only from the
 /// meeting origin and this page's nonce, frames only from the meeting origin,
 /// no network access of its own.
-pub fn host_page(invite: &JitsiInvite, display_name: &str, lang: &str, nonce: &str, moderator: bool) -> (String, String) {
+pub fn host_page(invite: &JitsiInvite, display_name: &str, lang: &str, nonce: &str, moderator: bool, camera_off: bool) -> (String, String) {
     let cfg = HostConfig {
         domain: invite.domain(),
         room_name: &invite.room,
@@ -251,7 +257,7 @@ pub fn host_page(invite: &JitsiInvite, display_name: &str, lang: &str, nonce: &s
         display_name,
         lang,
         no_ssl: invite.room_url.scheme() == "http" && hosts::is_loopback(&invite.room_url),
-        config_overwrite: config_overwrite(lang),
+        config_overwrite: config_overwrite(lang, camera_off),
         interface_config_overwrite: interface_config_overwrite(),
         signal_base: format!("{}/signal/", host_base()),
         moderator,
@@ -279,9 +285,9 @@ pub fn host_page(invite: &JitsiInvite, display_name: &str, lang: &str, nonce: &s
 /// The room page opened directly (the fallback browser has no host page):
 /// the same overrides, in the URL hash as the IFrame API would send them,
 /// the token as `?jwt=`.
-pub fn direct_room_url(invite: &JitsiInvite, display_name: &str, lang: &str) -> Url {
+pub fn direct_room_url(invite: &JitsiInvite, display_name: &str, lang: &str, camera_off: bool) -> Url {
     let mut hash = Vec::new();
-    flatten("config", &config_overwrite(lang), &mut hash);
+    flatten("config", &config_overwrite(lang, camera_off), &mut hash);
     flatten("interfaceConfig", &interface_config_overwrite(), &mut hash);
     hash.push(format!("userInfo.displayName={}", encode_value(&serde_json::json!(display_name))));
     let mut url = invite.room_url.clone();
@@ -380,7 +386,7 @@ mod tests {
     fn direct_room_url_carries_the_overrides_in_the_hash() {
         let token = jwt(serde_json::json!({"room": "R1"}));
         let inv = JitsiInvite::new(room("https://meet.example.org/R1"), Some(token.clone()), NOW).unwrap();
-        let u = direct_room_url(&inv, "Kim & \"Co\"", "en");
+        let u = direct_room_url(&inv, "Kim & \"Co\"", "en", false);
         assert_eq!(u.path(), "/R1");
         assert_eq!(u.query_pairs().find(|(k, _)| k == "jwt").unwrap().1, token);
         let hash = u.fragment().unwrap();
@@ -401,6 +407,9 @@ mod tests {
         assert!(!in_room(&inv, &room("https://meet.example.org/")));
         assert!(!in_room(&inv, &room("https://meet.example.org/static/close.html")));
         assert!(!in_room(&inv, &room("https://other.example.org/R1")));
+        assert!(!hash.contains("startWithVideoMuted"), "the camera is Jitsi's to start unless the client chose otherwise");
+        let off = direct_room_url(&inv, "Kim", "en", true);
+        assert!(off.fragment().unwrap().contains("config.startWithVideoMuted=true"));
     }
 
     #[test]
@@ -419,7 +428,7 @@ mod tests {
     #[test]
     fn host_page_allows_only_the_meeting_origin() {
         let inv = JitsiInvite::new(room("https://meet.example.org/R1"), None, NOW).unwrap();
-        let (html, csp) = host_page(&inv, "Kim </script><script>alert(1)</script>", "de", "abc123", false);
+        let (html, csp) = host_page(&inv, "Kim </script><script>alert(1)</script>", "de", "abc123", false, false);
         assert!(csp.contains("script-src 'nonce-abc123' https://meet.example.org;"));
         assert!(csp.contains("frame-src https://meet.example.org;"));
         assert!(csp.contains("connect-src 'none'"));
@@ -430,9 +439,14 @@ mod tests {
         assert!(!html.contains("{{"), "every placeholder filled");
         assert!(html.contains("\"noSSL\":false"), "the IFrame API's option name");
         let local = JitsiInvite::new(room("http://127.0.0.1:8080/R1"), None, NOW).unwrap();
-        assert!(host_page(&local, "K", "de", "n", false).0.contains("\"noSSL\":true"));
-        assert!(host_page(&local, "K", "de", "n", false).0.contains("<html lang=\"de\" dir=\"ltr\">"), "the page says its language");
-        assert!(host_page(&local, "K", "fa", "n", false).0.contains("<html lang=\"fa\" dir=\"rtl\">"));
-        assert!(host_page(&local, "K", "de", "n", true).0.contains("\"moderator\":true"));
+        assert!(host_page(&local, "K", "de", "n", false, false).0.contains("\"noSSL\":true"));
+        assert!(host_page(&local, "K", "de", "n", false, false).0.contains("<html lang=\"de\" dir=\"ltr\">"), "the page says its language");
+        assert!(host_page(&local, "K", "fa", "n", false, false).0.contains("<html lang=\"fa\" dir=\"rtl\">"));
+        assert!(host_page(&local, "K", "de", "n", true, false).0.contains("\"moderator\":true"));
+        assert!(!host_page(&local, "K", "de", "n", false, false).0.contains("startWithVideoMuted"));
+        assert!(
+            host_page(&local, "K", "de", "n", false, true).0.contains("\"startWithVideoMuted\":true"),
+            "the client's camera-off choice reaches Jitsi"
+        );
     }
 }
