@@ -259,13 +259,12 @@ async function continueToLobby() {
     scheduledAt = v.summary.scheduledAt;
     // Once per lobby, not per poll: a focused link in it keeps its focus.
     renderSupport($('lobby-support'), v.support);
-    renderLobby({ state: 'checking' });
     // This client's consent has a receipt now, which they may save.
     showReceiptOffer(true);
-    show('lobby');
+    resetDevices();
+    show('devices');
     // The organisation did not get its copy: said, and nothing is blocked.
     if (outcome && outcome.receipt === 'failed') notice(t('consent.receipt_failed'));
-    await invoke('enter_lobby');
   } catch (e) {
     // No way to show the meeting here: the consent is not kept either.
     if (e && String(e.code).startsWith('browser.')) await invoke('cancel_session').catch(() => {});
@@ -288,6 +287,73 @@ async function continueToLobby() {
     // more to show for this one.
     if (consentView !== v) return;
     showError(e);
+  }
+}
+
+// ---- device check ----
+
+// Camera, microphone and speakers are checked in a window of the kind the
+// meeting will use; this screen says what it found and keeps the choice
+// to join with the camera off.
+function resetDevices() {
+  for (const id of ['devices-running', 'devices-camera', 'devices-microphone', 'devices-closed', 'devices-stop']) $(id).hidden = true;
+  $('devices-check').hidden = false;
+  $('devices-camera-off').checked = false;
+}
+
+async function startDeviceCheck() {
+  $('devices-check').disabled = true;
+  try {
+    await invoke('start_device_check');
+  } catch (e) {
+    // No way to show a meeting either: the consent is not kept.
+    if (e && String(e.code).startsWith('browser.')) {
+      await invoke('cancel_session').catch(() => {});
+      showError(e);
+      return;
+    }
+    toast(messageOf(e));
+  } finally {
+    $('devices-check').disabled = false;
+  }
+}
+
+function onDeviceCheck(ev) {
+  const stopHadFocus = document.activeElement === $('devices-stop');
+  if (ev.state === 'open') {
+    $('devices-closed').hidden = true;
+    $('devices-running').hidden = false;
+    $('devices-check').hidden = true;
+    $('devices-stop').hidden = false;
+    $('devices-stop').focus();
+  } else if (ev.state === 'found' && ev.found) {
+    $('devices-camera').textContent = t(`check.camera_${ev.found.camera}`);
+    $('devices-microphone').textContent = t(`check.microphone_${ev.found.microphone}`);
+    $('devices-camera').hidden = false;
+    $('devices-microphone').hidden = false;
+  } else if (ev.state === 'closed') {
+    $('devices-running').hidden = true;
+    $('devices-stop').hidden = true;
+    $('devices-check').hidden = false;
+    $('devices-closed').hidden = false;
+    if (stopHadFocus) $('devices-check').focus();
+  }
+}
+
+async function goToLobby() {
+  $('devices-continue').disabled = true;
+  renderLobby({ state: 'checking' });
+  show('lobby');
+  try {
+    await invoke('enter_lobby', { cameraOff: $('devices-camera-off').checked });
+  } catch (e) {
+    // No way to show the meeting here: the consent is not kept either.
+    if (e && String(e.code).startsWith('browser.')) await invoke('cancel_session').catch(() => {});
+    // The user left meanwhile: nothing more to show for this one.
+    if (document.body.dataset.screen !== 'lobby') return;
+    showError(e);
+  } finally {
+    $('devices-continue').disabled = false;
   }
 }
 
@@ -569,6 +635,10 @@ async function main() {
     backToStart();
   });
   $('lobby-cancel').addEventListener('click', cancel);
+  $('devices-check').addEventListener('click', startDeviceCheck);
+  $('devices-stop').addEventListener('click', () => invoke('stop_device_check'));
+  $('devices-continue').addEventListener('click', goToLobby);
+  $('devices-cancel').addEventListener('click', cancel);
   $('lobby-receipt').addEventListener('click', saveReceipt);
   $('meeting-receipt').addEventListener('click', saveReceipt);
   $('lobby-retry').addEventListener('click', () => invoke('retry_lobby'));
@@ -622,6 +692,7 @@ async function main() {
 
   await listen(EVENTS.INVITE, pickUpInvite);
   await listen(EVENTS.LOBBY, (ev) => renderLobby(ev.payload));
+  await listen(EVENTS.DEVICE_CHECK, (ev) => onDeviceCheck(ev.payload));
   await listen(EVENTS.MEETING_VIEW, (ev) => onMeetingView(ev.payload));
   await listen(EVENTS.MEETING, (ev) => onMeeting(ev.payload));
   await listen(EVENTS.ENDED, (ev) => onEnded(ev.payload));

@@ -13,6 +13,8 @@ export const COMMANDS = Object.freeze([
   'give_consent',
   'save_consent_receipt',
   'enter_lobby',
+  'start_device_check',
+  'stop_device_check',
   'retry_lobby',
   'cancel_session',
   'show_meeting',
@@ -49,4 +51,5 @@ export const EVENTS = Object.freeze({
   EXTERNAL_LINK: 'session://external-link',
   MEETING_VIEW: 'session://meeting-view',
   RUNNING: 'counsellor://running',
+  DEVICE_CHECK: 'session://device-check',
 });

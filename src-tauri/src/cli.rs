@@ -176,6 +176,13 @@ pub enum OrgCommand {
         #[arg(value_name = "FILE|URL")]
         profile: String,
     },
+    /// Write the device check's page to stdout, as clients see it before
+    /// the waiting room: for review (accessibility, data protection).
+    DeviceCheckPage {
+        /// Its language (de, ls, en, uk, ar, tr, ru, fa); else the app's.
+        #[arg(long, value_name = "LANG")]
+        lang: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -350,6 +357,18 @@ fn org_cmd(cmd: OrgCommand, setup: &Setup) -> i32 {
                     2
                 }
             }
+        }
+        OrgCommand::DeviceCheckPage { lang } => {
+            let lang = match lang.as_deref().map(crate::i18n::Lang::from_code) {
+                None => i18n::current(),
+                Some(Some(l)) => l,
+                Some(None) => {
+                    eprintln!("unknown language; one of: de, ls, en, uk, ar, tr, ru, fa");
+                    return 2;
+                }
+            };
+            print!("{}", crate::device_check::page(lang).0);
+            0
         }
         OrgCommand::InvitePage { profile } => {
             let body = match read_profile(&profile, setup) {

@@ -100,8 +100,20 @@ pub fn save_consent_receipt(state: State<'_, AppState>, offset_minutes: i32) -> 
 }
 
 #[tauri::command]
-pub async fn enter_lobby<R: Runtime>(app: AppHandle<R>) -> Result<()> {
-    runtime::enter_lobby(&app).await
+pub async fn enter_lobby<R: Runtime>(app: AppHandle<R>, camera_off: bool) -> Result<()> {
+    runtime::enter_lobby(&app, camera_off).await
+}
+
+/// Camera, microphone and speakers, checked before the lobby in the view
+/// the meeting would use.
+#[tauri::command]
+pub async fn start_device_check<R: Runtime>(app: AppHandle<R>) -> Result<()> {
+    runtime::start_device_check(&app).await
+}
+
+#[tauri::command]
+pub async fn stop_device_check<R: Runtime>(app: AppHandle<R>) {
+    runtime::end_device_check(&app).await
 }
 
 #[tauri::command]

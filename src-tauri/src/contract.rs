@@ -13,6 +13,8 @@ pub const ALL: &[&str] = &[
     "give_consent",
     "save_consent_receipt",
     "enter_lobby",
+    "start_device_check",
+    "stop_device_check",
     "retry_lobby",
     "cancel_session",
     "show_meeting",

@@ -29,8 +29,8 @@ pub mod webview_probe;
 // The core's modules under their old paths, so `crate::invite` reads the
 // same in the shell as in the core.
 pub use sprechzimmer_core::{
-    agent, browser, cmdline, consent, counsellor, engine, folders, hosts, i18n, invite, invite_page, ipc, lobby, logging, navigation, net, policy,
-    private_file, profile, provider, scrub, session, settings, wipe, APP_ID,
+    agent, browser, cmdline, consent, counsellor, device_check, engine, folders, hosts, i18n, invite, invite_page, ipc, lobby, logging, navigation,
+    net, policy, private_file, profile, provider, scrub, session, settings, wipe, APP_ID,
 };
 
 use tauri::{AppHandle, Manager, RunEvent, Runtime};
@@ -58,6 +58,8 @@ pub fn with_commands<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> ta
             commands::give_consent,
             commands::save_consent_receipt,
             commands::enter_lobby,
+            commands::start_device_check,
+            commands::stop_device_check,
             commands::retry_lobby,
             commands::cancel_session,
             commands::show_meeting,

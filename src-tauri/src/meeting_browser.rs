@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use crate::browser::cdp::{self, Driver, Event};
+use crate::browser::cdp::{self, Driver, Event, LocalPage};
 use crate::browser::{self, process, Installed, ProfileDirs};
 use crate::engine::{Input, Sink};
 use crate::hosts::UrlRules;
@@ -47,16 +47,36 @@ pub fn open(
     proxy: Option<Url>,
     sink: Sink,
 ) -> std::io::Result<BrowserMeeting> {
+    let media = vec![ticket.meeting.host_url().origin().ascii_serialization()];
+    let driver = Driver::new(entry, ticket.allowed_hosts.clone(), rules, media);
+    launch(browser, &ticket.allowed_hosts, dir, driver, lang, proxy, sink)
+}
+
+/// Starts the browser on a page the driver serves itself (the device
+/// check), with a fresh profile in its own folder. It resolves no name and
+/// reaches no host: the page's origin is answered by the driver.
+pub fn open_page(browser: Installed, page: LocalPage, dir: &SessionDir, lang: &str, sink: Sink) -> std::io::Result<BrowserMeeting> {
+    launch(browser, &[], dir, Driver::serving(page), lang, None, sink)
+}
+
+fn launch(
+    browser: Installed,
+    hosts: &[crate::hosts::HostPattern],
+    dir: &SessionDir,
+    driver: Driver,
+    lang: &str,
+    proxy: Option<Url>,
+    sink: Sink,
+) -> std::io::Result<BrowserMeeting> {
     let dirs = ProfileDirs { root: dir.browser_dir(), tmp: dir.scratch_dir()? };
     for d in [dirs.profile(), dirs.home()] {
         std::fs::create_dir_all(&d)?;
     }
     browser::write_handler_stubs(&dirs)?;
     let opening = crate::i18n::t(crate::i18n::current(), "meeting.opening");
-    let args = browser::chromium_args(&dirs, lang, is_root(), &opening, proxy.as_ref(), &ticket.allowed_hosts);
+    let args = browser::chromium_args(&dirs, lang, is_root(), &opening, proxy.as_ref(), hosts);
     let env = browser::chromium_env(&dirs, crate::folders::home().as_deref(), |k| std::env::var_os(k));
-    let media = vec![ticket.meeting.host_url().origin().ascii_serialization()];
-    let driver = Arc::new(Mutex::new(Driver::new(entry, ticket.allowed_hosts.clone(), rules, media)));
+    let driver = Arc::new(Mutex::new(driver));
     let stopping = Arc::new(AtomicBool::new(false));
     let pid_file = dir.path().join(process::PID_FILE);
 
@@ -122,6 +142,12 @@ fn dispatch(sink: &Sink, event: Event) {
         Event::Offer(url) => sink(Input::Offer(url)),
         Event::FrameRefused => log::info!("meeting browser: a frame's page off the meeting hosts was refused"),
         Event::Closed => sink(Input::Closed),
+        // The device check's words; anything else of its origin is nothing.
+        Event::LocalRequest(url) => {
+            if let Some(m) = crate::device_check::parse(&url) {
+                sink(Input::Check(m));
+            }
+        }
     }
 }
 

@@ -37,13 +37,17 @@ pub struct ViewConfig {
     pub proxy: Option<Url>,
     pub data_dir: PathBuf,
     pub title: String,
-    /// The Jitsi host page, served only under its nonce.
+    /// The Jitsi host page or the device check, served only under its nonce.
     pub host_page: Option<HostPage>,
+    /// The view runs the device check: its page's words are heard.
+    pub device_check: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HostPage {
+    /// `/jitsi` or the device check's `/check`.
+    pub path: String,
     pub nonce: String,
     pub html: String,
     pub csp: String,
@@ -73,12 +77,21 @@ pub enum FromView {
     Cleared(bool),
 }
 
-/// Serves the Jitsi host page to the meeting window, with the nonce only.
+/// Serves the host page to the meeting window, at its path with its nonce only.
 pub fn serve(page: Option<&HostPage>, webview_label: &str, uri: &str) -> Option<(String, String)> {
     let page = page.filter(|_| webview_label == meeting_window::LABEL)?;
     let url = Url::parse(uri).ok()?;
     let nonce = url.query_pairs().find(|(k, _)| k == "n").map(|(_, v)| v.into_owned())?;
-    (url.path() == "/jitsi" && nonce == page.nonce).then(|| (page.html.clone(), page.csp.clone()))
+    (url.path() == page.path && nonce == page.nonce).then(|| (page.html.clone(), page.csp.clone()))
+}
+
+/// A word of the device check page, heard only in a check's view (a
+/// meeting's remote frames could send the same request).
+pub fn check_message(device_check: bool, webview_label: &str, uri: &str) -> Option<crate::device_check::Message> {
+    if !device_check || webview_label != meeting_window::LABEL {
+        return None;
+    }
+    crate::device_check::parse(&Url::parse(uri).ok()?)
 }
 
 fn send(out: &Mutex<std::fs::File>, msg: &FromView) {
@@ -154,11 +167,17 @@ pub fn run() -> i32 {
     let serve_page = page.clone();
     let out = Arc::new(Mutex::new(reports));
     let setup_out = out.clone();
+    let (check_out, device_check) = (out.clone(), config.device_check);
     let (entry, allowed, proxy, data_dir, title) = (config.entry, config.allowed_hosts, config.proxy, config.data_dir, config.title);
     let app = tauri::Builder::<tauri::Wry>::new()
         .register_uri_scheme_protocol(jitsi::HOST_SCHEME, move |ctx, request| {
             let response = tauri::http::Response::builder().header("Cache-Control", "no-store");
-            match serve((*serve_page).as_ref(), ctx.webview_label(), &request.uri().to_string()) {
+            let uri = request.uri().to_string();
+            if let Some(m) = check_message(device_check, ctx.webview_label(), &uri) {
+                send(&check_out, &FromView::Input(Input::Check(m)));
+                return response.status(204).body(Vec::new()).expect("static response parts");
+            }
+            match serve((*serve_page).as_ref(), ctx.webview_label(), &uri) {
                 Some((html, csp)) => response
                     .status(200)
                     .header("Content-Type", "text/html; charset=utf-8")
@@ -172,7 +191,7 @@ pub fn run() -> i32 {
             let out = setup_out;
             let sink_out = out.clone();
             let sink: crate::engine::Sink = Arc::new(move |input| send(&sink_out, &FromView::Input(input)));
-            let window = meeting_window::open(app.handle(), &allowed, data_dir, &title, entry, UrlRules::from_env(), proxy, sink)?;
+            let window = meeting_window::open(app.handle(), device_check, &allowed, data_dir, &title, entry, UrlRules::from_env(), proxy, sink)?;
             let focus_out = out.clone();
             window.on_window_event(move |event| {
                 if let WindowEvent::Focused(f) = event {
@@ -221,13 +240,26 @@ mod tests {
 
     #[test]
     fn the_host_page_goes_to_the_meeting_window_with_its_nonce_only() {
-        let page = HostPage { nonce: "n1".into(), html: "<p>".into(), csp: "frame-src x".into() };
+        let page = HostPage { path: "/jitsi".into(), nonce: "n1".into(), html: "<p>".into(), csp: "frame-src x".into() };
         let url = |n: &str| format!("{}/jitsi?n={n}", jitsi::host_base());
         assert_eq!(serve(Some(&page), meeting_window::LABEL, &url("n1")), Some(("<p>".into(), "frame-src x".into())));
         assert_eq!(serve(Some(&page), "main", &url("n1")), None, "not to other windows");
         assert_eq!(serve(Some(&page), meeting_window::LABEL, &url("guess")), None, "not without the nonce");
         assert_eq!(serve(Some(&page), meeting_window::LABEL, &format!("{}/other?n=n1", jitsi::host_base())), None);
         assert_eq!(serve(None, meeting_window::LABEL, &url("n1")), None, "no page for a BigBlueButton meeting");
+        let check = HostPage { path: "/check".into(), ..page };
+        let at = |p: &str| format!("{}{p}", jitsi::host_base());
+        assert!(serve(Some(&check), meeting_window::LABEL, &at("/check?n=n1")).is_some());
+        assert_eq!(serve(Some(&check), meeting_window::LABEL, &at("/jitsi?n=n1")), None, "a page at its own path only");
+    }
+
+    #[test]
+    fn the_check_pages_words_are_heard_in_a_check_only() {
+        let done = format!("{}/check/done", jitsi::host_base());
+        assert_eq!(check_message(true, meeting_window::LABEL, &done), Some(crate::device_check::Message::Done));
+        assert_eq!(check_message(false, meeting_window::LABEL, &done), None, "not in a meeting's view");
+        assert_eq!(check_message(true, "main", &done), None);
+        assert_eq!(check_message(true, meeting_window::LABEL, &format!("{}/check/report/maybe/ok", jitsi::host_base())), None);
     }
 
     #[test]
@@ -235,6 +267,7 @@ mod tests {
         let inputs = [
             FromView::Input(Input::PageLoaded(Url::parse("https://bbb.example.org/html5client/join").unwrap())),
             FromView::Input(Input::Signal(jitsi::Signal::ClientKnocking)),
+            FromView::Input(Input::Check(crate::device_check::Message::Done)),
             FromView::Input(Input::Closed),
             FromView::Focused(true),
             FromView::Cleared(false),
@@ -245,7 +278,7 @@ mod tests {
             assert_eq!(serde_json::from_str::<FromView>(&line).unwrap(), m);
         }
         assert_eq!(serde_json::from_str::<ToView>("\"close\"").unwrap(), ToView::Close);
-        let config = r#"{"entry":"https://b.example.org/j","allowedHosts":["b.example.org"],"proxy":null,"dataDir":"/tmp/x","title":"t","hostPage":null,"extra":1}"#;
+        let config = r#"{"entry":"https://b.example.org/j","allowedHosts":["b.example.org"],"proxy":null,"dataDir":"/tmp/x","title":"t","hostPage":null,"deviceCheck":false,"extra":1}"#;
         assert!(serde_json::from_str::<ViewConfig>(config).is_err(), "unknown fields are refused");
     }
 }

@@ -75,6 +75,9 @@ pub fn open(config: &ViewConfig, sink: Sink) -> std::io::Result<ViewId> {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::process::CommandExt;
+        // GStreamer (WebKit's camera and microphone) caches its plugin list
+        // in the user's home; in the session folder it goes with the session.
+        cmd.env("GST_REGISTRY_1_0", config.data_dir.join("gstreamer-registry.bin"));
         // SAFETY: prctl is async-signal-safe; nothing else runs before exec.
         unsafe {
             cmd.pre_exec(|| {

@@ -26,6 +26,8 @@ pub const LABEL: &str = "meeting";
 pub fn grant(kind: PermissionKind, page: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRules, shown: bool) -> bool {
     let media = matches!(kind, PermissionKind::Camera | PermissionKind::Microphone | PermissionKind::DisplayCapture);
     let meeting_page = match classify(page, allowed, rules) {
+        // The device check: camera and microphone, no screen.
+        Nav::Allow if jitsi::is_host_url(page) && page.path() == crate::device_check::PATH => !matches!(kind, PermissionKind::DisplayCapture),
         Nav::Allow if jitsi::is_host_url(page) => page.path() == "/jitsi",
         Nav::Allow => matches!(page.scheme(), "https" | "http"),
         _ => false,
@@ -34,9 +36,12 @@ pub fn grant(kind: PermissionKind, page: &Url, allowed: &[hosts::HostPattern], r
 }
 
 /// Opens the meeting on `entry`. What the window sees goes into `sink`.
+/// `shown`: visible at once (the device check, the app's own page); a
+/// meeting is shown once its client loads.
 #[allow(clippy::too_many_arguments)]
 pub fn open<R: Runtime>(
     app: &AppHandle<R>,
+    shown: bool,
     allowed_hosts: &[hosts::HostPattern],
     data_dir: std::path::PathBuf,
     title: &str,
@@ -61,7 +66,7 @@ pub fn open<R: Runtime>(
         .inner_size(1100.0, 760.0)
         .min_inner_size(640.0, 480.0)
         // Shown once the meeting client loads, so a raw XML error never is.
-        .visible(false)
+        .visible(shown)
         // Ephemeral on Linux and macOS; on Windows InPrivate still needs a
         // folder, which lives in the session folder and is wiped with it.
         .incognito(true)
@@ -215,6 +220,13 @@ mod tests {
         let signal = Url::parse(&format!("{}/signal/left", jitsi::host_base())).unwrap();
         assert!(!grant(PermissionKind::Camera, &signal, &allowed, rules, true));
         assert!(!grant(PermissionKind::Camera, &Url::parse("about:blank").unwrap(), &allowed, rules, true));
+        // The device check's page: camera and microphone, never the screen.
+        let check = crate::device_check::embedded_url("n");
+        assert!(grant(PermissionKind::Camera, &check, &allowed, rules, true));
+        assert!(grant(PermissionKind::Microphone, &check, &allowed, rules, true));
+        assert!(!grant(PermissionKind::DisplayCapture, &check, &allowed, rules, true));
+        assert!(!grant(PermissionKind::Geolocation, &check, &allowed, rules, true));
+        assert!(!grant(PermissionKind::Camera, &check, &allowed, rules, false), "not while hidden");
         // Still hidden: nothing, not even for the meeting itself.
         for kind in [PermissionKind::Camera, PermissionKind::Microphone, PermissionKind::DisplayCapture] {
             assert!(!grant(kind, &meeting, &allowed, rules, false));

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::hosts::UrlRules;
 use crate::i18n::{self, Lang};
 use crate::invite;
-use crate::ipc::{ConsentView, EndReason, Ended, InvitePreview, MeetingState, UiEvent, ViewEvent};
+use crate::ipc::{ConsentView, DeviceCheckEvent, EndReason, Ended, InvitePreview, MeetingState, UiEvent, ViewEvent};
 use crate::lobby::Probe;
 use crate::main_window::{self, MAIN_WINDOW};
 use crate::meeting_browser::{self, BrowserMeeting};
@@ -273,16 +273,129 @@ pub async fn decide_view<R: Runtime>(app: &AppHandle<R>) -> Result<View> {
     }
 }
 
-pub async fn enter_lobby<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
+/// `camera_off`: the client's choice before the lobby, passed on to the
+/// meeting (BigBlueButton's join, Jitsi's `startWithVideoMuted`).
+pub async fn enter_lobby<R: Runtime>(app: &AppHandle<R>, camera_off: bool) -> Result<()> {
     let state = app.state::<AppState>();
     // The cheap checks first: consent and step, before any probe runs.
     state.engine().can_enter_lobby()?;
     let view = decide_view(app).await?;
+    // The check's view and folder go before the lobby.
+    end_device_check(app).await;
     let policy_hosts = state.settings().allowed_hosts;
-    let (meeting, generation) = state.engine().enter_lobby(view, policy_hosts, rand::random())?;
+    let (meeting, generation) = state.engine().enter_lobby(view, policy_hosts, rand::random(), camera_off)?;
     let app = app.clone();
     tauri::async_runtime::spawn(async move { run_lobby(app, meeting, generation).await });
     Ok(())
+}
+
+// ---- device check ----
+
+/// Opens the device check in the view the meeting would use, with a
+/// session folder of its own.
+pub async fn start_device_check<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
+    let state = app.state::<AppState>();
+    state.engine().can_enter_lobby()?;
+    let view = decide_view(app).await?;
+    let engine::CheckLaunch { view, entry, id, nonce } = state.engine().begin_check(view, host_nonce())?;
+    let dir = match SessionDir::create(&state.paths) {
+        Ok(d) => d,
+        Err(e) => {
+            state.engine().abandon_check(id);
+            return Err(Error::Wipe(e.into()));
+        }
+    };
+    let lang = i18n::current();
+    let (html, csp) = crate::device_check::page(lang);
+    let sink = check_sink(app, id);
+    let mut view_id = None;
+    let started = match &view {
+        View::Embedded => {
+            let host_page = Some(HostPage { path: crate::device_check::PATH.into(), nonce, html, csp });
+            let title = i18n::t(lang, "check.title");
+            let config =
+                ViewConfig { entry, allowed_hosts: Vec::new(), proxy: None, data_dir: dir.webview_dir(), title, host_page, device_check: true };
+            match meeting_process::open(&config, sink) {
+                Ok(id) => {
+                    view_id = Some(id);
+                    Ok(None)
+                }
+                Err(e) => {
+                    log::warn!("the device check's view could not be started: {e}");
+                    Err(Error::MeetingViewFailed)
+                }
+            }
+        }
+        View::Browser(found) => {
+            let page = crate::browser::cdp::LocalPage { url: entry, html, csp };
+            meeting_browser::open_page(found.clone(), page, &dir, lang.base(), sink).map(Some).map_err(|e| {
+                log::warn!("{} could not be started for the device check: {e}", found.display_name());
+                Error::BrowserStartFailed
+            })
+        }
+    };
+    let browser = match started {
+        Ok(b) => b,
+        Err(e) => {
+            state.engine().abandon_check(id);
+            let _ = dir.wipe();
+            return Err(e);
+        }
+    };
+    let stale = state.engine().check_opened(id, dir, browser);
+    if let Some(stale) = stale {
+        // Ended while it started: nothing of it may stay.
+        if let Some(v) = view_id {
+            meeting_process::close(v);
+        }
+        close_check(stale);
+        return Ok(());
+    }
+    emit(app, UiEvent::DeviceCheck(DeviceCheckEvent { state: "open", found: None }));
+    Ok(())
+}
+
+/// Where check `id`'s view reports.
+fn check_sink<R: Runtime>(app: &AppHandle<R>, id: u64) -> Sink {
+    let app = app.clone();
+    Arc::new(move |input: Input| {
+        let outcome = app.state::<AppState>().engine().on_check_input(id, input);
+        match outcome {
+            engine::CheckOutcome::Nothing => {}
+            engine::CheckOutcome::Found(found) => emit(&app, UiEvent::DeviceCheck(DeviceCheckEvent { state: "found", found: Some(found) })),
+            // Not inside the view's own callback.
+            engine::CheckOutcome::Close => {
+                let app = app.clone();
+                tauri::async_runtime::spawn(async move { end_device_check(&app).await });
+            }
+        }
+    })
+}
+
+/// Closes the device check, if one is open, and wipes its folder.
+pub async fn end_device_check<R: Runtime>(app: &AppHandle<R>) {
+    let Some(check) = app.state::<AppState>().engine().end_check() else { return };
+    // Closing waits for the view's processes: not on the async runtime.
+    let _ = tauri::async_runtime::spawn_blocking(move || close_check(check)).await;
+    emit(app, UiEvent::DeviceCheck(DeviceCheckEvent { state: "closed", found: None }));
+}
+
+/// Closes a check's view and wipes its folder; what was removed.
+fn close_check(check: engine::ClosedCheck<BrowserMeeting>) -> Option<Removed> {
+    if check.embedded {
+        meeting_process::close_and_clear();
+    }
+    if let Some(b) = check.browser {
+        b.close();
+    }
+    let removed = check.dir.map(SessionDir::wipe)?;
+    match removed {
+        Ok(r) => Some(r),
+        Err(_) => {
+            log::warn!("the device check's folder is left for the sweep at the next start");
+            None
+        }
+    }
 }
 
 pub fn retry_lobby(state: &AppState) {
@@ -438,7 +551,15 @@ fn launch_meeting<R: Runtime>(app: &AppHandle<R>, launch: engine::Launch) -> Res
             emit(app, UiEvent::MeetingView(ViewEvent { view: "embedded", browser: None }));
             let host_page = host_page(&state, &entry);
             let title = i18n::t(i18n::current(), "meeting.window_title");
-            let config = ViewConfig { entry, allowed_hosts: ticket.allowed_hosts.clone(), proxy, data_dir: dir.webview_dir(), title, host_page };
+            let config = ViewConfig {
+                entry,
+                allowed_hosts: ticket.allowed_hosts.clone(),
+                proxy,
+                data_dir: dir.webview_dir(),
+                title,
+                host_page,
+                device_check: false,
+            };
             match meeting_process::open(&config, sink(app, generation)) {
                 Ok(id) => view_id = Some(id),
                 Err(e) => {
@@ -564,7 +685,7 @@ pub fn show_meeting<R: Runtime>(app: &AppHandle<R>) {
 fn host_page(state: &AppState, entry: &url::Url) -> Option<HostPage> {
     let nonce = entry.query_pairs().find(|(k, _)| k == "n").map(|(_, v)| v.into_owned())?;
     let (html, csp) = state.engine().host_page(true, entry.as_str(), i18n::current().base(), &host_nonce())?;
-    Some(HostPage { nonce, html, csp })
+    Some(HostPage { path: "/jitsi".into(), nonce, html, csp })
 }
 
 /// Asks now and then whether the meeting still runs, so the end is noticed
@@ -618,6 +739,12 @@ pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Opti
     let mut browsing_data_cleared = true;
     let mut wipe_complete = true;
     let mut removal = None;
+    if let Some(check) = teardown.check.take() {
+        match close_check(check) {
+            Some(r) => removed.add(r),
+            None => wipe_complete = false,
+        }
+    }
     if let Some(m) = teardown.meeting.take() {
         browsing_data_cleared = meeting_process::close_and_clear();
         if let Some(b) = m.browser {
