@@ -261,6 +261,7 @@ fn every_command_has_its_own_help_that_exits_0() {
         &["org", "init"],
         &["org", "check"],
         &["org", "invite-page"],
+        &["org", "device-check-page"],
     ];
     for cmd in commands {
         let args: Vec<&str> = cmd.iter().copied().chain(["--help"]).collect();
@@ -441,6 +442,20 @@ fn org_invite_page_writes_the_page_for_a_valid_profile_only() {
     assert_eq!(code, 2);
     assert!(page.is_empty(), "no half page on stdout");
     assert!(err.contains("org check"), "says how to find out: {err}");
+}
+
+#[test]
+fn org_device_check_page_prints_the_page_clients_see() {
+    let (code, page, err) = run(&["org", "device-check-page", "--lang", "ar"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(page.starts_with("<!doctype html>") && page.contains("<html lang=\"ar\" dir=\"rtl\">"), "{page}");
+    assert!(page.contains("default-src 'none'"));
+    let (code, page, _) = run(&["org", "device-check-page"], &[("LANG", "de_DE.UTF-8")]);
+    assert_eq!(code, 0);
+    assert!(page.contains("Kamera und Mikrofon prüfen"), "the app's language by default");
+    let (code, page, err) = run(&["org", "device-check-page", "--lang", "xx"], &[]);
+    assert_eq!(code, 2);
+    assert!(page.is_empty() && err.contains("de, ls, en"), "{err}");
 }
 
 #[test]

@@ -813,6 +813,15 @@ class Keyring:
         wait_until(lambda: not self.owned(), "the keyring daemon to leave the bus", timeout=20)
 
 
+def through_devices(wd, camera_off=False):
+    """The step after the consent: the device check's screen, left for the
+    waiting room (with the camera off, if asked)."""
+    wd.wait_screen("devices")
+    if camera_off:
+        wd.click("#devices-camera-off")
+    wd.click("#devices-continue")
+
+
 def fill_counsellor_setup(wd, sim, secret=None):
     """Opens the counsellor setup (from the start screen) and fills it in for
     the simulated BBB server, with `secret` or the server's own."""

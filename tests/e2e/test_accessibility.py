@@ -6,6 +6,7 @@ axe-core is vendored (tests/e2e/vendor/axe-core, MPL-2.0) and injected over
 WebDriver into the app's own page; nothing is loaded from the network.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -127,6 +128,15 @@ class AccessibilityCase(unittest.TestCase):
                 wd.click("#privacy-check")
                 wd.click("#terms-check")
                 wd.click("#consent-continue")
+                wd.wait_screen("devices")
+                self.check(wd, lang, "devices")
+                # With the check's findings on screen.
+                wd.click("#devices-check")
+                wd.wait_for("return !document.getElementById('devices-camera').hidden", what="the findings")
+                self.check(wd, lang, "devices with findings")
+                wd.click("#devices-stop")
+                wd.wait_for("return !document.getElementById('devices-closed').hidden", what="the check to end")
+                wd.click("#devices-continue")
                 wd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'",
                             what="the waiting room")
                 self.check(wd, lang, "lobby")
@@ -210,6 +220,14 @@ class AccessibilityCase(unittest.TestCase):
         self.tab_to(wd, "privacy-check", shift=True)
         self.tab_to(wd, "consent-continue")
         wd.press("Enter")
+        # The device check's screen: its heading first, then on by keyboard.
+        wd.wait_screen("devices")
+        self.assertEqual(wd.focused(), "h1", "the device screen's heading has focus")
+        self.tab_to(wd, "devices-camera-off")
+        wd.press("Space")
+        self.assertTrue(wd.prop("#devices-camera-off", "checked"))
+        self.tab_to(wd, "devices-continue")
+        wd.press("Enter")
         wd.wait_screen("lobby")
         self.assertEqual(wd.focused(), "h1", "the waiting room's heading has focus")
         self.sim.moderator_enters(mid)
@@ -274,6 +292,66 @@ class AccessibilityCase(unittest.TestCase):
         # Forgotten again when "remember" is switched off.
         wd.click("#lang-remember")
         wait_until(lambda: '"uk"' not in open(settings).read(), "the choice to be forgotten")
+
+    def test_check_page(self):
+        """The device check's page, as `org device-check-page` prints it, in
+        headless Chromium with its fake camera and microphone: it finds
+        both, shows the picture and the level, offers the devices by name,
+        tells its own origin only what it found, and axe-core finds nothing,
+        left to right and right to left."""
+        import http.server
+        import threading
+        from chromium_cdp import Chromium
+        for lang in ("de", "ar"):
+            page = subprocess.run([APP, "org", "device-check-page", "--lang", lang], env=self.home.env(),
+                                  capture_output=True, text=True, check=True).stdout
+            heard = []
+
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    if self.path == "/check":
+                        body = page.encode()
+                        self.send_response(200)
+                        self.send_header("Content-Type", "text/html; charset=utf-8")
+                        self.end_headers()
+                        self.wfile.write(body)
+                    else:
+                        heard.append(self.path)
+                        self.send_response(204)
+                        self.end_headers()
+
+                def log_message(self, *a):
+                    pass
+
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            chromium = Chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
+            try:
+                chromium.navigate(f"http://127.0.0.1:{server.server_address[1]}/check")
+                chromium.wait_true("document.getElementById('camera-state').textContent !== ''", "the findings")
+                wait_until(lambda: "/check/report/ok/ok" in heard, "the page's findings at its origin")
+                self.assertEqual(heard, ["/check/report/ok/ok"], "nothing but the closed words")
+                self.assertEqual(chromium.eval("document.documentElement.dir"), "rtl" if lang == "ar" else "ltr")
+                self.assertTrue(chromium.eval("!document.getElementById('preview').hidden && "
+                                              "document.getElementById('preview').srcObject !== null"), "the camera's picture")
+                self.assertFalse(chromium.eval("document.getElementById('level-box').hidden"), "the level meter")
+                self.assertGreater(chromium.eval("document.getElementById('camera-select').options.length"), 0)
+                self.assertEqual(chromium.eval("localStorage.length + sessionStorage.length"), 0, "nothing kept")
+                with open(AXE, encoding="utf-8") as f:
+                    chromium.eval(f.read())
+                found = chromium.page("Runtime.evaluate", {
+                    "expression": "axe.run(document, {runOnly: {type: 'tag', values: %s}, resultTypes: ['violations']})"
+                                  ".then(r => r.violations.map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(' '))]))"
+                                  % json.dumps(TAGS),
+                    "awaitPromise": True, "returnByValue": True})["result"]["value"]
+                self.assertEqual(found, [], f"axe-core on the device check's page in {lang}")
+                # "Done": its last word, and the streams stop.
+                chromium.eval("document.getElementById('done').click()")
+                wait_until(lambda: "/check/done" in heard, "\"done\" at its origin")
+                chromium.wait_true("document.getElementById('preview').srcObject === null", "the streams to stop")
+            finally:
+                chromium.close()
+                server.shutdown()
 
     def tab_to(self, wd, target, shift=False, limit=40):
         """Presses Tab (or Shift+Tab) until `target` has focus."""

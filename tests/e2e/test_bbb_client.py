@@ -16,7 +16,7 @@ import sys
 import urllib.parse
 
 from harness import (DiskChecks, APP, App, JitsiSim, Sim, TestHome, admit_client, app_pids, leave_meeting,
-                     meeting_goes_on, save_artifacts, skip_on_windows, wait_until, workdir)
+                     meeting_goes_on, save_artifacts, skip_on_windows, wait_until, workdir, through_devices)
 
 # Windows (SZ_E2E_PLATFORM=windows) runs the happy path with its wipe check,
 # the navigation guard for the page and for its frames, the hand-over to a
@@ -60,6 +60,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         wd.click("#privacy-check")
         wd.click("#terms-check")
         wd.click("#consent-continue")
+        through_devices(wd)
 
     def wait_guest(self, mid, status="WAIT"):
         deadline = time.monotonic() + 90
@@ -162,15 +163,18 @@ class ClientCase(DiskChecks, unittest.TestCase):
         wd.click("#terms-check")
         self.assertTrue(wd.prop("#consent-continue", "disabled"))
 
-        # Whatever the UI sends, Rust decides: straight to the lobby is refused…
-        self.assertEqual(wd.invoke("enter_lobby")["err"]["code"], "consent.required")
+        # Whatever the UI sends, Rust decides: straight to the lobby is refused,
+        # and so is the device check, which opens a window of the meeting's kind…
+        self.assertEqual(wd.invoke("enter_lobby", {"cameraOff": False})["err"]["code"], "consent.required")
+        self.assertEqual(wd.invoke("start_device_check")["err"]["code"], "consent.required")
+        self.assertEqual(self.home.sessions(), [], "no check's folder without consent")
         # …and so is a forged consent for texts that were never shown.
         self.assertEqual(wd.invoke("session_status"), {"ok": "awaiting_consent"})
         res = wd.invoke("give_consent", {"request": {
             "sessionId": "forged", "privacyAccepted": True, "termsAccepted": True,
             "privacyDigest": "0" * 64, "termsDigest": "0" * 64}})
         self.assertIn(res["err"]["code"], ("consent.wrong_session", "consent.outdated"))
-        self.assertEqual(wd.invoke("enter_lobby")["err"]["code"], "consent.required")
+        self.assertEqual(wd.invoke("enter_lobby", {"cameraOff": False})["err"]["code"], "consent.required")
         self.assertEqual(wd.invoke("session_status"), {"ok": "awaiting_consent"})
         self.assertEqual(self.sim.calls("isMeetingRunning"), [], "no lobby without consent")
         self.assertEqual(self.guest_joins(), [], "no meeting without consent")
@@ -461,7 +465,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         wd.click("#consent-cancel")
         wd.wait_screen("start")
         self.assertEqual(wd.invoke("session_status"), {"ok": "idle"})
-        self.assertEqual(wd.invoke("enter_lobby")["err"]["code"], "session.none")
+        self.assertEqual(wd.invoke("enter_lobby", {"cameraOff": False})["err"]["code"], "session.none")
         self.assertEqual(wd.screen(), "start", "no 'ended' screen: nothing had started")
 
     @skip_on_windows(NEUTRAL)

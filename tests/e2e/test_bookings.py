@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 
 from harness import (App, DiskChecks, Keyring, NoRedirect, RELEASES_WINDOW, Sim, TestHome, accept_counsellor_terms,
-                     counsellor_setup_cli, save_artifacts, skip_on_windows, wait_until, workdir)
+                     counsellor_setup_cli, save_artifacts, skip_on_windows, wait_until, workdir, through_devices)
 
 SERVICE = "de.sprechzimmer.desktop"
 
@@ -116,6 +116,7 @@ class BookingsCase(DiskChecks, unittest.TestCase):
         cwd.click("#privacy-check")
         cwd.click("#terms-check")
         cwd.click("#consent-continue")
+        through_devices(cwd)
         cwd.wait_screen("lobby")
         cwd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'", what="waiting")
         schedule = cwd.text("#lobby-schedule")
@@ -233,6 +234,7 @@ class BookingsCase(DiskChecks, unittest.TestCase):
             cwd = self.start(TestHome(d), later_link, isolated=True, workdir_=d)
             consent(cwd, "Kim")
             cwd.click("#consent-continue")
+            through_devices(cwd)
             cwd.wait_screen("lobby")
             cwd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'", what="held")
             self.assertEqual(jitsi.participants(later_room), [], "not in the empty room")
@@ -253,6 +255,7 @@ class BookingsCase(DiskChecks, unittest.TestCase):
             if RELEASES_WINDOW:
                 cwd.left_window = cwd.window()
             cwd.click("#consent-continue")
+            through_devices(cwd)
             wait_until(lambda: any(p["status"] == "knocking" for p in jitsi.participants(soon_room)), "the client to knock")
             jitsi.control(f"rooms/{soon_room}/admit")
             wait_until(lambda: sum(p["status"] == "joined" for p in jitsi.participants(soon_room)) == 2, "both in the room")

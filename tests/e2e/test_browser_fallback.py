@@ -22,7 +22,7 @@ import uuid
 
 from harness import (DiskChecks, App, JitsiSim, Sim, TestHome, admit_client, app_pids, browser_pids,
                      close_window_like_a_user, kill_strays, processes, save_artifacts, skip_on_windows, wait_until,
-                     web_processes, workdir)
+                     web_processes, workdir, through_devices)
 
 
 
@@ -69,6 +69,7 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         if name:
             wd.type("#name-input", name)
         wd.click("#consent-continue")
+        through_devices(wd)
 
     def in_bbb_meeting(self, wd, sim, mid):
         """Consent, knock, admission; the status window then."""

@@ -13,7 +13,7 @@ import unittest
 
 import importlib.util
 
-from harness import ROOT, App, DiskChecks, Sim, TestHome, admit_client, catalogue, save_artifacts, skip_on_windows, wait_until, workdir
+from harness import ROOT, App, DiskChecks, Sim, TestHome, admit_client, catalogue, save_artifacts, skip_on_windows, wait_until, workdir, through_devices
 
 
 def verifier():
@@ -48,11 +48,13 @@ class ReceiptBase(DiskChecks, unittest.TestCase):
         self.app.wd.wait_screen("consent")
         return mid, invite, self.app.wd
 
-    def consent(self, wd):
+    def consent(self, wd, passes=True):
         for box in ("#privacy-check", "#terms-check"):
             if not wd.prop(box, "checked"):
                 wd.click(box)
         wd.click("#consent-continue")
+        if passes:
+            through_devices(wd)
 
     def knocking(self, wd, mid):
         """Past the consent: the client knocks at the running meeting."""
@@ -145,11 +147,11 @@ class RequiredReceiptCase(ReceiptBase):
     def test_without_a_delivered_receipt_no_meeting_and_a_retry_works(self):
         self.sim.control("receipts-down?on=1")
         mid, _, wd = self.open_invite()
-        self.consent(wd)
+        self.consent(wd, passes=False)
         self.toast(wd, catalogue("de")["error.consent.receipt_required"])
         self.assertEqual(wd.screen(), "consent", "the client stays at the consent")
         self.assertEqual(self.sim.guests(mid), [], "nobody joined")
-        self.assertEqual(wd.invoke("enter_lobby").get("err", {}).get("code"), "consent.required",
+        self.assertEqual(wd.invoke("enter_lobby", {"cameraOff": False}).get("err", {}).get("code"), "consent.required",
                          "the consent was taken back, whatever the UI sends")
         # The endpoint is back: the same screen goes on.
         self.sim.control("receipts-down?on=0")

@@ -15,7 +15,7 @@ import subprocess
 import unittest
 import urllib.parse
 
-from harness import DiskChecks, RELEASES_WINDOW, App, Keyring, accept_counsellor_setup, close_window_like_a_user, fill_counsellor_setup, Sim, TestHome, parent_of, processes, save_artifacts, skip_on_windows, wait_until, workdir
+from harness import DiskChecks, RELEASES_WINDOW, App, Keyring, accept_counsellor_setup, close_window_like_a_user, fill_counsellor_setup, Sim, TestHome, parent_of, processes, save_artifacts, skip_on_windows, wait_until, workdir, through_devices
 
 SERVICE = "de.sprechzimmer.desktop"
 
@@ -139,6 +139,7 @@ class CounsellorCase(DiskChecks, unittest.TestCase):
         cwd.click("#privacy-check")
         cwd.click("#terms-check")
         cwd.click("#consent-continue")
+        through_devices(cwd)
         wait_until(lambda: any(g["status"] == "WAIT" for g in self.sim.guests(mid)), "the client to knock")
         cwd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'", what="client knocks")
         if RELEASES_WINDOW:

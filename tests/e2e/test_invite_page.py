@@ -18,7 +18,7 @@ from chromium_cdp import Chromium
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 from harness import (APP, App, DiskChecks, Keyring, Sim, TestHome, accept_counsellor_terms, admit_client, catalogue,
-                     counsellor_setup_cli, save_artifacts, skip_on_windows, wait_until, workdir)
+                     counsellor_setup_cli, save_artifacts, skip_on_windows, wait_until, workdir, through_devices)
 
 
 def write_page(home, base, path):
@@ -115,6 +115,7 @@ class InvitePageCase(DiskChecks, unittest.TestCase):
         wd.click("#privacy-check")
         wd.click("#terms-check")
         wd.click("#consent-continue")
+        through_devices(wd)
         wait_until(lambda: any(g["status"] == "WAIT" for g in self.sim.guests(mid)), "the client to knock")
         wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'", what="knocking")
         admit_client(wd, lambda: self.sim.control(f"meetings/{mid}/guests/admit"))

@@ -11,7 +11,7 @@ import unittest
 import uuid
 
 from harness import (DiskChecks, RELEASES_WINDOW, App, JitsiSim, StatusWindow, TestHome, leave_meeting, save_artifacts,
-                     skip_on_windows, workdir)
+                     skip_on_windows, workdir, through_devices)
 
 # Windows (SZ_E2E_PLATFORM=windows) runs the happy path with its wipe check:
 # the host page, the IFrame API's frame and the conference in WebView2.
@@ -60,6 +60,7 @@ class JitsiCase(DiskChecks, unittest.TestCase):
         if RELEASES_WINDOW:
             wd.left_window = wd.window()
         wd.click("#consent-continue")
+        through_devices(wd)
 
     def test_happy_path_then_hang_up(self):
         wd = self.start(self.sim.invite(self.room))

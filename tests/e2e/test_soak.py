@@ -13,7 +13,7 @@ import unittest
 
 from harness import (DiskChecks, App, Keyring, Sim, TestHome, accept_counsellor_setup, admit_client, app_tree, browser_pids,
                      fill_counsellor_setup, kill_strays, leave_meeting, save_artifacts, skip_on_windows, wait_until,
-                     web_processes, window_web_processes, workdir)
+                     web_processes, window_web_processes, workdir, through_devices)
 
 CLIENT_SESSIONS = 5
 COUNSELLOR_SESSIONS = 2
@@ -59,6 +59,7 @@ class SoakCase(DiskChecks, unittest.TestCase):
         wd.click("#privacy-check")
         wd.click("#terms-check")
         wd.click("#consent-continue")
+        through_devices(wd)
         wait_until(lambda: any(g["status"] == "WAIT" for g in self.sim.guests(mid)), "the guest to knock")
         wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'", what="knocking")
         # The page cannot start over (and lose the running session's screen).

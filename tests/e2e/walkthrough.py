@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from harness import App, Sim, TestHome, accept_counsellor_setup, admit_client, leave_meeting, workdir
+from harness import App, Sim, TestHome, accept_counsellor_setup, admit_client, leave_meeting, workdir, through_devices
 
 
 def shot(out, name, geometry=None):
@@ -52,6 +52,19 @@ def main():
         wd.click("#terms-check")
         shot(out, "2-consent", main_window)
         wd.click("#consent-continue")
+        # The device check, in its own window; Xvfb has no camera or
+        # microphone, so it explains that the client can still take part.
+        wd.wait_screen("devices")
+        wd.click("#devices-check")
+        wd.wait_for("return !document.getElementById('devices-camera').hidden")
+        # No window manager here: the check's window is set beside the app's.
+        subprocess.run(["xdotool", "search", "--name", "^Kamera und Mikrofon prüfen$",
+                        "windowsize", "%@", "700", "820", "windowmove", "%@", "580", "0"], capture_output=True)
+        time.sleep(1.5)
+        shot(out, "16-device-check")
+        wd.click("#devices-stop")
+        wd.wait_for("return !document.getElementById('devices-closed').hidden")
+        wd.click("#devices-continue")
         wd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'")
         shot(out, "3-lobby", main_window)
         sim.moderator_enters(mid)
@@ -91,6 +104,7 @@ def browser_walkthrough(out):
         wd.click("#privacy-check")
         wd.click("#terms-check")
         wd.click("#consent-continue")
+        through_devices(wd)
         while not any(g["status"] == "WAIT" for g in sim.guests(mid)):
             time.sleep(0.2)
         wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'")
@@ -179,6 +193,7 @@ def languages_walkthrough(out):
             time.sleep(0.8)
             wd.screenshot(os.path.join(out, f"11-consent-{lang}.png"))
             wd.click("#consent-continue")
+            through_devices(wd)
             wd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'")
             time.sleep(0.8)
             wd.screenshot(os.path.join(out, f"12-lobby-{lang}.png"))
@@ -254,6 +269,7 @@ def way_in_walkthrough(out):
         cwd.click("#privacy-check")
         cwd.click("#terms-check")
         cwd.click("#consent-continue")
+        through_devices(cwd)
         cwd.wait_for("return document.getElementById('lobby-status').dataset.state === 'waiting'")
         time.sleep(1.5)
         cwd.screenshot(os.path.join(out, "15-booked-lobby.png"))

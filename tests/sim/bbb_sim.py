@@ -541,8 +541,13 @@ def client_invite(base, meeting_id, full_name, secret, create_time=None, at=None
             "userdata-bbb_override_default_locale": "de", "userdata-bbb_ask_for_feedback_on_logout": "false"}
     if create_time:
         join["createTime"] = create_time
+    # Twice, as the counsellor's app signs it: the camera on at entry, and
+    # off for a client who chose so before the waiting room.
+    novideo = dict(join, **{"userdata-bbb_auto_share_webcam": "false"})
+    join["userdata-bbb_auto_share_webcam"] = "true"
     q = [("v", "1"), ("provider", "bbb"), ("profile", f"{base}/profile.json"),
          ("join", signed(base, "join", join, secret, algo)),
+         ("join_novideo", signed(base, "join", novideo, secret, algo)),
          ("running", signed(base, "isMeetingRunning", {"meetingID": meeting_id}, secret, algo))]
     if at:
         q.append(("at", at))
