@@ -306,8 +306,9 @@ async function startDeviceCheck() {
   try {
     await invoke('start_device_check');
   } catch (e) {
-    // No way to show a meeting either: the consent is not kept.
-    if (e && String(e.code).startsWith('browser.')) {
+    // No browser to show a meeting in either: the consent is not kept. A
+    // browser that did not start is the check's own trouble, and said.
+    if (e && ['browser.none', 'browser.chosen_missing'].includes(e.code)) {
       await invoke('cancel_session').catch(() => {});
       showError(e);
       return;

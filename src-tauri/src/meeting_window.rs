@@ -23,11 +23,14 @@ pub const LABEL: &str = "meeting";
 /// Nothing while the window is still hidden: a page that never reaches the
 /// client stage (an error, a redirect chain) gets no media behind the
 /// client's back.
-pub fn grant(kind: PermissionKind, page: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRules, shown: bool) -> bool {
+/// `device_check`: the view shows the device check, whose page (and only
+/// there) gets camera and microphone, never the screen.
+pub fn grant(kind: PermissionKind, page: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRules, shown: bool, device_check: bool) -> bool {
     let media = matches!(kind, PermissionKind::Camera | PermissionKind::Microphone | PermissionKind::DisplayCapture);
     let meeting_page = match classify(page, allowed, rules) {
-        // The device check: camera and microphone, no screen.
-        Nav::Allow if jitsi::is_host_url(page) && page.path() == crate::device_check::PATH => !matches!(kind, PermissionKind::DisplayCapture),
+        Nav::Allow if jitsi::is_host_url(page) && page.path() == crate::device_check::PATH => {
+            device_check && !matches!(kind, PermissionKind::DisplayCapture)
+        }
         Nav::Allow if jitsi::is_host_url(page) => page.path() == "/jitsi",
         Nav::Allow => matches!(page.scheme(), "https" | "http"),
         _ => false,
@@ -36,12 +39,13 @@ pub fn grant(kind: PermissionKind, page: &Url, allowed: &[hosts::HostPattern], r
 }
 
 /// Opens the meeting on `entry`. What the window sees goes into `sink`.
-/// `shown`: visible at once (the device check, the app's own page); a
-/// meeting is shown once its client loads.
+/// `device_check`: the view shows the device check, the app's own page: at
+/// once (a meeting is shown once its client loads), and the check's page
+/// is reachable in this view only.
 #[allow(clippy::too_many_arguments)]
 pub fn open<R: Runtime>(
     app: &AppHandle<R>,
-    shown: bool,
+    device_check: bool,
     allowed_hosts: &[hosts::HostPattern],
     data_dir: std::path::PathBuf,
     title: &str,
@@ -66,12 +70,13 @@ pub fn open<R: Runtime>(
         .inner_size(1100.0, 760.0)
         .min_inner_size(640.0, 480.0)
         // Shown once the meeting client loads, so a raw XML error never is.
-        .visible(shown)
+        .visible(device_check)
         // Ephemeral on Linux and macOS; on Windows InPrivate still needs a
         // folder, which lives in the session folder and is wiped with it.
         .incognito(true)
         .data_directory(data_dir)
         .on_navigation(move |url| match classify(url, &allowed, rules) {
+            Nav::Allow if !device_check && jitsi::is_host_url(url) && url.path() == crate::device_check::PATH => false,
             Nav::Signal(signal) => {
                 nav_sink(Input::Signal(signal));
                 false
@@ -102,16 +107,18 @@ pub fn open<R: Runtime>(
             // Allow explicitly: WebKitGTK's default answer is "deny".
             let shown = webview.window().is_visible().unwrap_or(false);
             match webview.url() {
-                Ok(page) if grant(kind, &page, &perm_allowed, rules, shown) => PermissionResponse::Allow,
+                Ok(page) if grant(kind, &page, &perm_allowed, rules, shown, device_check) => PermissionResponse::Allow,
                 _ => PermissionResponse::Deny,
             }
         })
         .build()?;
 
     // WebView2 raises the main guard for the top frame only; frames get the
-    // same host rule and their own permission check (see webview2.rs).
+    // same host rule and their own permission check (see webview2.rs). The
+    // device check's page has no frames (its CSP allows none) and asks for
+    // the devices itself, which that check refuses to the app's own scheme.
     #[cfg(windows)]
-    {
+    if !device_check {
         let (allowed, rules) = (allowed_hosts.to_vec(), rules);
         window.with_webview(move |wv| {
             // SAFETY: the controller belongs to this live webview.
@@ -206,31 +213,32 @@ mod tests {
         let other = Url::parse("https://evil.example/").unwrap();
         let plain = Url::parse("http://bbb.example.org/html5client/join").unwrap();
         for kind in [PermissionKind::Camera, PermissionKind::Microphone, PermissionKind::DisplayCapture] {
-            assert!(grant(kind, &meeting, &allowed, rules, true));
-            assert!(!grant(kind, &other, &allowed, rules, true));
-            assert!(!grant(kind, &plain, &allowed, rules, true), "not over plain http");
+            assert!(grant(kind, &meeting, &allowed, rules, true, false));
+            assert!(!grant(kind, &other, &allowed, rules, true, false));
+            assert!(!grant(kind, &plain, &allowed, rules, true, false), "not over plain http");
         }
         for kind in [PermissionKind::Geolocation, PermissionKind::Notifications, PermissionKind::ClipboardRead] {
-            assert!(!grant(kind, &meeting, &allowed, rules, true));
+            assert!(!grant(kind, &meeting, &allowed, rules, true, false));
         }
         // Jitsi: the request reaches us with our host page as the top page.
         let host = Url::parse(&format!("{}/jitsi?n=1", jitsi::host_base())).unwrap();
-        assert!(grant(PermissionKind::Microphone, &host, &allowed, rules, true));
-        assert!(!grant(PermissionKind::Geolocation, &host, &allowed, rules, true));
+        assert!(grant(PermissionKind::Microphone, &host, &allowed, rules, true, false));
+        assert!(!grant(PermissionKind::Geolocation, &host, &allowed, rules, true, false));
         let signal = Url::parse(&format!("{}/signal/left", jitsi::host_base())).unwrap();
-        assert!(!grant(PermissionKind::Camera, &signal, &allowed, rules, true));
-        assert!(!grant(PermissionKind::Camera, &Url::parse("about:blank").unwrap(), &allowed, rules, true));
+        assert!(!grant(PermissionKind::Camera, &signal, &allowed, rules, true, false));
+        assert!(!grant(PermissionKind::Camera, &Url::parse("about:blank").unwrap(), &allowed, rules, true, false));
         // The device check's page: camera and microphone, never the screen.
         let check = crate::device_check::embedded_url("n");
-        assert!(grant(PermissionKind::Camera, &check, &allowed, rules, true));
-        assert!(grant(PermissionKind::Microphone, &check, &allowed, rules, true));
-        assert!(!grant(PermissionKind::DisplayCapture, &check, &allowed, rules, true));
-        assert!(!grant(PermissionKind::Geolocation, &check, &allowed, rules, true));
-        assert!(!grant(PermissionKind::Camera, &check, &allowed, rules, false), "not while hidden");
+        assert!(grant(PermissionKind::Camera, &check, &allowed, rules, true, true));
+        assert!(grant(PermissionKind::Microphone, &check, &allowed, rules, true, true));
+        assert!(!grant(PermissionKind::DisplayCapture, &check, &allowed, rules, true, true));
+        assert!(!grant(PermissionKind::Geolocation, &check, &allowed, rules, true, true));
+        assert!(!grant(PermissionKind::Camera, &check, &allowed, rules, false, true), "not while hidden");
+        assert!(!grant(PermissionKind::Camera, &check, &allowed, rules, true, false), "in a check's view only, never a meeting's");
         // Still hidden: nothing, not even for the meeting itself.
         for kind in [PermissionKind::Camera, PermissionKind::Microphone, PermissionKind::DisplayCapture] {
-            assert!(!grant(kind, &meeting, &allowed, rules, false));
-            assert!(!grant(kind, &host, &allowed, rules, false));
+            assert!(!grant(kind, &meeting, &allowed, rules, false, false));
+            assert!(!grant(kind, &host, &allowed, rules, false, false));
         }
     }
 }

@@ -41,6 +41,11 @@ pub struct AppState {
     capability: tokio::sync::OnceCell<Capability>,
     engine: Mutex<Engine<BrowserMeeting>>,
     retry: tokio::sync::Notify,
+    /// Held while a device check's view starts, so an end sees the check
+    /// either not begun or with its view and folder (never half started).
+    check_start: Mutex<()>,
+    /// Held while a device check closes: the lobby waits for it.
+    check_closing: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -57,6 +62,8 @@ impl AppState {
             capability: tokio::sync::OnceCell::new(),
             engine: Mutex::new(engine),
             retry: tokio::sync::Notify::new(),
+            check_start: Mutex::new(()),
+            check_closing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -297,6 +304,15 @@ pub async fn start_device_check<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
     let state = app.state::<AppState>();
     state.engine().can_enter_lobby()?;
     let view = decide_view(app).await?;
+    open_check(app, view)?;
+    emit(app, UiEvent::DeviceCheck(DeviceCheckEvent { state: "open", found: None }));
+    Ok(())
+}
+
+/// Registers and starts the check, all under `check_start`.
+fn open_check<R: Runtime>(app: &AppHandle<R>, view: View) -> Result<()> {
+    let state = app.state::<AppState>();
+    let _starting = state.check_start.lock().unwrap_or_else(|p| p.into_inner());
     let engine::CheckLaunch { view, entry, id, nonce } = state.engine().begin_check(view, host_nonce())?;
     let dir = match SessionDir::create(&state.paths) {
         Ok(d) => d,
@@ -344,14 +360,14 @@ pub async fn start_device_check<R: Runtime>(app: &AppHandle<R>) -> Result<()> {
     };
     let stale = state.engine().check_opened(id, dir, browser);
     if let Some(stale) = stale {
-        // Ended while it started: nothing of it may stay.
+        // Ended while it started (`check_start` makes this unlikely): its
+        // view exits before its folder goes.
         if let Some(v) = view_id {
             meeting_process::close(v);
         }
         close_check(stale);
-        return Ok(());
+        return Err(crate::session::SessionError::NoSession.into());
     }
-    emit(app, UiEvent::DeviceCheck(DeviceCheckEvent { state: "open", found: None }));
     Ok(())
 }
 
@@ -372,9 +388,16 @@ fn check_sink<R: Runtime>(app: &AppHandle<R>, id: u64) -> Sink {
     })
 }
 
-/// Closes the device check, if one is open, and wipes its folder.
+/// Closes the device check, if one is open, and wipes its folder. A close
+/// already under way is waited for.
 pub async fn end_device_check<R: Runtime>(app: &AppHandle<R>) {
-    let Some(check) = app.state::<AppState>().engine().end_check() else { return };
+    let state = app.state::<AppState>();
+    let _closing = state.check_closing.lock().await;
+    let check = {
+        let _starting = state.check_start.lock().unwrap_or_else(|p| p.into_inner());
+        state.engine().end_check()
+    };
+    let Some(check) = check else { return };
     // Closing waits for the view's processes: not on the async runtime.
     let _ = tauri::async_runtime::spawn_blocking(move || close_check(check)).await;
     emit(app, UiEvent::DeviceCheck(DeviceCheckEvent { state: "closed", found: None }));
@@ -388,8 +411,9 @@ fn close_check(check: engine::ClosedCheck<BrowserMeeting>) -> Option<Removed> {
     if let Some(b) = check.browser {
         b.close();
     }
-    let removed = check.dir.map(SessionDir::wipe)?;
-    match removed {
+    // No folder yet: nothing to wipe.
+    let Some(dir) = check.dir else { return Some(Removed::default()) };
+    match dir.wipe() {
         Ok(r) => Some(r),
         Err(_) => {
             log::warn!("the device check's folder is left for the sweep at the next start");
@@ -734,7 +758,11 @@ fn spawn_end<R: Runtime>(app: AppHandle<R>, reason: EndReason, code: Option<&'st
 pub fn end_session<R: Runtime>(app: &AppHandle<R>, reason: EndReason, code: Option<&'static str>) -> Option<Ended> {
     let state = app.state::<AppState>();
     let started = Instant::now();
-    let mut teardown = state.engine().end(reason, code)?;
+    let mut teardown = {
+        // A check being started is seen whole, view and folder.
+        let _starting = state.check_start.lock().unwrap_or_else(|p| p.into_inner());
+        state.engine().end(reason, code)?
+    };
     let mut removed = Removed::default();
     let mut browsing_data_cleared = true;
     let mut wipe_complete = true;

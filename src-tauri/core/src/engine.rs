@@ -408,9 +408,10 @@ impl<B> Engine<B> {
         self.pending_invite.take()
     }
 
-    /// Any meeting, the client's or the counsellor's own, keeps the app busy.
+    /// Any meeting, the client's or the counsellor's own, keeps the app
+    /// busy; so does a device check, which would outlive a replaced session.
     pub fn ensure_free(&self) -> Result<(), SessionError> {
-        if matches!(self.phase(), Phase::Lobby | Phase::Meeting) || self.meeting.is_some() {
+        if matches!(self.phase(), Phase::Lobby | Phase::Meeting) || self.meeting.is_some() || self.check.is_some() {
             return Err(SessionError::Busy);
         }
         Ok(())
@@ -1265,6 +1266,7 @@ mod tests {
         assert_eq!(launch.entry, crate::device_check::embedded_url("nonce1"));
         assert_eq!(e.begin_check(View::Embedded, "n2".into()).unwrap_err(), SessionError::Busy, "one check at a time");
         assert_eq!(e.enter_lobby(View::Embedded, None, 1, false).unwrap_err(), SessionError::Busy, "the check closes before the lobby");
+        assert_eq!(e.ensure_free(), Err(SessionError::Busy), "no other invite replaces the session while its check runs");
         let (_t, d) = dir();
         assert!(e.check_opened(launch.id, d, None).is_none());
         // What the page found goes to the UI; reports of another check do not.
