@@ -221,7 +221,14 @@ pub fn run() -> i32 {
     match app {
         Ok(app) => {
             app.run(|_, event| {
-                if let RunEvent::ExitRequested { .. } = event {
+                if let RunEvent::ExitRequested { code, api, .. } = event {
+                    // The window going is not the end: the process would
+                    // exit before the command thread reports the clear. It
+                    // ends when that thread says so (`exit(0)`).
+                    if code.is_none() {
+                        api.prevent_exit();
+                        return;
+                    }
                     log::debug!("meeting view: exiting");
                 }
             });

@@ -206,5 +206,8 @@ pub fn close_and_clear() -> bool {
         let _ = v.reader.join();
     }
     let cleared = *v.cleared.lock().unwrap_or_else(|p| p.into_inner());
+    if cleared.is_none() {
+        log::warn!("the meeting view did not report clearing its browsing data");
+    }
     cleared.unwrap_or(false)
 }

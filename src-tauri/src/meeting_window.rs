@@ -174,7 +174,13 @@ pub fn close_and_clear<R: Runtime>(app: &AppHandle<R>) -> bool {
     let Some(w) = app.get_webview_window(LABEL) else { return true };
     // Jitsi: hang up properly first, so the others see the client leave.
     let _ = w.eval("window.sprechzimmerHangup && window.sprechzimmerHangup()");
-    let cleared = w.clear_all_browsing_data().is_ok();
+    let cleared = match w.clear_all_browsing_data() {
+        Ok(()) => true,
+        Err(e) => {
+            log::warn!("meeting window: browsing data not cleared ({e})");
+            false
+        }
+    };
     // WebView2 lets go of the session's folder only once its browser
     // process has exited: wait for that (5 s at most) before the app wipes.
     #[cfg(windows)]
