@@ -1193,25 +1193,13 @@ mod tests {
     /// A client's whole way: invite, consent, lobby, meeting, end.
     #[test]
     fn a_client_session_from_invite_to_wipe() {
-        let profile = OrgProfile::from_json(&crate::profile::tests::sample().to_string(), UrlRules::default()).unwrap();
-        let p = Url::parse("https://beratung.example.org/p.json").unwrap();
-        let room = Url::parse("https://meet.example.org/Beratung-7").unwrap();
-        let invite = invite::parse(&invite::build_jitsi_link(&p, &room, None, None), UrlRules::default(), now()).unwrap();
+        let (invite, profile) = jitsi_invite();
         let mut e = E::default();
         let view = e.open(invite, profile, Lang::De).unwrap();
         assert!(view.name_editable);
-        let browser = View::Browser(crate::browser::Installed { kind: crate::browser::BrowserKind::Chromium, path: "/c".into() });
+        let browser = chromium();
         assert_eq!(e.enter_lobby(browser.clone(), None, 1, false).unwrap_err().code(), "consent.required", "no lobby without consent");
-        let cur = e.session.current().unwrap();
-        let req = ConsentRequest {
-            session_id: cur.id.clone(),
-            privacy_accepted: true,
-            terms_accepted: true,
-            privacy_digest: cur.profile.privacy_notice.digest(),
-            terms_digest: cur.profile.client_terms.digest(),
-            display_name: Some("Kim".into()),
-        };
-        e.give_consent(&req, now(), Lang::De).unwrap();
+        e.give_consent(&both_ticked(&e), now(), Lang::De).unwrap();
         e.can_enter_lobby().unwrap();
         let (_meeting, gen) = e.enter_lobby(browser, Some(vec![HostPattern::parse("meet.example.org").unwrap()]), 1, false).unwrap();
         assert_eq!(e.ensure_free(), Err(SessionError::Busy), "no second invite while waiting");
@@ -1233,30 +1221,42 @@ mod tests {
         assert_eq!(e.phase(), Phase::Idle);
     }
 
-    /// A consented Jitsi session, before the lobby.
-    fn consented() -> E {
+    fn chromium() -> View {
+        View::Browser(crate::browser::Installed { kind: crate::browser::BrowserKind::Chromium, path: "/c".into() })
+    }
+
+    /// A Jitsi invite without a token, and the sample profile.
+    fn jitsi_invite() -> (Invite, OrgProfile) {
         let profile = OrgProfile::from_json(&crate::profile::tests::sample().to_string(), UrlRules::default()).unwrap();
         let p = Url::parse("https://beratung.example.org/p.json").unwrap();
         let room = Url::parse("https://meet.example.org/Beratung-7").unwrap();
-        let invite = invite::parse(&invite::build_jitsi_link(&p, &room, None, None), UrlRules::default(), now()).unwrap();
-        let mut e = E::default();
-        e.open(invite, profile, Lang::De).unwrap();
+        (invite::parse(&invite::build_jitsi_link(&p, &room, None, None), UrlRules::default(), now()).unwrap(), profile)
+    }
+
+    /// The consent with both boxes ticked, for the session's current texts.
+    fn both_ticked(e: &E) -> ConsentRequest {
         let cur = e.session.current().unwrap();
-        let req = ConsentRequest {
+        ConsentRequest {
             session_id: cur.id.clone(),
             privacy_accepted: true,
             terms_accepted: true,
             privacy_digest: cur.profile.privacy_notice.digest(),
             terms_digest: cur.profile.client_terms.digest(),
             display_name: Some("Kim".into()),
-        };
-        e.give_consent(&req, now(), Lang::De).unwrap();
+        }
+    }
+
+    /// A consented Jitsi session, before the lobby.
+    fn consented() -> E {
+        let (invite, profile) = jitsi_invite();
+        let mut e = E::default();
+        e.open(invite, profile, Lang::De).unwrap();
+        e.give_consent(&both_ticked(&e), now(), Lang::De).unwrap();
         e
     }
 
     #[test]
     fn the_device_check_runs_between_consent_and_lobby_and_goes_with_its_folder() {
-        let chromium = || View::Browser(crate::browser::Installed { kind: crate::browser::BrowserKind::Chromium, path: "/c".into() });
         // Not before the consent.
         let mut fresh = E::default();
         assert_eq!(fresh.begin_check(View::Embedded, "n".into()).unwrap_err(), SessionError::NoSession);
@@ -1305,7 +1305,6 @@ mod tests {
 
     #[test]
     fn the_camera_off_choice_reaches_the_jitsi_room() {
-        let chromium = || View::Browser(crate::browser::Installed { kind: crate::browser::BrowserKind::Chromium, path: "/c".into() });
         for camera_off in [false, true] {
             let mut e = consented();
             let (_m, gen) = e.enter_lobby(chromium(), None, 1, camera_off).unwrap();
@@ -1321,7 +1320,6 @@ mod tests {
 
     #[test]
     fn an_admitted_client_releases_the_window_once_and_gets_it_back_for_the_end() {
-        let chromium = || View::Browser(crate::browser::Installed { kind: crate::browser::BrowserKind::Chromium, path: "/c".into() });
         let open = |e: &mut E| page(e, "https://meet.example.org/Beratung-1#config.x=1");
         // The client's meeting (a moderator meeting made into one).
         let client = |view: View| {

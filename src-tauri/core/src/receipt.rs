@@ -128,7 +128,8 @@ impl Receipt {
     }
 }
 
-fn esc(s: &str) -> String {
+/// Text for HTML (also the device check's page title).
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 

@@ -12,13 +12,12 @@
 //! in the meeting view the app's scheme handler, in the browser the
 //! DevTools driver. No device name reaches the app.
 
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::i18n::{self, Lang};
+use crate::invite_page::csp_hash;
 use crate::provider::jitsi;
 
 const HTML: &str = include_str!("page.html");
@@ -136,10 +135,6 @@ pub fn is_browser_origin(url: &Url) -> bool {
     url.origin().ascii_serialization() == BROWSER_ORIGIN
 }
 
-fn csp_hash(s: &str) -> String {
-    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes())))
-}
-
 /// The page and its Content-Security-Policy (sent as a header as well as
 /// in the page).
 pub fn page(lang: Lang) -> (String, String) {
@@ -152,7 +147,7 @@ pub fn page(lang: Lang) -> (String, String) {
         csp_hash(STYLE),
         csp_hash(SCRIPT)
     );
-    let title = html_escape(&i18n::t(lang, "check.title"));
+    let title = crate::receipt::esc(&i18n::t(lang, "check.title"));
     let html = HTML
         .replace("{{LANG}}", lang.base())
         .replace("{{DIR}}", if lang.is_rtl() { "rtl" } else { "ltr" })
@@ -162,10 +157,6 @@ pub fn page(lang: Lang) -> (String, String) {
         .replace("{{SCRIPT}}", SCRIPT)
         .replace("{{DATA}}", &data);
     (html, csp)
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[cfg(test)]

@@ -123,6 +123,18 @@
     return devices;
   }
 
+  // The devices of one kind to choose from, the one in use selected;
+  // nothing to choose without a working device.
+  async function offer(which, kind, found) {
+    if (found.state !== 'ok') {
+      $(`${which}-choice`).hidden = true;
+      return;
+    }
+    const list = await fill(kind, $(`${which}-select`), $(`${which}-choice`), T[which]);
+    const id = found.stream.getTracks()[0].getSettings().deviceId;
+    if (list.some((d) => d.deviceId === id)) $(`${which}-select`).value = id;
+  }
+
   async function check() {
     stopAll();
     $('status').textContent = T.asking;
@@ -134,20 +146,8 @@
     if (camera.stream) $('preview').srcObject = camera.stream;
     $('level-box').hidden = microphone.state !== 'ok';
     if (microphone.stream) meter(microphone.stream);
-    if (camera.state === 'ok') {
-      const list = await fill('videoinput', $('camera-select'), $('camera-choice'), T.camera);
-      const id = camera.stream.getVideoTracks()[0].getSettings().deviceId;
-      if (list.some((d) => d.deviceId === id)) $('camera-select').value = id;
-    } else {
-      $('camera-choice').hidden = true;
-    }
-    if (microphone.state === 'ok') {
-      const list = await fill('audioinput', $('microphone-select'), $('microphone-choice'), T.microphone);
-      const id = microphone.stream.getAudioTracks()[0].getSettings().deviceId;
-      if (list.some((d) => d.deviceId === id)) $('microphone-select').value = id;
-    } else {
-      $('microphone-choice').hidden = true;
-    }
+    await offer('camera', 'videoinput', camera);
+    await offer('microphone', 'audioinput', microphone);
     // Speakers can be chosen only where the browser can route sound.
     const Ctx = window.AudioContext || window.webkitAudioContext;
     if (Ctx && 'setSinkId' in Ctx.prototype) await fill('audiooutput', $('speaker-select'), $('speaker-choice'), T.speaker);

@@ -40,7 +40,8 @@ pub const KEYS: &[&str] = &[
     "language_name",
 ];
 
-fn csp_hash(s: &str) -> String {
+/// A CSP source pinning `s` by its SHA-256 (also the device check's page).
+pub(crate) fn csp_hash(s: &str) -> String {
     format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes())))
 }
 
