@@ -30,7 +30,7 @@ pub mod webview_probe;
 // same in the shell as in the core.
 pub use sprechzimmer_core::{
     agent, browser, cmdline, consent, counsellor, device_check, engine, folders, hosts, i18n, invite, invite_page, ipc, lobby, logging, navigation,
-    net, policy, private_file, profile, provider, scrub, session, settings, wipe, APP_ID,
+    net, network_process, policy, private_file, profile, provider, scrub, session, settings, wipe, APP_ID,
 };
 
 use tauri::{AppHandle, Manager, RunEvent, Runtime};

@@ -656,11 +656,73 @@ fn release_window<R: Runtime>(app: &AppHandle<R>, generation: u64) {
         });
         if main_window::release(&app2) {
             log::info!("the client is in the meeting: the app's window is released");
+            end_idle_network_process(&app2, generation);
         }
         // Also if there was no window to release (closed to the tray): the
         // way out of the meeting must stay.
         status_window::open(&app2, &place, at);
     });
+}
+
+/// Ends the network process the released window's web context keeps
+/// (`network_process`), once the window's web process has gone. Polled
+/// off the main thread; decided and done on it, where windows are built,
+/// so a window rebuilt meanwhile keeps its network process.
+///
+/// `SPRECHZIMMER_KEEP_NETWORK_PROCESS` keeps it: WebKit ends a WebDriver
+/// session along with the network process, so the e2e suite sets it
+/// everywhere but in the test of this.
+fn end_idle_network_process<R: Runtime>(app: &AppHandle<R>, generation: u64) {
+    #[cfg(target_os = "linux")]
+    {
+        use crate::network_process;
+        if std::env::var_os("SPRECHZIMMER_KEEP_NETWORK_PROCESS").is_some() {
+            log::debug!("the released window's network process is kept (SPRECHZIMMER_KEEP_NETWORK_PROCESS)");
+            return;
+        }
+        let me = std::process::id();
+        let idle = move || network_process::table(me).map(|t| network_process::idle(me, &t)).unwrap_or_default();
+        let app = app.clone();
+        let _ = std::thread::Builder::new().name("network-process".into()).spawn(move || {
+            // The web process ends within a second or so of its window.
+            for _ in 0..200 {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                let still = {
+                    let state = app.state::<AppState>();
+                    let e = state.engine();
+                    e.is_current(generation) && e.window_released()
+                };
+                if !still {
+                    return;
+                }
+                if idle().is_empty() {
+                    continue;
+                }
+                let app2 = app.clone();
+                let _ = app.run_on_main_thread(move || {
+                    if !main_window::released(&app2) || !app2.webview_windows().is_empty() {
+                        return;
+                    }
+                    for pid in idle() {
+                        // SAFETY: kill has no memory effects; the pid is our own child.
+                        if unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) } == 0 {
+                            log::info!("the released window's network process is ended");
+                        }
+                    }
+                    // What the window's side of the app freed goes back to the
+                    // system, not to the allocator's pool, for the meeting.
+                    #[cfg(target_env = "gnu")]
+                    // SAFETY: malloc_trim only releases free memory.
+                    unsafe {
+                        libc::malloc_trim(0);
+                    }
+                });
+                return;
+            }
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (app, generation);
 }
 
 /// After a session whose window was released: the status window goes and

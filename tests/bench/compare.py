@@ -62,7 +62,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from startup import pss_kb, tree  # noqa: E402
 from harness import (NATIVE_DRIVER, ROOT, TAURI_DRIVER, App, Sim, TestHome, bbb_sim, free_port,  # noqa: E402
-                     kill_strays, wait_port, wait_until)
+                     kill_strays, through_devices, wait_port, wait_until, window_network_processes)
 from soak import admitted, breakdown, leave, session, tree_pss_mb  # noqa: E402
 from webdriver import Session  # noqa: E402
 import harness  # noqa: E402
@@ -116,6 +116,9 @@ def app_states(view, settle):
     work = tempfile.mkdtemp(prefix=f"sz-bench-compare-{view}-")
     home = TestHome(work)
     home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = view
+    # As shipped: the released window's network process ends. WebKit ends
+    # the driver's session with it; the status window leaves then.
+    home.extra_env["SPRECHZIMMER_KEEP_NETWORK_PROCESS"] = None
     sim = Sim(work, "--auto-confirm-end")
     app = App(home, (), workdir=work)
     out = {}
@@ -131,6 +134,7 @@ def app_states(view, settle):
         wd.click("#privacy-check")
         wd.click("#terms-check")
         wd.click("#consent-continue")
+        through_devices(wd)
         # No moderator yet: the client waits in the app's lobby.
         wd.wait_screen("lobby")
         time.sleep(settle)
@@ -140,10 +144,16 @@ def app_states(view, settle):
         wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'", what="knocking")
         status = admitted(wd, sim, mid)
         wait_until(lambda: any(g["entered"] for g in sim.guests(mid)), "the client to enter")
+        if status:
+            wait_until(lambda: not window_network_processes(), "the released window's network process to end")
         time.sleep(settle)
         out["meeting"] = tree_pss_mb()
         print(f"{view}: in the meeting: {breakdown()}", file=sys.stderr)
-        leave(wd, status)
+        if status:
+            status.press(status.leave)
+            status.wait_gone()
+        else:
+            leave(wd, status)
     finally:
         app.close()
         kill_strays(home)

@@ -31,7 +31,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from startup import pss_kb  # noqa: E402
 from harness import (App, Keyring, Sim, TestHome, accept_counsellor_setup, admit_client, app_tree,  # noqa: E402
-                     fill_counsellor_setup, kill_strays, leave_meeting, wait_until, web_processes,
+                     fill_counsellor_setup, kill_strays, leave_meeting, through_devices, wait_until, web_processes,
                      window_web_processes)
 
 
@@ -81,6 +81,7 @@ def session(wd, sim, i):
     wd.click("#privacy-check")
     wd.click("#terms-check")
     wd.click("#consent-continue")
+    through_devices(wd)
     wait_until(lambda: any(g["status"] == "WAIT" for g in sim.guests(mid)), "the guest to knock")
     wd.wait_for("return document.getElementById('meeting-status').dataset.state === 'knocking'", what="knocking")
     leave(wd, admitted(wd, sim, mid))

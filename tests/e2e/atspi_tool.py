@@ -2,7 +2,7 @@
 AT-SPI. Runs under Debian's own Python (`/usr/bin/python3`), which has the
 GObject bindings (python3-gi, gir1.2-atspi-2.0); the harness calls it.
 
-    atspi_tool.py dump TITLE          the window's labels and buttons, as JSON
+    atspi_tool.py dump TITLE          the window's labels, buttons and headings, as JSON
     atspi_tool.py press TITLE BUTTON  activates a button, as a screen reader would
     atspi_tool.py frames              every application's windows, by name
 
@@ -39,13 +39,15 @@ def walk(node):
 
 
 def describe(window):
-    labels, buttons = [], []
+    labels, buttons, headings = [], [], []
     for node in walk(window):
         role = node.get_role()
         states = node.get_state_set()
         showing = states.contains(Atspi.StateType.SHOWING)
         if role == Atspi.Role.LABEL and showing:
             labels.append(node.get_name())
+        elif role == Atspi.Role.HEADING and showing:
+            headings.append(node.get_name())
         elif role == Atspi.Role.PUSH_BUTTON and showing:
             buttons.append({
                 "name": node.get_name(),
@@ -54,7 +56,7 @@ def describe(window):
                 "sensitive": states.contains(Atspi.StateType.SENSITIVE),
                 "actions": [node.get_action_name(k) for k in range(node.get_n_actions())],
             })
-    return {"role": window.get_role_name(), "title": window.get_name(), "labels": labels, "buttons": buttons}
+    return {"role": window.get_role_name(), "title": window.get_name(), "labels": labels, "buttons": buttons, "headings": headings}
 
 
 def main(argv):

@@ -22,7 +22,8 @@ import uuid
 
 from harness import (DiskChecks, App, JitsiSim, Sim, TestHome, admit_client, app_pids, browser_pids,
                      close_window_like_a_user, kill_strays, processes, save_artifacts, skip_on_windows, wait_until,
-                     web_processes, workdir, through_devices)
+                     web_processes, window_network_processes, window_web_processes, workdir, through_devices,
+                     AtspiWindow, catalogue)
 
 
 
@@ -363,6 +364,49 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         self.assert_browser_gone()
         self.assert_nothing_left(before, [mid])
         self.assertEqual(sim.guests(mid)[0]["entered"], True)
+
+    def test_the_released_windows_network_process_ends_in_the_browser(self):
+        self.network_process_ends("browser")
+
+    def test_the_released_windows_network_process_ends_in_the_embedded_view(self):
+        self.network_process_ends("embedded")
+
+    def network_process_ends(self, view):
+        """While the window is released, the app ends its web context's
+        network process, which WebKit would keep (about 20-30 MB). WebKit
+        ends the driver's session with it, so from then on the test reads
+        and works the app as a screen reader does."""
+        self.home.extra_env["SPRECHZIMMER_KEEP_NETWORK_PROCESS"] = None
+        self.home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = view
+        sim, mid = self.bbb()
+        wd = self.start(sim.invite(mid, name="Kim Klientin"))
+        wd.wait_screen("consent")
+        before = self.home.snapshot()
+        kept = window_network_processes()
+        self.assertTrue(kept, "the app's window has its network process")
+        self.consent(wd)
+        wait_until(lambda: any(g["status"] == "WAIT" for g in sim.guests(mid)), "the guest to knock")
+        status = admit_client(wd, lambda: sim.control(f"meetings/{mid}/guests/admit"))
+        wait_until(lambda: not web_processes() if view == "browser" else not window_web_processes(),
+                   "the app's window and its web process to go", timeout=30)
+        wait_until(lambda: not (window_network_processes() & kept), "the released window's network process to go", timeout=30)
+        self.assertFalse(window_network_processes(), "none started meanwhile")
+        wait_until(lambda: sim.guests(mid)[0]["entered"], "the client to enter")
+
+        status.press(status.leave)
+        status.wait_gone()
+        # The window built again loads its page through a new network process.
+        t = catalogue()
+        window = AtspiWindow("Sprechzimmer")
+        shown = window.wait_button(t["common.done"])
+        self.assertIn(t["ended.heading"], shown["headings"], "the \"ended\" screen")
+        self.assertTrue(window_network_processes() - kept, "a new network process serves the window")
+        if view == "browser":
+            self.assert_browser_gone()
+        self.assert_nothing_left(before, ["Kim Klientin", "Kim+Klientin", mid])
+        # The window is whole: "done" starts over.
+        window.press(t["common.done"])
+        window.wait_button(t["start.open"])
 
     def test_no_browser_installed_says_what_to_install(self):
         sim, mid = self.bbb()

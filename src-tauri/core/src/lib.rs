@@ -14,6 +14,7 @@
 //!   (which URLs are allowed), [`net`] (the one HTTP client).
 //! - The computer: [`policy`] and [`settings`] (what IT locks),
 //!   [`browser`] (the isolated fallback browser and its DevTools driver),
+//!   [`network_process`] (WebKit's process a released window leaves),
 //!   [`wipe`] (nothing left behind), [`counsellor`] (set-up, secrets,
 //!   starting and ending meetings).
 //! - Words: [`i18n`] (the catalogues the UI uses too), [`scrub`] (what a
@@ -40,6 +41,7 @@ pub mod lobby;
 pub mod logging;
 pub mod navigation;
 pub mod net;
+pub mod network_process;
 pub mod policy;
 pub mod private_file;
 pub mod profile;
