@@ -382,13 +382,12 @@ fn on_status_close<R: Runtime>(app: &AppHandle<R>) {
 /// "Open in browser" on a link the meeting offered, shown in the status
 /// window: checked as the `open_external` command checks it.
 fn open_offered_link<R: Runtime>(app: &AppHandle<R>, url: &str) {
-    match runtime::check_offered(&app.state::<AppState>(), url) {
-        Ok(url) => {
-            if tauri_plugin_opener::open_url(url.as_str(), None::<&str>).is_err() {
-                log::warn!("an offered link could not be opened");
-            }
-        }
-        Err(e) => log::warn!("an offered link was refused: {}", e.code()),
+    let opened = runtime::check_offered(&app.state::<AppState>(), url)
+        .and_then(|url| tauri_plugin_opener::open_url(url.as_str(), None::<&str>).map_err(|_| error::Error::LinkOpenFailed));
+    if let Err(e) = opened {
+        log::warn!("an offered link was not opened: {}", e.code());
+        // Said where it was asked for, as the app's window says it.
+        status_window::notice(&e.message());
     }
 }
 

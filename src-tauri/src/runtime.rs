@@ -110,7 +110,16 @@ pub(crate) fn emit<R: Runtime>(app: &AppHandle<R>, event: UiEvent) {
 /// A link arrived (command line, deep link, second instance). The UI picks
 /// it up with `take_pending_invite`, the same way it handles a pasted link.
 pub fn receive_link<R: Runtime>(app: &AppHandle<R>, link: String) {
-    app.state::<AppState>().engine().receive_link(link);
+    let received = app.state::<AppState>().engine().receive_link(link);
+    if let Err(e) = received {
+        // The window is released for a meeting: its status window says it.
+        let message = Error::from(e).message();
+        let _ = app.run_on_main_thread(move || {
+            status_window::notice(&message);
+            status_window::present();
+        });
+        return;
+    }
     emit(app, UiEvent::Invite);
     // In the tray with no window: a new one picks the link up at start.
     main_window::show(app, None);

@@ -59,6 +59,15 @@ pub fn offer(offer: &LinkOffer) {
     let _ = offer;
 }
 
+/// Says something in the window: a link that could not be opened, a link
+/// that arrived while the meeting runs. Call on the main thread.
+pub fn notice(text: &str) {
+    #[cfg(target_os = "linux")]
+    imp::notice(text);
+    #[cfg(not(target_os = "linux"))]
+    let _ = text;
+}
+
 /// Closes the window, if one is open. Call on the main thread.
 pub fn close() {
     #[cfg(target_os = "linux")]
@@ -106,6 +115,7 @@ mod imp {
 
     struct Status {
         window: gtk::Window,
+        notice: gtk::Label,
         offer: gtk::Box,
         offer_url: gtk::Label,
         url: RefCell<Option<String>>,
@@ -168,6 +178,9 @@ mod imp {
         buttons.pack_start(&show, false, false, 0);
         buttons.pack_end(&leave, false, false, 0);
         column.pack_start(&buttons, false, false, 0);
+        // What the window has to say: hidden until there is something.
+        let notice = label("");
+        column.pack_start(&notice, false, false, 0);
 
         // A link the meeting wanted to open: hidden until there is one.
         let offer = gtk::Box::new(gtk::Orientation::Vertical, 8);
@@ -185,7 +198,14 @@ mod imp {
         column.pack_start(&offer, false, false, 0);
         window.add(&column);
 
-        let status = std::rc::Rc::new(Status { window: window.clone(), offer: offer.clone(), offer_url, url: RefCell::new(None), open_link });
+        let status = std::rc::Rc::new(Status {
+            window: window.clone(),
+            notice: notice.clone(),
+            offer: offer.clone(),
+            offer_url,
+            url: RefCell::new(None),
+            open_link,
+        });
 
         let a = app.clone();
         show.connect_clicked(move |_| {
@@ -232,6 +252,7 @@ mod imp {
         set_direction(window.upcast_ref(), if lang.is_rtl() { gtk::TextDirection::Rtl } else { gtk::TextDirection::Ltr });
         window.show_all();
         offer.hide();
+        notice.hide();
         // Where the keyboard starts once the window is switched to.
         show.grab_focus();
         CURRENT.with(|c| *c.borrow_mut() = Some(status));
@@ -267,6 +288,13 @@ mod imp {
         s.offer.show_all();
         // Asked for attention, not given the keyboard: a key meant for the
         // meeting must not open a link the meeting chose.
+        s.window.set_urgency_hint(true);
+    }
+
+    pub fn notice(text: &str) {
+        let Some(s) = current() else { return };
+        s.notice.set_text(text);
+        s.notice.show();
         s.window.set_urgency_hint(true);
     }
 

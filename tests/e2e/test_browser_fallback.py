@@ -14,13 +14,14 @@ import glob
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 import unittest
 import urllib.parse
 import uuid
 
-from harness import (DiskChecks, App, JitsiSim, Sim, TestHome, admit_client, app_pids, browser_pids,
+from harness import (APP, DiskChecks, App, JitsiSim, Sim, TestHome, admit_client, app_pids, browser_pids,
                      close_window_like_a_user, kill_strays, processes, save_artifacts, skip_on_windows, wait_until,
                      web_processes, window_network_processes, window_web_processes, workdir, through_devices,
                      AtspiWindow, catalogue)
@@ -170,6 +171,48 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         status.press(status.leave)
         self.assert_restored(wd, "left", status)
         self.assert_browser_gone()
+        self.assertEqual(self.home.sessions(), [])
+
+    def test_a_link_the_system_cannot_open_is_said_in_the_status_window(self):
+        # A desktop with no program to open links: every tool on PATH but
+        # the ones the app would ask (xdg-open and its kin).
+        bin_dir = os.path.join(self.dir, "no-opener-bin")
+        os.makedirs(bin_dir)
+        openers = {"xdg-open", "gio", "gnome-open", "kde-open", "kde-open5", "wslview"}
+        for d in ("/usr/local/bin", "/usr/bin", "/bin"):
+            for name in os.listdir(d) if os.path.isdir(d) else []:
+                if name not in openers and not os.path.exists(os.path.join(bin_dir, name)):
+                    os.symlink(os.path.join(d, name), os.path.join(bin_dir, name))
+        self.home.extra_env["PATH"] = bin_dir
+        sim, mid = self.bbb()
+        wd = self.start(sim.invite(mid))
+        status = self.in_bbb_meeting(wd, sim, mid)
+        sim.control(f"meetings/{mid}/users/navigate?to=https%3A%2F%2Foutside.example%2Finfo")
+        status.wait_label("outside.example")
+        status.press(status.open_link)
+        status.wait_label(catalogue()["error.link.open_failed"])
+        self.assertTrue(browser_pids(self.home), "the meeting goes on")
+        status.press(status.leave)
+        self.assert_restored(wd, "left", status)
+
+    def test_a_link_arriving_during_the_meeting_is_refused_in_the_status_window(self):
+        # A second start hands a new invite over while the app's window is
+        # released: no page could take it, so the status window says why,
+        # and the session's end does not open it later.
+        sim, mid = self.bbb()
+        wd = self.start(sim.invite(mid))
+        status = self.in_bbb_meeting(wd, sim, mid)
+        other, _ = sim.create()
+        handed = subprocess.run([APP, sim.invite(other, name="Zweite Person")], env=self.home.env(), timeout=60,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.assertEqual(handed.returncode, 0, "the second start hands over and ends")
+        shown = status.wait_label(catalogue()["error.session.busy"])
+        self.assertEqual([b["name"] for b in shown["buttons"]], [status.show, status.leave])
+        self.assertTrue(browser_pids(self.home), "the meeting goes on")
+        status.press(status.leave)
+        self.assert_restored(wd, "left", status)
+        self.assertEqual(wd.invoke("take_pending_invite"), {"ok": None}, "nothing kept for later")
+        self.assertEqual(wd.js("return document.body.dataset.screen"), "ended")
         self.assertEqual(self.home.sessions(), [])
 
     def test_browser_killed_mid_session_ends_and_wipes(self):

@@ -400,8 +400,16 @@ impl<B> Engine<B> {
     // ---- invites ----
 
     /// A link arrived from outside; the UI takes it with `take_pending_invite`.
-    pub fn receive_link(&mut self, link: String) {
-        self.pending_invite = Some(Zeroizing::new(link));
+    /// While the app's window is released for a meeting there is no page to
+    /// take it, and the session's end would drop it unseen: it is refused
+    /// at once, for the status window to say so (as the page says it).
+    pub fn receive_link(&mut self, link: String) -> Result<(), SessionError> {
+        let link = Zeroizing::new(link);
+        if self.window_released() {
+            return Err(SessionError::Busy);
+        }
+        self.pending_invite = Some(link);
+        Ok(())
     }
 
     pub fn take_pending_invite(&mut self) -> Option<Zeroizing<String>> {
@@ -1181,7 +1189,7 @@ mod tests {
         assert_eq!(e.cancel(), Cancel::Forgotten);
         let profile = Url::parse("https://beratung.example.org/p.json").unwrap();
         let link = invite::build_jitsi_link(&profile, &Url::parse("https://meet.example.org/R-1").unwrap(), None, None);
-        e.receive_link(link.clone());
+        assert_eq!(e.receive_link(link.clone()), Ok(()));
         assert_eq!(e.take_pending_invite().as_deref().map(String::as_str), Some(link.as_str()));
         assert!(e.take_pending_invite().is_none(), "taken once");
         let (mut m, _t) = running(jitsi_ticket(), View::Embedded);
@@ -1333,6 +1341,9 @@ mod tests {
         assert_eq!(open(&mut e), Outcome::ReleaseWindow { reveal: false }, "admitted: the window goes");
         assert!(e.window_released());
         assert_eq!(open(&mut e), Outcome::Show { state: MeetingState::Open, reveal: false }, "once");
+        // No page takes a link meanwhile: refused at once, not dropped at the end.
+        assert_eq!(e.receive_link("sprechzimmer://join?x=1".into()), Err(SessionError::Busy));
+        assert!(e.take_pending_invite().is_none());
         let td = e.end(EndReason::Left, None).unwrap();
         assert!(td.window_released, "the end builds the window again");
         let ended = td.ended(Removed::default(), true, true, Lang::De);
