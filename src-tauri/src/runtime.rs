@@ -112,7 +112,10 @@ pub(crate) fn emit<R: Runtime>(app: &AppHandle<R>, event: UiEvent) {
 pub fn receive_link<R: Runtime>(app: &AppHandle<R>, link: String) {
     let received = app.state::<AppState>().engine().receive_link(link);
     if let Err(e) = received {
-        // The window is released for a meeting: its status window says it.
+        // The window is released for a meeting: its status window says it,
+        // or will once it is up. (Had the shell failed to destroy the
+        // window, the status window stands beside it and says it there.)
+        log::info!("a link arrived while the meeting runs without the app's window: refused");
         let message = Error::from(e).message();
         let _ = app.run_on_main_thread(move || {
             status_window::notice(&message);
@@ -678,7 +681,7 @@ fn release_window<R: Runtime>(app: &AppHandle<R>, generation: u64) {
 /// off the main thread; decided and done on it, where windows are built,
 /// so a window rebuilt meanwhile keeps its network process.
 ///
-/// `SPRECHZIMMER_KEEP_NETWORK_PROCESS` keeps it: WebKit ends a WebDriver
+/// `SPRECHZIMMER_KEEP_NETWORK_PROCESS` (any value) keeps it: WebKit ends a WebDriver
 /// session along with the network process, so the e2e suite sets it
 /// everywhere but in the test of this.
 fn end_idle_network_process<R: Runtime>(app: &AppHandle<R>, generation: u64) {
@@ -708,12 +711,18 @@ fn end_idle_network_process<R: Runtime>(app: &AppHandle<R>, generation: u64) {
                     continue;
                 }
                 let app2 = app.clone();
+                let (done_tx, done_rx) = std::sync::mpsc::channel();
                 let _ = app.run_on_main_thread(move || {
+                    // Another webview for a moment (the webview probe's) would
+                    // still need the process: the thread asks again later.
                     if !main_window::released(&app2) || !app2.webview_windows().is_empty() {
+                        let _ = done_tx.send(false);
                         return;
                     }
+                    // Read again right before the signal: a child of ours that
+                    // GLib reaped meanwhile is not in the table any more.
                     for pid in idle() {
-                        // SAFETY: kill has no memory effects; the pid is our own child.
+                        // SAFETY: kill has no memory effects.
                         if unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) } == 0 {
                             log::info!("the released window's network process is ended");
                         }
@@ -725,9 +734,13 @@ fn end_idle_network_process<R: Runtime>(app: &AppHandle<R>, generation: u64) {
                     unsafe {
                         libc::malloc_trim(0);
                     }
+                    let _ = done_tx.send(true);
                 });
-                return;
+                if done_rx.recv().unwrap_or(true) {
+                    return;
+                }
             }
+            log::debug!("the released window's network process was not ended: no moment without a page");
         });
     }
     #[cfg(not(target_os = "linux"))]

@@ -125,6 +125,9 @@ mod imp {
     thread_local! {
         // GTK lives on the main thread, and so does this window.
         static CURRENT: RefCell<Option<std::rc::Rc<Status>>> = const { RefCell::new(None) };
+        // A notice from before the window was up (the release is queued
+        // behind it on the main thread).
+        static WAITING: RefCell<Option<String>> = const { RefCell::new(None) };
     }
 
     fn actions<R: Runtime>(app: &AppHandle<R>) -> Option<tauri::State<'_, Actions<R>>> {
@@ -178,8 +181,12 @@ mod imp {
         buttons.pack_start(&show, false, false, 0);
         buttons.pack_end(&leave, false, false, 0);
         column.pack_start(&buttons, false, false, 0);
-        // What the window has to say: hidden until there is something.
+        // What the window has to say: hidden until there is something. An
+        // alert, so a screen reader says it when it appears.
         let notice = label("");
+        if let Some(a) = notice.accessible() {
+            a.set_role(gtk::atk::Role::Alert);
+        }
         column.pack_start(&notice, false, false, 0);
 
         // A link the meeting wanted to open: hidden until there is one.
@@ -225,11 +232,13 @@ mod imp {
         status.open_link.connect_clicked(move |_| {
             let Some(s) = s.upgrade() else { return };
             let url = s.url.borrow_mut().take();
+            s.offer_url.set_text("");
+            s.offer.hide();
+            // An earlier notice goes; the action may say a new one.
+            s.notice.hide();
             if let (Some(url), Some(actions)) = (url, actions(&a)) {
                 (actions.open_link)(&a, &url);
             }
-            s.offer_url.set_text("");
-            s.offer.hide();
         });
         let s = std::rc::Rc::downgrade(&status);
         ignore_link.connect_clicked(move |_| {
@@ -256,6 +265,9 @@ mod imp {
         // Where the keyboard starts once the window is switched to.
         show.grab_focus();
         CURRENT.with(|c| *c.borrow_mut() = Some(status));
+        if let Some(text) = WAITING.with(|w| w.borrow_mut().take()) {
+            notice_now(&text);
+        }
     }
 
     fn set_direction(widget: &gtk::Widget, direction: gtk::TextDirection) {
@@ -283,6 +295,7 @@ mod imp {
 
     pub fn offer(offer: &LinkOffer) {
         let Some(s) = current() else { return };
+        s.notice.hide();
         s.offer_url.set_text(&format!("{} — {}", offer.host, offer.url));
         *s.url.borrow_mut() = Some(offer.url.clone());
         s.offer.show_all();
@@ -292,6 +305,14 @@ mod imp {
     }
 
     pub fn notice(text: &str) {
+        if current().is_none() {
+            WAITING.with(|w| *w.borrow_mut() = Some(text.to_string()));
+            return;
+        }
+        notice_now(text);
+    }
+
+    fn notice_now(text: &str) {
         let Some(s) = current() else { return };
         s.notice.set_text(text);
         s.notice.show();
@@ -299,6 +320,7 @@ mod imp {
     }
 
     pub fn close() {
+        WAITING.with(|w| w.borrow_mut().take());
         if let Some(s) = CURRENT.with(|c| c.borrow_mut().take()) {
             // SAFETY: the thread-local held the only strong reference; the
             // buttons' handlers hold weak ones and check them.

@@ -2,7 +2,7 @@
 AT-SPI. Runs under Debian's own Python (`/usr/bin/python3`), which has the
 GObject bindings (python3-gi, gir1.2-atspi-2.0); the harness calls it.
 
-    atspi_tool.py dump TITLE          the window's labels, buttons and headings, as JSON
+    atspi_tool.py dump TITLE          the window's labels, buttons, headings and alerts, as JSON
     atspi_tool.py press TITLE BUTTON  activates a button, as a screen reader would
     atspi_tool.py frames              every application's windows, by name
 
@@ -39,7 +39,7 @@ def walk(node):
 
 
 def describe(window):
-    labels, buttons, headings = [], [], []
+    labels, buttons, headings, alerts = [], [], [], []
     for node in walk(window):
         role = node.get_role()
         states = node.get_state_set()
@@ -48,6 +48,8 @@ def describe(window):
             labels.append(node.get_name())
         elif role == Atspi.Role.HEADING and showing:
             headings.append(node.get_name())
+        elif role == Atspi.Role.ALERT and showing:
+            alerts.append(node.get_name())
         elif role == Atspi.Role.PUSH_BUTTON and showing:
             buttons.append({
                 "name": node.get_name(),
@@ -56,7 +58,7 @@ def describe(window):
                 "sensitive": states.contains(Atspi.StateType.SENSITIVE),
                 "actions": [node.get_action_name(k) for k in range(node.get_n_actions())],
             })
-    return {"role": window.get_role_name(), "title": window.get_name(), "labels": labels, "buttons": buttons, "headings": headings}
+    return {"role": window.get_role_name(), "title": window.get_name(), "labels": labels, "buttons": buttons, "headings": headings, "alerts": alerts}
 
 
 def main(argv):

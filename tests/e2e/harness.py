@@ -564,6 +564,11 @@ class StatusWindow(AtspiWindow):
     def wait_gone(self):
         wait_until(lambda: self.dump() is None, "the status window to close")
 
+    def wait_alert(self, text):
+        """Until an alert (said by a screen reader as it appears) reads `text`."""
+        return wait_until(lambda: (lambda d: d if d and text in d["alerts"] else None)(self.dump()),
+                          f"the window {self.title!r} to alert {text!r}")
+
     def wait_label(self, text):
         """Until a label shows `text`; the window's description then."""
         return wait_until(lambda: (lambda d: d if d and any(text in label for label in d["labels"]) else None)(self.dump()),

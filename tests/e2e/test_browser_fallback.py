@@ -190,7 +190,7 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         sim.control(f"meetings/{mid}/users/navigate?to=https%3A%2F%2Foutside.example%2Finfo")
         status.wait_label("outside.example")
         status.press(status.open_link)
-        status.wait_label(catalogue()["error.link.open_failed"])
+        status.wait_alert(catalogue()["error.link.open_failed"])
         self.assertTrue(browser_pids(self.home), "the meeting goes on")
         status.press(status.leave)
         self.assert_restored(wd, "left", status)
@@ -206,7 +206,7 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         handed = subprocess.run([APP, sim.invite(other, name="Zweite Person")], env=self.home.env(), timeout=60,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.assertEqual(handed.returncode, 0, "the second start hands over and ends")
-        shown = status.wait_label(catalogue()["error.session.busy"])
+        shown = status.wait_alert(catalogue()["error.session.busy"])
         self.assertEqual([b["name"] for b in shown["buttons"]], [status.show, status.leave])
         self.assertTrue(browser_pids(self.home), "the meeting goes on")
         status.press(status.leave)

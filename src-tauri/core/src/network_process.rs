@@ -48,10 +48,18 @@ pub fn table(app: u32) -> std::io::Result<Vec<Proc>> {
             continue;
         }
         let Ok(exe) = std::fs::read_link(format!("/proc/{pid}/exe")) else { continue };
-        let program = exe.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        out.push(Proc { pid, parent, program });
+        out.push(Proc { pid, parent, program: program_name(&exe) });
     }
     Ok(out)
+}
+
+/// The file name of a program from its `/proc/<pid>/exe` link. A program
+/// replaced on disk while it runs (WebKit upgraded during the app's run)
+/// reads `<path> (deleted)` there.
+#[cfg(any(target_os = "linux", test))]
+fn program_name(exe: &std::path::Path) -> String {
+    let name = exe.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name.strip_suffix(" (deleted)").map(str::to_string).unwrap_or(name)
 }
 
 /// The parent pid from a `/proc/<pid>/stat` line. The program's name
@@ -90,14 +98,23 @@ mod tests {
         assert_eq!(parent_of("77 (cut"), None);
     }
 
+    #[test]
+    fn a_program_replaced_by_an_upgrade_is_still_known() {
+        let lib = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/";
+        assert_eq!(program_name(std::path::Path::new(&format!("{lib}WebKitNetworkProcess (deleted)"))), NETWORK);
+        assert_eq!(program_name(std::path::Path::new(&format!("{lib}WebKitNetworkProcess"))), NETWORK);
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn the_table_holds_this_processes_children() {
         let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
         let found = table(std::process::id()).unwrap();
+        // What runs may be a multi-call binary (busybox, uutils): its name.
+        let expected = std::fs::read_link(format!("/proc/{}/exe", child.id())).map(|p| program_name(&p));
         let _ = child.kill();
         let _ = child.wait();
         let me = found.iter().find(|p| p.pid == child.id()).expect("the child is listed");
-        assert_eq!((me.parent, me.program.as_str()), (std::process::id(), "sleep"));
+        assert_eq!((me.parent, me.program.clone()), (std::process::id(), expected.unwrap()));
     }
 }
