@@ -602,7 +602,9 @@ def plot(ratios, path, caption):
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
     ax.legend(unique.values(), unique.keys(), fontsize=7, loc="lower right", title="anchor", title_fontsize=7)
-    ax.set_title(caption, fontsize=9)
+    # The machine's line is long: wrapped, so the figure keeps all of it.
+    import textwrap
+    fig.suptitle("\n".join(textwrap.wrap(caption, 100)), fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
 
