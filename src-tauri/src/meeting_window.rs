@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::engine::{Input, Sink};
 use crate::hosts;
-use crate::navigation::{classify, Nav};
+use crate::navigation::{classify, Nav, ViewKind};
 use crate::provider::jitsi;
 
 pub const LABEL: &str = "meeting";
@@ -27,11 +27,11 @@ pub const LABEL: &str = "meeting";
 /// there) gets camera and microphone, never the screen.
 pub fn grant(kind: PermissionKind, page: &Url, allowed: &[hosts::HostPattern], rules: hosts::UrlRules, shown: bool, device_check: bool) -> bool {
     let media = matches!(kind, PermissionKind::Camera | PermissionKind::Microphone | PermissionKind::DisplayCapture);
-    let meeting_page = match classify(page, allowed, rules) {
-        Nav::Allow if jitsi::is_host_url(page) && page.path() == crate::device_check::PATH => {
-            device_check && !matches!(kind, PermissionKind::DisplayCapture)
-        }
-        Nav::Allow if jitsi::is_host_url(page) => page.path() == "/jitsi",
+    let view = if device_check { ViewKind::DeviceCheck } else { ViewKind::Meeting };
+    let meeting_page = match classify(page, allowed, rules, view) {
+        // The app's own page of this view: the Jitsi host page, or the
+        // check's, which never gets the screen.
+        Nav::Allow if jitsi::is_host_url(page) => !(device_check && matches!(kind, PermissionKind::DisplayCapture)),
         Nav::Allow => matches!(page.scheme(), "https" | "http"),
         _ => false,
     };
@@ -60,6 +60,7 @@ pub fn open<R: Runtime>(
     let allowed = allowed_hosts.to_vec();
     let perm_allowed = allowed_hosts.to_vec();
     let (nav_sink, load_sink, window_sink, newwin_sink) = (sink.clone(), sink.clone(), sink.clone(), sink);
+    let view = if device_check { ViewKind::DeviceCheck } else { ViewKind::Meeting };
 
     let mut builder = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::External(entry));
     if let Some(proxy) = proxy {
@@ -75,8 +76,7 @@ pub fn open<R: Runtime>(
         // folder, which lives in the session folder and is wiped with it.
         .incognito(true)
         .data_directory(data_dir)
-        .on_navigation(move |url| match classify(url, &allowed, rules) {
-            Nav::Allow if !device_check && jitsi::is_host_url(url) && url.path() == crate::device_check::PATH => false,
+        .on_navigation(move |url| match classify(url, &allowed, rules, view) {
             Nav::Signal(signal) => {
                 nav_sink(Input::Signal(signal));
                 false
@@ -87,7 +87,9 @@ pub fn open<R: Runtime>(
                 false
             }
             Nav::Block => {
-                if hosts::is_for_another_program(url) {
+                // The app's own scheme is no other program's (a page of the
+                // other view, refused here).
+                if hosts::is_for_another_program(url) && !jitsi::is_host_url(url) {
                     nav_sink(Input::Offer(url.clone()));
                 }
                 false

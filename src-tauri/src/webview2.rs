@@ -18,7 +18,7 @@
 use url::Url;
 
 use crate::hosts::{HostPattern, UrlRules};
-use crate::navigation::{classify, Nav};
+use crate::navigation::{classify, Nav, ViewKind};
 use crate::provider::jitsi;
 
 /// May a child frame of the meeting window navigate to `url`? Only to the
@@ -27,7 +27,7 @@ use crate::provider::jitsi;
 /// may use.
 pub fn frame_may_navigate(url: &str, allowed: &[HostPattern], rules: UrlRules) -> bool {
     match Url::parse(url) {
-        Ok(u) => !jitsi::is_host_url(&u) && classify(&u, allowed, rules) == Nav::Allow,
+        Ok(u) => !jitsi::is_host_url(&u) && classify(&u, allowed, rules, ViewKind::Meeting) == Nav::Allow,
         Err(_) => false,
     }
 }
@@ -37,8 +37,9 @@ pub fn frame_may_navigate(url: &str, allowed: &[HostPattern], rules: UrlRules) -
 /// permission is refused, whoever asks.
 pub fn frame_gets_media(is_media: bool, origin: &str, allowed: &[HostPattern], rules: UrlRules) -> bool {
     is_media
-        && Url::parse(origin)
-            .is_ok_and(|u| matches!(u.scheme(), "https" | "http") && !jitsi::is_host_url(&u) && classify(&u, allowed, rules) == Nav::Allow)
+        && Url::parse(origin).is_ok_and(|u| {
+            matches!(u.scheme(), "https" | "http") && !jitsi::is_host_url(&u) && classify(&u, allowed, rules, ViewKind::Meeting) == Nav::Allow
+        })
 }
 
 /// What the start screen does when the runtime is missing.
