@@ -455,7 +455,7 @@ class ClientCase(DiskChecks, unittest.TestCase):
         wd.wait_screen("consent")
         self.assertEqual(wd.js("return document.documentElement.lang"), "en")
         self.assertEqual(wd.text("#privacy-title"), "Privacy notice")
-        self.assertEqual(wd.text("#consent-continue"), "Continue to the waiting room")
+        self.assertEqual(wd.text("#consent-continue"), "Continue")
 
     @skip_on_windows(NEUTRAL)
     def test_cancel_on_the_consent_screen_forgets_the_invite(self):
