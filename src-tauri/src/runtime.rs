@@ -652,12 +652,7 @@ fn release_window<R: Runtime>(app: &AppHandle<R>, generation: u64) {
     // Windows are made and destroyed on the main thread, in this order.
     let _ = app.run_on_main_thread(move || {
         // The session may have ended meanwhile: its end restored the window.
-        let still = {
-            let state = app2.state::<AppState>();
-            let e = state.engine();
-            e.is_current(generation) && e.window_released()
-        };
-        if !still {
+        if !still_released(&app2, generation) {
             return;
         }
         // The status window takes the app window's corner, not the middle
@@ -674,6 +669,13 @@ fn release_window<R: Runtime>(app: &AppHandle<R>, generation: u64) {
         // way out of the meeting must stay.
         status_window::open(&app2, &place, at);
     });
+}
+
+/// The session of `generation` still runs with the app's window released.
+fn still_released<R: Runtime>(app: &AppHandle<R>, generation: u64) -> bool {
+    let state = app.state::<AppState>();
+    let e = state.engine();
+    e.is_current(generation) && e.window_released()
 }
 
 /// Ends the network process the released window's web context keeps
@@ -699,12 +701,7 @@ fn end_idle_network_process<R: Runtime>(app: &AppHandle<R>, generation: u64) {
             // The web process ends within a second or so of its window.
             for _ in 0..200 {
                 std::thread::sleep(std::time::Duration::from_millis(100));
-                let still = {
-                    let state = app.state::<AppState>();
-                    let e = state.engine();
-                    e.is_current(generation) && e.window_released()
-                };
-                if !still {
+                if !still_released(&app, generation) {
                     return;
                 }
                 if idle().is_empty() {

@@ -55,6 +55,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -603,7 +604,6 @@ def plot(ratios, path, caption):
     unique = dict(zip(labels, handles))
     ax.legend(unique.values(), unique.keys(), fontsize=7, loc="lower right", title="anchor", title_fontsize=7)
     # The machine's line is long: wrapped, so the figure keeps all of it.
-    import textwrap
     fig.suptitle("\n".join(textwrap.wrap(caption, 100)), fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
