@@ -19,16 +19,23 @@ import time
 
 
 def tree(pid):
-    """pid and all its descendants."""
+    """pid and all its descendants. Each thread lists the children it
+    started (`/proc/<pid>/task/<tid>/children`): Chromium starts its network
+    service from a thread other than its main one."""
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
         out.append(p)
         try:
-            with open(f"/proc/{p}/task/{p}/children") as f:
-                todo += [int(c) for c in f.read().split()]
+            tasks = os.listdir(f"/proc/{p}/task")
         except OSError:
-            pass
+            continue
+        for t in tasks:
+            try:
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    todo += [int(c) for c in f.read().split() if int(c) not in out and int(c) not in todo]
+            except OSError:
+                pass
     return out
 
 
