@@ -29,8 +29,8 @@ pub mod webview_probe;
 // The core's modules under their old paths, so `crate::invite` reads the
 // same in the shell as in the core.
 pub use sprechzimmer_core::{
-    agent, browser, cmdline, consent, counsellor, device_check, engine, folders, hosts, i18n, invite, invite_page, ipc, lobby, logging, navigation,
-    net, network_process, policy, private_file, profile, provider, scrub, session, settings, wipe, APP_ID,
+    agent, browser, cmdline, code_pages, consent, counsellor, device_check, engine, folders, hosts, i18n, invite, invite_page, ipc, lobby, logging,
+    navigation, net, network_process, policy, private_file, profile, provider, scrub, session, settings, wipe, APP_ID,
 };
 
 use tauri::{AppHandle, Manager, RunEvent, Runtime};

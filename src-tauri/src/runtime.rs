@@ -678,24 +678,23 @@ fn still_released<R: Runtime>(app: &AppHandle<R>, generation: u64) -> bool {
     e.is_current(generation) && e.window_released()
 }
 
-/// Ends the network process the released window's web context keeps
-/// (`network_process`), once the window's web process has gone. Polled
-/// off the main thread; decided and done on it, where windows are built,
-/// so a window rebuilt meanwhile keeps its network process.
+/// Once the released window's web process has gone: ends the network
+/// process its web context keeps (`network_process`), and hands the
+/// memory the window's side of the app no longer uses back to the system
+/// (`code_pages`, the allocator's free pages). Polled off the main thread;
+/// decided and done on it, where windows are built, so a window rebuilt
+/// meanwhile keeps its network process.
 ///
-/// `SPRECHZIMMER_KEEP_NETWORK_PROCESS` (any value) keeps it: WebKit ends a WebDriver
-/// session along with the network process, so the e2e suite sets it
-/// everywhere but in the test of this.
+/// `SPRECHZIMMER_KEEP_NETWORK_PROCESS` (any value) keeps the network
+/// process: WebKit ends a WebDriver session along with it, so the e2e suite
+/// sets it everywhere but in the test of this.
 fn end_idle_network_process<R: Runtime>(app: &AppHandle<R>, generation: u64) {
     #[cfg(target_os = "linux")]
     {
         use crate::network_process;
-        if std::env::var_os("SPRECHZIMMER_KEEP_NETWORK_PROCESS").is_some() {
-            log::debug!("the released window's network process is kept (SPRECHZIMMER_KEEP_NETWORK_PROCESS)");
-            return;
-        }
+        let keep = std::env::var_os("SPRECHZIMMER_KEEP_NETWORK_PROCESS").is_some();
         let me = std::process::id();
-        let idle = move || network_process::table(me).map(|t| network_process::idle(me, &t)).unwrap_or_default();
+        let table = move || network_process::table(me).unwrap_or_default();
         let app = app.clone();
         let _ = std::thread::Builder::new().name("network-process".into()).spawn(move || {
             // The web process ends within a second or so of its window.
@@ -704,7 +703,7 @@ fn end_idle_network_process<R: Runtime>(app: &AppHandle<R>, generation: u64) {
                 if !still_released(&app, generation) {
                     return;
                 }
-                if idle().is_empty() {
+                if !network_process::pages_gone(me, &table()) {
                     continue;
                 }
                 let app2 = app.clone();
@@ -716,32 +715,70 @@ fn end_idle_network_process<R: Runtime>(app: &AppHandle<R>, generation: u64) {
                         let _ = done_tx.send(false);
                         return;
                     }
-                    // Read again right before the signal: a child of ours that
-                    // GLib reaped meanwhile is not in the table any more.
-                    for pid in idle() {
-                        // SAFETY: kill has no memory effects.
-                        if unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) } == 0 {
-                            log::info!("the released window's network process is ended");
+                    if keep {
+                        log::debug!("the released window's network process is kept (SPRECHZIMMER_KEEP_NETWORK_PROCESS)");
+                    } else {
+                        // Read again right before the signal: a child of ours
+                        // that GLib reaped meanwhile is not in the table any more.
+                        for pid in network_process::idle(me, &table()) {
+                            // SAFETY: kill has no memory effects.
+                            if unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) } == 0 {
+                                log::info!("the released window's network process is ended");
+                            }
                         }
                     }
-                    // What the window's side of the app freed goes back to the
-                    // system, not to the allocator's pool, for the meeting.
-                    #[cfg(target_env = "gnu")]
-                    // SAFETY: malloc_trim only releases free memory.
-                    unsafe {
-                        libc::malloc_trim(0);
-                    }
+                    release_memory();
                     let _ = done_tx.send(true);
                 });
                 if done_rx.recv().unwrap_or(true) {
+                    second_release(&app, generation);
                     return;
                 }
             }
-            log::debug!("the released window's network process was not ended: no moment without a page");
+            log::debug!("the released window's memory was not handed back: no moment without a page");
         });
     }
     #[cfg(not(target_os = "linux"))]
     let _ = (app, generation);
+}
+
+/// A minute after the first: JavaScriptCore's collector still runs once
+/// on the window's side after the window has gone, and the meeting's
+/// watchers run their first rounds; what that touched goes back too. Code
+/// the meeting keeps running stays mapped.
+#[cfg(target_os = "linux")]
+fn second_release<R: Runtime>(app: &AppHandle<R>, generation: u64) {
+    for _ in 0..60 {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        if !still_released(app, generation) {
+            return;
+        }
+    }
+    let app2 = app.clone();
+    let _ = app.run_on_main_thread(move || {
+        if still_released(&app2, generation) && app2.webview_windows().is_empty() {
+            release_memory();
+        }
+    });
+}
+
+/// What the window's side of the app held goes back to the system for the
+/// meeting: the allocator's free pages, and the library code only the
+/// window ran (WebKit, JavaScriptCore, Mesa), which the window built after
+/// the meeting maps again from the page cache.
+#[cfg(target_os = "linux")]
+fn release_memory() {
+    #[cfg(target_env = "gnu")]
+    {
+        // SAFETY: malloc_trim only releases free memory.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+        match crate::code_pages::release() {
+            Ok(kb) => log::info!("the released window's library pages are handed back: {} MB", kb / 1024),
+            Err(e) => log::warn!("the released window's library pages stay: {e}"),
+        }
+    }
 }
 
 /// After a session whose window was released: the status window goes and

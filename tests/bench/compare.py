@@ -19,8 +19,10 @@ ratios within a run mean something. Parts (`--parts`, all by default):
   lobby and admitted to the same kind of meeting, once with the embedded
   view (the meeting window in its own `meeting-view` process) and once with
   the fallback browser. Admitted, the app has given its own window up (on
-  Linux) and shows the status window: measured once that window's web
-  process is gone.
+  Linux) and shows the status window. The start screen and the lobby are
+  measured after `--settle` s, the meeting (chromium alone's too) after
+  `--meeting-settle` s: past the app's second hand-back of the window's
+  memory, a minute after the window's web process has gone.
 - wipe: per view, `--wipe-sessions` client sessions in one app run; the time
   from "session ended" to "folder wiped", the removal alone and the size
   removed, from the app's own log line (`SPRECHZIMMER_LOG=info`).
@@ -112,7 +114,7 @@ def chromium_alone(sim, settle):
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def app_states(view, settle):
+def app_states(view, settle, meeting_settle):
     """Tree PSS of the app at the start screen, in the lobby and admitted."""
     work = tempfile.mkdtemp(prefix=f"sz-bench-compare-{view}-")
     home = TestHome(work)
@@ -147,7 +149,7 @@ def app_states(view, settle):
         wait_until(lambda: any(g["entered"] for g in sim.guests(mid)), "the client to enter")
         if status:
             wait_until(lambda: not window_network_processes(), "the released window's network process to end")
-        time.sleep(settle)
+        time.sleep(meeting_settle)
         out["meeting"] = tree_pss_mb()
         print(f"{view}: in the meeting: {breakdown()}", file=sys.stderr)
         if status:
@@ -616,7 +618,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the memory figures")
     ap.add_argument("--consent-rounds", type=int, default=5, help="interleaved rounds of the start-up figures")
-    ap.add_argument("--settle", type=float, default=5.0, help="seconds in each state before measuring")
+    ap.add_argument("--settle", type=float, default=5.0, help="seconds at the start screen and in the lobby before measuring")
+    ap.add_argument("--meeting-settle", type=float, default=75.0,
+                    help="seconds in the meeting before measuring, chromium alone and the app alike: past the app's "
+                         "second hand-back of the window's memory, a minute after the first")
     ap.add_argument("--wipe-sessions", type=int, default=10, help="client sessions per view for the wipe's times")
     ap.add_argument("--tray-runs", type=int, default=5)
     ap.add_argument("--build", choices=("release", "debug"),
@@ -656,12 +661,12 @@ def main():
                 sim_dir = tempfile.mkdtemp(prefix="sz-bench-compare-sim-")
                 sim = Sim(sim_dir)
                 try:
-                    rows.setdefault(MEETING_ANCHOR, []).append(chromium_alone(sim, a.settle))
+                    rows.setdefault(MEETING_ANCHOR, []).append(chromium_alone(sim, a.meeting_settle))
                 finally:
                     sim.stop()
                     shutil.rmtree(sim_dir, ignore_errors=True)
                 for view in ("embedded", "browser"):
-                    for state, figure in app_states(view, a.settle).items():
+                    for state, figure in app_states(view, a.settle, a.meeting_settle).items():
                         rows.setdefault(f"app ({view} view), {state}", []).append(figure)
                 print(f"memory: round {r + 1} of {a.rounds} done", file=sys.stderr)
         if "wipe" in parts:

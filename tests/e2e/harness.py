@@ -513,6 +513,24 @@ def own_webkit(program):
     return {pid for pid, cmd in tree.items() if program in cmd and parent_of(pid) in app}
 
 
+def library_pages_kb(library):
+    """Resident kB of `library`'s clean, read-only pages (code, constants) in
+    the app's own process (not its meeting view's), from its smaps."""
+    tree = app_tree()
+    (app,) = [pid for pid, cmd in tree.items() if cmd.startswith(APP) and " meeting-view" not in cmd]
+    kb, mapping = 0, None
+    with open(f"/proc/{app}/smaps") as f:
+        for line in f:
+            fields = line.split()
+            if not fields[0].endswith(":"):
+                mapping = fields if library in line and "w" not in fields[1] else None
+            elif mapping and fields[0] == "Rss:":
+                rss = int(fields[1])
+            elif mapping and fields[0] == "Anonymous:" and fields[1] == "0":
+                kb += rss
+    return kb
+
+
 def catalogue(lang="de"):
     with open(os.path.join(ROOT, "ui", "i18n", f"{lang}.json"), encoding="utf-8") as f:
         return json.load(f)

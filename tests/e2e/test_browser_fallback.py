@@ -24,7 +24,7 @@ import uuid
 from harness import (APP, DiskChecks, App, JitsiSim, Sim, TestHome, admit_client, app_pids, browser_pids,
                      close_window_like_a_user, kill_strays, processes, save_artifacts, skip_on_windows, wait_until,
                      web_processes, window_network_processes, window_web_processes, workdir, through_devices,
-                     AtspiWindow, catalogue)
+                     AtspiWindow, catalogue, library_pages_kb)
 
 
 
@@ -416,9 +416,11 @@ class BrowserCase(DiskChecks, unittest.TestCase):
 
     def network_process_ends(self, view):
         """While the window is released, the app ends its web context's
-        network process, which WebKit would keep (about 20-30 MB). WebKit
-        ends the driver's session with it, so from then on the test reads
-        and works the app as a screen reader does."""
+        network process, which WebKit would keep (about 20-30 MB), and
+        hands back the pages of WebKit's code its own process still maps.
+        WebKit ends the driver's session with the network process, so from
+        then on the test reads and works the app as a screen reader does;
+        the window built again after the meeting runs from the same code."""
         self.home.extra_env["SPRECHZIMMER_KEEP_NETWORK_PROCESS"] = None
         self.home.extra_env["SPRECHZIMMER_MEETING_VIEW"] = view
         sim, mid = self.bbb()
@@ -427,6 +429,8 @@ class BrowserCase(DiskChecks, unittest.TestCase):
         before = self.home.snapshot()
         kept = window_network_processes()
         self.assertTrue(kept, "the app's window has its network process")
+        webkit = library_pages_kb("libwebkit2gtk")
+        self.assertGreater(webkit, 4096, "the window runs WebKit's code")
         self.consent(wd)
         wait_until(lambda: any(g["status"] == "WAIT" for g in sim.guests(mid)), "the guest to knock")
         status = admit_client(wd, lambda: sim.control(f"meetings/{mid}/guests/admit"))
@@ -434,6 +438,8 @@ class BrowserCase(DiskChecks, unittest.TestCase):
                    "the app's window and its web process to go", timeout=30)
         wait_until(lambda: not (window_network_processes() & kept), "the released window's network process to go", timeout=30)
         self.assertFalse(window_network_processes(), "none started meanwhile")
+        # WebKit's code only the window ran leaves the app process too.
+        wait_until(lambda: library_pages_kb("libwebkit2gtk") < webkit / 4, "WebKit's pages to be handed back", timeout=30)
         wait_until(lambda: sim.guests(mid)[0]["entered"], "the client to enter")
 
         status.press(status.leave)

@@ -15,6 +15,7 @@
 //! - The computer: [`policy`] and [`settings`] (what IT locks),
 //!   [`browser`] (the isolated fallback browser and its DevTools driver),
 //!   [`network_process`] (WebKit's process a released window leaves),
+//!   [`code_pages`] (the library pages it leaves mapped),
 //!   [`wipe`] (nothing left behind), [`counsellor`] (set-up, secrets,
 //!   starting and ending meetings).
 //! - Words: [`i18n`] (the catalogues the UI uses too), [`scrub`] (what a
@@ -27,6 +28,7 @@ pub const APP_ID: &str = "de.sprechzimmer.desktop";
 pub mod agent;
 pub mod browser;
 pub mod cmdline;
+pub mod code_pages;
 pub mod consent;
 pub mod counsellor;
 pub mod device_check;

@@ -28,11 +28,15 @@ const WEB: &str = "WebKitWebProcess";
 /// process of its own is left (a page would still need them). Processes
 /// further down (the meeting view's own WebKit) are never chosen.
 pub fn idle(app: u32, table: &[Proc]) -> Vec<u32> {
-    let own = |name: &'static str| table.iter().filter(move |p| p.parent == app && p.program == name);
-    if own(WEB).next().is_some() {
+    if !pages_gone(app, table) {
         return Vec::new();
     }
-    own(NETWORK).map(|p| p.pid).collect()
+    table.iter().filter(|p| p.parent == app && p.program == NETWORK).map(|p| p.pid).collect()
+}
+
+/// No web process of `app`'s own is left: no page of its windows runs.
+pub fn pages_gone(app: u32, table: &[Proc]) -> bool {
+    !table.iter().any(|p| p.parent == app && p.program == WEB)
 }
 
 /// The children of `app`, read from `/proc`. Processes that end while it
@@ -85,7 +89,9 @@ mod tests {
         let mut table = vec![p(10, 1, WEB), p(11, 1, NETWORK), p(12, 1, "chromium")];
         table.extend(meeting_view.iter().cloned());
         assert_eq!(idle(1, &table), Vec::<u32>::new(), "the window's page still runs");
+        assert!(!pages_gone(1, &table));
         table.remove(0);
+        assert!(pages_gone(1, &table), "the meeting view's page is not the app's");
         assert_eq!(idle(1, &table), vec![11], "the page has gone: its network process may go");
         assert_eq!(idle(20, &meeting_view), Vec::<u32>::new(), "another process's WebKit is never chosen from below");
         assert_eq!(idle(1, &[p(12, 1, "chromium"), p(30, 1, "WebKitNetworkProcessX")]), Vec::<u32>::new());
