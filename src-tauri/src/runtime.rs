@@ -711,6 +711,10 @@ fn end_idle_network_process<R: Runtime>(app: &AppHandle<R>, generation: u64) {
                 let _ = app.run_on_main_thread(move || {
                     // Another webview for a moment (the webview probe's) would
                     // still need the process: the thread asks again later.
+                    if !still_released(&app2, generation) {
+                        // The session ended meanwhile: its window is back.
+                        return;
+                    }
                     if !main_window::released(&app2) || !app2.webview_windows().is_empty() {
                         let _ = done_tx.send(false);
                         return;
@@ -730,9 +734,14 @@ fn end_idle_network_process<R: Runtime>(app: &AppHandle<R>, generation: u64) {
                     release_memory();
                     let _ = done_tx.send(true);
                 });
-                if done_rx.recv().unwrap_or(true) {
-                    second_release(&app, generation);
-                    return;
+                match done_rx.recv() {
+                    Ok(true) => {
+                        second_release(&app, generation);
+                        return;
+                    }
+                    Ok(false) => {}
+                    // The session ended meanwhile, or the app is ending.
+                    Err(_) => return,
                 }
             }
             log::debug!("the released window's memory was not handed back: no moment without a page");
