@@ -12,6 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
 mode=(--dev --sanitizer none)
+# cargo fuzz has no --locked: a stale src-tauri/fuzz/Cargo.lock would be
+# resolved afresh on every run, so it is checked here first.
+cargo metadata --locked --format-version 1 --manifest-path src-tauri/fuzz/Cargo.toml >/dev/null
 cargo +nightly fuzz build --fuzz-dir src-tauri/fuzz "${mode[@]}"
 for target in invite profile bbb_xml policy cdp; do
   corpus="$(mktemp -d)"

@@ -20,6 +20,6 @@ fi
 export WINEPREFIX="${SZ_CARGO_WINEPREFIX:-$root/target/wine/cargo-prefix}"
 export WINEDEBUG=-all WINEARCH=win64 WINEDLLOVERRIDES="mscoree=;mshtml="
 if [ ! -f "$WINEPREFIX/.ready" ]; then
-  (cd "$here" && python3 -c 'import wine, shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True); shutil.copytree(wine._template(), sys.argv[1], symlinks=True)' "$WINEPREFIX")
+  (cd "$here" && python3 -c 'import wine, sys; wine.clone_template(sys.argv[1])' "$WINEPREFIX")
 fi
 exec wine "$exe" "$@"

@@ -1,7 +1,8 @@
 """Running the Windows build under Wine, for the tests.
 
-* Every test gets a fresh Wine prefix (its own C: drive and registry), copied
-  from one prefix initialised per run, so a test sees no other test's keys.
+* Every test gets a fresh Wine prefix (its own C: drive and registry), cloned
+  from one prefix initialised per run, so a test sees no other test's keys;
+  Wine's read-only system files are hard links into that one (`clone_template`).
 * Debian 12's Wine 8.0 lacks bcryptprimitives.dll (`ProcessPrng`), which
   every Rust program imports; `shim()` builds a stand-in from
   tests/windows/bcryptprimitives.c with mingw. It is a test fixture: it is
@@ -68,6 +69,30 @@ def _template():
     return path
 
 
+# Wine's stand-in system files: it only ever reads them, and they are
+# nearly all of a prefix (about 690 of 695 MB), so a test's prefix shares
+# them with the template; everything else (registry, profiles, ini files)
+# is copied, since Wine rewrites some of it in place.
+_SHARED = re.compile(r"\.(dll|exe|drv|sys|ocx|cpl|acm|ax|tlb|ds|nls|ttf|fon|msstyles)$", re.IGNORECASE)
+
+
+def _clone_file(source, target):
+    windows = os.sep + os.path.join("drive_c", "windows") + os.sep
+    if windows in source and _SHARED.search(source):
+        try:
+            os.link(source, target)
+            return target
+        except OSError:
+            pass
+    return shutil.copy2(source, target)
+
+
+def clone_template(path):
+    """A fresh prefix at `path`, cloned from the template."""
+    shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(_template(), path, symlinks=True, copy_function=_clone_file)
+
+
 def _link_or_copy(source, target):
     """The debug exe is large; a hard link saves copying it for every test."""
     try:
@@ -82,7 +107,7 @@ class Prefix:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="sz-wine-")
         self.path = os.path.join(self.dir, "prefix")
-        shutil.copytree(_template(), self.path, symlinks=True)
+        clone_template(self.path)
         self.env = base_env(self.path)
 
     def __enter__(self):
