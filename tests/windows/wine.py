@@ -79,12 +79,9 @@ _SHARED = re.compile(r"\.(dll|exe|drv|sys|ocx|cpl|acm|ax|tlb|ds|nls|ttf|fon|msst
 def _clone_file(source, target):
     windows = os.sep + os.path.join("drive_c", "windows") + os.sep
     if windows in source and _SHARED.search(source):
-        try:
-            os.link(source, target)
-            return target
-        except OSError:
-            pass
-    return shutil.copy2(source, target)
+        _link_or_copy(source, target)
+    else:
+        shutil.copy2(source, target)
 
 
 def clone_template(path):
